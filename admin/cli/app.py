@@ -1,0 +1,45 @@
+"""The ``cqlkit`` command: the composition root that ties the shell, the admin tools and the engine.
+
+Each command group lives in its own module and registers itself on ``app`` here as its issue lands.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+import typer
+
+app = typer.Typer(
+    name="cqlkit",
+    help="A Cassandra you can pip install: a Cassandra-compatible database, cqlsh and nodetool.",
+    no_args_is_help=True,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version() -> str:
+    try:
+        return version("cqlkit")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0+unknown"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"cqlkit {_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    show_version: bool = typer.Option(
+        False, "--version", callback=_print_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """A Cassandra you can pip install: a Cassandra-compatible database, cqlsh and nodetool."""
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

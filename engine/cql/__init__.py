@@ -1,0 +1,33 @@
+"""The CQL language front end: lexer, grammar, syntax tree, parser, renderer and statement splitter.
+
+Public API:
+
+* ``parse(text) -> list[Statement]``: frozen syntax-tree dataclasses with line/column; raises
+  ``engine.errors.SyntaxException`` worded as Cassandra's.
+* ``render(statement) -> str``: the statement as canonical CQL; ``parse(render(s))`` equals ``s``.
+* ``split_statements(text)`` and ``is_complete(text)``: find complete statements in typed or read text.
+* ``KEYWORDS``, ``RESERVED_KEYWORDS``, ``UNRESERVED_KEYWORDS`` (lower-case).
+"""
+
+from engine.cql.ast.dml import Statement
+from engine.cql.lexicon import KEYWORDS, RESERVED_KEYWORDS, UNRESERVED_KEYWORDS
+from engine.cql.parser import parse
+from engine.cql.splitter import StatementText, is_complete, split_statements
+
+
+def render(statement: Statement) -> str:
+    """The statement as canonical CQL: upper-case keywords, names quoted only where needed, no ';'."""
+    return statement.cql()
+
+
+__all__ = [
+    "KEYWORDS",
+    "RESERVED_KEYWORDS",
+    "UNRESERVED_KEYWORDS",
+    "Statement",
+    "StatementText",
+    "is_complete",
+    "parse",
+    "render",
+    "split_statements",
+]
