@@ -4,6 +4,7 @@ Public API:
 
 * ``parse(text) -> list[Statement]``: frozen syntax-tree dataclasses with line/column; raises
   ``engine.errors.SyntaxException`` worded as Cassandra's.
+* ``parse_one(text) -> Statement``: exactly one statement, as Cassandra's server reads a query string.
 * ``render(statement) -> str``: the statement as canonical CQL; ``parse(render(s))`` equals ``s``.
 * ``split_statements(text)`` and ``is_complete(text)``: find complete statements in typed or read text.
 * ``KEYWORDS``, ``RESERVED_KEYWORDS``, ``UNRESERVED_KEYWORDS`` (lower-case).
@@ -11,7 +12,7 @@ Public API:
 
 from engine.cql.ast.dml import Statement
 from engine.cql.lexicon import KEYWORDS, RESERVED_KEYWORDS, UNRESERVED_KEYWORDS
-from engine.cql.parser import parse
+from engine.cql.parser import parse, parse_one
 from engine.cql.splitter import StatementText, is_complete, split_statements
 
 
@@ -28,6 +29,7 @@ __all__ = [
     "StatementText",
     "is_complete",
     "parse",
+    "parse_one",
     "render",
     "split_statements",
 ]

@@ -19,6 +19,14 @@ from engine.cql.build_terms import TermBuilder, name_of, recognition_error, role
 
 
 @dataclass(frozen=True, slots=True)
+class _CompactStorage:
+    """Stands for `COMPACT STORAGE` among a table's or view's WITH items."""
+
+
+COMPACT_STORAGE = _CompactStorage()
+
+
+@dataclass(frozen=True, slots=True)
 class _Distinct:
     """Marks the selectors of SELECT DISTINCT on their way to select_body."""
 
@@ -43,7 +51,7 @@ def _table_options(items: tuple[Any, ...]) -> ddl.TableOptions:
     order: list[tuple[str, c.Direction]] = []
     compact = False
     for item in items:
-        if item == "compact storage":
+        if item is COMPACT_STORAGE:
             compact = True
         elif isinstance(item, list):
             order.extend(item)
@@ -277,8 +285,8 @@ class StatementBuilder(TermBuilder):
     def table_partition_key(self, *columns: str) -> tuple[str, ...]:
         return columns
 
-    def compact_storage(self) -> str:
-        return "compact storage"
+    def compact_storage(self) -> _CompactStorage:
+        return COMPACT_STORAGE
 
     def clustering_order_by(self, *orders: tuple[str, c.Direction]) -> list[tuple[str, c.Direction]]:
         return list(orders)
@@ -416,7 +424,7 @@ class StatementBuilder(TermBuilder):
         partition, *rest_items = rest
         clustering = tuple(x for x in rest_items if isinstance(x, str))
         option_items = tuple(x for x in rest_items if not isinstance(x, str) and x is not None)
-        if "compact storage" in option_items:
+        if COMPACT_STORAGE in option_items:
             raise recognition_error("COMPACT STORAGE tables are not allowed starting with version 4.0")
         return ddl.CreateViewStatement(
             view=view,
@@ -594,6 +602,9 @@ class StatementBuilder(TermBuilder):
     def table_resource(self, *children: Any) -> dcl.Resource:
         table: t.QualifiedName = children[-1]
         return dcl.Resource(dcl.ResourceKind.TABLE, keyspace=table.keyspace, name=table.name)
+
+    def keyspace_tables_resource(self, keyspace: str) -> dcl.Resource:
+        return dcl.Resource(dcl.ResourceKind.KEYSPACE_TABLES, keyspace=keyspace)
 
     def all_roles_resource(self) -> dcl.Resource:
         return dcl.Resource(dcl.ResourceKind.ALL_ROLES)

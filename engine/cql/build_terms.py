@@ -82,6 +82,9 @@ class TermBuilder(Transformer):
     unreserved_function_keyword = basic_unreserved_keyword = native_type_keyword = unreserved_keyword
     describe_name_keyword = unreserved_keyword
 
+    def int_value(self, marker: t.BindMarker) -> t.BindMarker:
+        return marker
+
     def non_type_ident(self, token: Token) -> str:
         if token.type == "IDENT" and token.value.lower() in RESERVED_TYPE_NAMES:
             raise recognition_error(f"Invalid (reserved) user type name {token.value}")

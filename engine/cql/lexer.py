@@ -116,7 +116,7 @@ _MASTER = re.compile(
             rf"(?P<ISO_DURATION>{_ISO})",
             r"(?P<NUMBER>-?\d+(?:\.(?!\.)\d*)?(?:[eE][+-]?\d+)?)",
             r"(?P<NEGKW>-(?:[nN][aA][nN]|[iI][nN][fF][iI][nN][iI][tT][yY]))",
-            r"(?P<EXPR>[eE][xX][pP][rR]\()",
+            r"(?P<EXPR>expr\()",  # a case-sensitive literal in Cassandra's grammar
             r"(?P<WORD>[a-zA-Z][a-zA-Z0-9_]*)",
             r"(?P<PUNCT>\.\.|<=|>=|!=|\+=|-=|[=<>(){}\[\],;:.*/%+\-?])",
         ]

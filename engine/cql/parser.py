@@ -35,10 +35,10 @@ _VALUE_KINDS = {
     TokenKind.EMPTY_QUOTED_NAME: "EMPTY_QUOTED_NAME",
     TokenKind.STRING_LITERAL: "STRING_LITERAL",
     TokenKind.INTEGER: "INTEGER",
-    TokenKind.FLOAT: "FLOAT",
-    TokenKind.BOOLEAN: "BOOLEAN",
-    TokenKind.DURATION: "DURATION",
-    TokenKind.UUID: "UUID",
+    TokenKind.FLOAT: "FLOAT_LITERAL",
+    TokenKind.BOOLEAN: "BOOLEAN_LITERAL",
+    TokenKind.DURATION: "DURATION_LITERAL",
+    TokenKind.UUID: "UUID_LITERAL",
     TokenKind.HEXNUMBER: "HEXNUMBER",
     TokenKind.QMARK: "QMARK",
 }
@@ -103,13 +103,14 @@ class CqlTokenStream(Lexer):
             if kind is TokenKind.IDENT:
                 lower = tok.text.lower()
                 if lower in ("true", "false"):
-                    types.append("BOOLEAN")
+                    types.append("BOOLEAN_LITERAL")
                 else:
                     types.append(keywords.get(lower, "IDENT"))
             elif kind is TokenKind.PUNCT:
                 types.append(punctuation[tok.text])
             elif kind is TokenKind.KEYWORD:
-                types.append(keywords[tok.text.lower()])
+                lower = tok.text.lower()
+                types.append(keywords.get(lower) or punctuation[lower])
             else:
                 types.append(_VALUE_KINDS[kind])
         _mark_type_hints(tokens, types, punctuation["("])
@@ -240,7 +241,15 @@ _ANTLR_KEYWORD_NAMES = {
 @functools.cache
 def _antlr_names() -> dict[str, str]:
     """lark terminal name → the name ANTLR's messages use for that token."""
-    names = {"HINT_LPAREN": "'('", "SEMICOLON": "EOF", "$END": "EOF"}
+    names = {
+        "HINT_LPAREN": "'('",
+        "SEMICOLON": "EOF",
+        "$END": "EOF",
+        "FLOAT_LITERAL": "FLOAT",
+        "BOOLEAN_LITERAL": "BOOLEAN",
+        "DURATION_LITERAL": "DURATION",
+        "UUID_LITERAL": "UUID",
+    }
     for terminal in _parser().terminals:
         pattern = terminal.pattern
         if isinstance(pattern, PatternStr):
@@ -272,3 +281,28 @@ def parse(text: str) -> list[Statement]:
         if isinstance(error.orig_exc, SyntaxException):
             raise error.orig_exc from None
         raise
+
+
+def parse_one(text: str) -> Statement:
+    """Parse exactly one statement, as Cassandra's server does with a query string.
+
+    Trailing semicolons are allowed; a second statement is a syntax error at its first token
+    (``mismatched input 'SELECT' expecting EOF``), and so is an empty query.
+    """
+    statements = parse(text)
+    if len(statements) == 1:
+        return statements[0]
+    if not statements:
+        raise parsing_error(text, Token("$END", ""), {"STMT_START"}, _antlr_names())
+    second = statements[1]
+    offset = _offset(text, second.line, second.column)
+    first = next(tok for tok in scan(text)[0] if tok.start == offset)
+    token = Token("IDENT", first.text, offset, second.line, second.column)
+    raise parsing_error(text, token, {"SEMICOLON"}, _antlr_names())
+
+
+def _offset(text: str, line: int, column: int) -> int:
+    position = 0
+    for _ in range(line - 1):
+        position = text.index("\n", position) + 1
+    return position + column

@@ -222,6 +222,7 @@ class Permission(enum.Enum):
 class ResourceKind(enum.Enum):
     ALL_KEYSPACES = "ALL KEYSPACES"
     KEYSPACE = "KEYSPACE"
+    KEYSPACE_TABLES = "ALL TABLES IN KEYSPACE"
     TABLE = "TABLE"
     ALL_ROLES = "ALL ROLES"
     ROLE = "ROLE"
@@ -245,7 +246,7 @@ class Resource:
 
     def cql(self) -> str:
         match self.kind:
-            case ResourceKind.KEYSPACE | ResourceKind.KEYSPACE_FUNCTIONS:
+            case ResourceKind.KEYSPACE | ResourceKind.KEYSPACE_FUNCTIONS | ResourceKind.KEYSPACE_TABLES:
                 assert self.keyspace is not None
                 return f"{self.kind.value} {render_name(self.keyspace)}"
             case ResourceKind.TABLE:
