@@ -10,12 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from lark import Token, v_args
-
 from engine.cql.ast import clauses as c
 from engine.cql.ast import dcl, ddl, dml
 from engine.cql.ast import terms as t
 from engine.cql.build_terms import TermBuilder, name_of, recognition_error, role_name_of, selections
+from engine.cql.lexer import Token
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +75,6 @@ def _role(value: Token) -> str:
     return role_name_of(value)
 
 
-@v_args(inline=True)
 class StatementBuilder(TermBuilder):
     """Callbacks for the statement rules; the top rule ``start`` returns the statements with positions."""
 

@@ -1,9 +1,9 @@
 """Tree building, part 1: names, types, terms, selectors, relations, conditions and operations.
 
-These are lark callbacks, run as the LALR parser reduces each rule (no parse tree is built). Each
-method is named after a grammar rule or alias in ``grammar/cql.lark`` and receives that rule's kept
-children: named tokens and the results of sub-rules, with ``None`` for an absent ``[optional]`` part.
-Anonymous tokens (keywords, punctuation) are dropped by lark, except in rules marked ``!``.
+These are callbacks, run as the LALR parser (``engine.cql.lalr``) reduces each rule: no parse tree is
+built. Each method is named after a grammar rule or alias in ``grammar/cql.lark`` and receives that
+rule's kept children as arguments: named tokens and the results of sub-rules, with ``None`` for an absent
+``[optional]`` part. Keywords and punctuation are dropped, except in rules marked ``!``.
 """
 
 from __future__ import annotations
@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from lark import Token, Transformer, v_args
-
 from engine.cql.ast import clauses as c
 from engine.cql.ast import terms as t
+from engine.cql.lexer import Token
 from engine.errors import SyntaxException
 
 # Cassandra refuses these as user type names (Parser.g reservedTypeNames).
@@ -23,7 +22,7 @@ RESERVED_TYPE_NAMES = frozenset({"byte", "complex", "enum", "date", "interval", 
 
 def name_of(token: Token | str) -> str:
     """A name token's normalized text: quoted names verbatim, everything else lower-cased."""
-    if isinstance(token, str) and not isinstance(token, Token):
+    if isinstance(token, str):
         return token
     if token.type == "QUOTED_NAME":
         return str(token.value)
@@ -62,8 +61,7 @@ def _items(*children: Any) -> tuple[Any, ...]:
     return tuple(x for x in children if x is not None)
 
 
-@v_args(inline=True)
-class TermBuilder(Transformer):
+class TermBuilder:
     """Callbacks for the expression-level rules."""
 
     # ------------------------------------------------------------------------------------- names

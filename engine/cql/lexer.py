@@ -55,12 +55,14 @@ class TokenKind(enum.Enum):
 HIDDEN_KINDS = frozenset({TokenKind.WS, TokenKind.COMMENT, TokenKind.MULTILINE_COMMENT})
 
 
-@dataclass(frozen=True, slots=True)
-class RawToken:
+@dataclass(slots=True)
+class Token:
     """One token: its kind, its text as ANTLR reports it, and where it starts and ends in the source.
 
     ``text`` is the source text, except for strings and quoted names, where it is the content.
-    ``line`` is 1-based, ``column`` 0-based (Cassandra's convention in error messages).
+    ``line`` is 1-based, ``column`` 0-based (Cassandra's convention in error messages). ``type`` is the
+    grammar's name for the token, filled in by the parser (the lexer leaves it empty); tokens are not
+    changed after that.
     """
 
     kind: TokenKind
@@ -69,10 +71,16 @@ class RawToken:
     end: int
     line: int
     column: int
+    hidden: bool = False  # whitespace and comments: skipped by the parser, counted in error snippets
+    type: str = ""
 
     @property
-    def hidden(self) -> bool:
-        return self.kind in HIDDEN_KINDS
+    def value(self) -> str:
+        return self.text
+
+    @property
+    def start_pos(self) -> int:
+        return self.start
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,13 +141,13 @@ _UNTERMINATED = {
 }
 
 
-def scan(text: str) -> tuple[list[RawToken], LexError | None]:
-    """Cut ``text`` into tokens, hidden ones included.
+def scan(text: str, *, keep_hidden: bool = True) -> tuple[list[Token], LexError | None]:
+    """Cut ``text`` into tokens, hidden ones included unless ``keep_hidden`` is False.
 
     Returns the tokens up to the first lexing error, and that error (or None). Words come back as IDENT:
     the parser adapter (``engine.cql.parser``) tells keywords from names with the grammar's keyword table.
     """
-    tokens: list[RawToken] = []
+    tokens: list[Token] = []
     append = tokens.append
     match = _MASTER.match
     pos = 0
@@ -204,8 +212,10 @@ def scan(text: str) -> tuple[list[RawToken], LexError | None]:
                 length - line_start,
                 length,
             )
-        append(RawToken(kind, value, pos, end, line, column))
-        if kind in HIDDEN_KINDS or kind is TokenKind.STRING_LITERAL or kind is TokenKind.QUOTED_NAME:
+        hidden = kind is TokenKind.WS or kind is TokenKind.COMMENT or kind is TokenKind.MULTILINE_COMMENT
+        if keep_hidden or not hidden:
+            append(Token(kind, value, pos, end, line, column, hidden))
+        if hidden or kind is TokenKind.STRING_LITERAL or kind is TokenKind.QUOTED_NAME:
             newlines = raw.count("\n")
             if newlines:
                 line += newlines

@@ -10,8 +10,9 @@ when a name needs quotes.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
-from engine.cql.parser import GRAMMAR_PATH
+GRAMMAR_PATH = Path(__file__).parent / "grammar" / "cql.lark"
 
 _RULE = re.compile(r"^!?\??([a-z_]+):(.*?)(?=^\S)", re.MULTILINE | re.DOTALL)
 _KEYWORD = re.compile(r'"([a-z_(-]+)"i')

@@ -1,31 +1,25 @@
-"""CQL text → statements: the lark LALR parser over ``grammar/cql.lark``, fed by ``engine.cql.lexer``.
+"""CQL text → statements: ``engine.cql.lexer`` tokens, run through the LALR tables of
+``grammar/cql.lark`` (``engine.cql.lalr``), reduced into syntax-tree dataclasses by the builders.
 
-The parser object is built once per process from lark's grammar cache (a file in the temp directory
-that lark keys by grammar and options), so loading costs a few milliseconds, not a grammar analysis.
-
-Between the lexer and lark sits a small adapter that
+Between the lexer and the tables sits a small adapter that
 
 * names each token as the grammar does (keywords by their lower-case spelling, punctuation by text),
 * marks a ``(`` that opens a type hint as HINT_LPAREN (see ``engine.cql.lexer``),
 * puts a STMT_START token before each top-level statement, so statements learn their positions, and
-* turns lark's errors into Cassandra's ``SyntaxException`` messages (``engine.cql.syntax_errors``).
+* turns parse failures into Cassandra's ``SyntaxException`` messages (``engine.cql.syntax_errors``).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import lark
-from lark.lexer import Lexer, PatternStr, Token
-
 from engine.cql.ast.dml import Statement
 from engine.cql.build_statements import StatementBuilder
-from engine.cql.lexer import LexError, RawToken, TokenKind, scan
+from engine.cql.lalr import END, ParseError, Parser, Tables, load_tables
+from engine.cql.lexer import Token, TokenKind, scan
 from engine.cql.syntax_errors import lexing_error, parsing_error
-from engine.errors import SyntaxException
 
 GRAMMAR_PATH = Path(__file__).parent / "grammar" / "cql.lark"
 
@@ -55,72 +49,95 @@ _TERM_START_PUNCT = frozenset({"(", "[", "{", ":"})
 _TERM_START_KEYWORDS = frozenset({"token", "null", "nan", "infinity", "-nan", "-infinity", "cast"})
 _VALUE_TERMINALS = frozenset(_VALUE_KINDS.values()) | {"HINT_LPAREN"}
 
+# ANTLR's names for tokens whose name is not K_ + their spelling.
+_ANTLR_KEYWORD_NAMES = {
+    "table": "K_COLUMNFAMILY",
+    "columnfamily": "K_COLUMNFAMILY",
+    "schema": "K_KEYSPACE",
+    "nan": "K_POSITIVE_NAN",
+    "-nan": "K_NEGATIVE_NAN",
+    "infinity": "K_POSITIVE_INFINITY",
+    "-infinity": "K_NEGATIVE_INFINITY",
+    "expr(": "'expr('",
+}
+
 
 @dataclass(frozen=True, slots=True)
-class _Vocabulary:
-    """How the grammar names tokens: keyword spelling → terminal, punctuation text → terminal."""
+class _Grammar:
+    """The loaded grammar: its tables, a parser over them, and how it names tokens."""
 
-    keywords: dict[str, str]
-    punctuation: dict[str, str]
-
-
-class _LexFailure(Exception):
-    def __init__(self, error: LexError) -> None:
-        super().__init__(error.message)
-        self.error = error
+    tables: Tables
+    parser: Parser
+    keywords: dict[str, str]  # lower-case spelling -> terminal
+    punctuation: dict[str, str]  # text -> terminal
+    antlr_names: dict[str, str]  # terminal -> the name ANTLR's messages use
+    unreserved: frozenset[str]
 
 
-class CqlTokenStream(Lexer):
-    """lark's view of ``engine.cql.lexer``: named tokens, hint parentheses and statement starts."""
+@functools.cache
+def _grammar() -> _Grammar:
+    from engine.cql.lexicon import UNRESERVED_KEYWORDS
 
-    def __init__(self, lexer_conf: lark.lexer.LexerConf) -> None:
-        keywords: dict[str, str] = {}
-        punctuation: dict[str, str] = {}
-        for terminal in lexer_conf.terminals:
-            pattern = terminal.pattern
-            if not isinstance(pattern, PatternStr):
-                continue
-            if "i" in pattern.flags:
-                keywords[pattern.value] = terminal.name
+    tables = load_tables(GRAMMAR_PATH.read_text(encoding="utf-8"))
+    keywords: dict[str, str] = {}
+    punctuation: dict[str, str] = {}
+    antlr_names = {
+        "HINT_LPAREN": "'('",
+        "SEMICOLON": "EOF",
+        END: "EOF",
+        "FLOAT_LITERAL": "FLOAT",
+        "BOOLEAN_LITERAL": "BOOLEAN",
+        "DURATION_LITERAL": "DURATION",
+        "UUID_LITERAL": "UUID",
+    }
+    for name, text, insensitive in tables.terminals:
+        if insensitive:
+            keywords[text] = name
+            antlr_names[name] = _ANTLR_KEYWORD_NAMES.get(text, "K_" + text.upper())
+        else:
+            punctuation[text] = name
+            antlr_names[name] = f"'{text}'"
+    return _Grammar(
+        tables, Parser(tables, StatementBuilder()), keywords, punctuation, antlr_names, UNRESERVED_KEYWORDS
+    )
+
+
+def load() -> None:
+    """Load the grammar now (from its cache), rather than on the first parse."""
+    _grammar()
+
+
+def tables() -> Tables:
+    """The grammar's parse tables (completion reads the terminals each state accepts)."""
+    return _grammar().tables
+
+
+def _name_tokens(grammar: _Grammar, tokens: list[Token]) -> None:
+    """Set each token's grammar type."""
+    keywords = grammar.keywords
+    punctuation = grammar.punctuation
+    for tok in tokens:
+        kind = tok.kind
+        if kind is TokenKind.IDENT:
+            lower = tok.text.lower()
+            if lower == "true" or lower == "false":
+                tok.type = "BOOLEAN_LITERAL"
             else:
-                punctuation[pattern.value] = terminal.name
-        self.vocabulary = _Vocabulary(keywords, punctuation)
-
-    def lex(self, text: str) -> Iterator[Token]:  # type: ignore[override]
-        raw, error = scan(text)
-        tokens = [tok for tok in raw if not tok.hidden]
-        types = self._types(tokens)
-        yield from _with_statement_starts(tokens, types)
-        if error is not None:
-            raise _LexFailure(error)
-
-    def _types(self, tokens: list[RawToken]) -> list[str]:
-        keywords = self.vocabulary.keywords
-        punctuation = self.vocabulary.punctuation
-        types: list[str] = []
-        for tok in tokens:
-            kind = tok.kind
-            if kind is TokenKind.IDENT:
-                lower = tok.text.lower()
-                if lower in ("true", "false"):
-                    types.append("BOOLEAN_LITERAL")
-                else:
-                    types.append(keywords.get(lower, "IDENT"))
-            elif kind is TokenKind.PUNCT:
-                types.append(punctuation[tok.text])
-            elif kind is TokenKind.KEYWORD:
-                lower = tok.text.lower()
-                types.append(keywords.get(lower) or punctuation[lower])
-            else:
-                types.append(_VALUE_KINDS[kind])
-        _mark_type_hints(tokens, types, punctuation["("])
-        return types
+                tok.type = keywords.get(lower, "IDENT")
+        elif kind is TokenKind.PUNCT:
+            tok.type = punctuation[tok.text]
+        elif kind is TokenKind.KEYWORD:
+            lower = tok.text.lower()
+            tok.type = keywords.get(lower) or punctuation[lower]
+        else:
+            tok.type = _VALUE_KINDS[kind]
+    _mark_type_hints(tokens, punctuation["("], grammar.unreserved)
 
 
-def _mark_type_hints(tokens: list[RawToken], types: list[str], lpar: str) -> None:
+def _mark_type_hints(tokens: list[Token], lpar: str, unreserved: frozenset[str]) -> None:
     """Retype each `(` that opens a type hint, by Cassandra's predicate: `( type ) <selector/term>`."""
     for i in range(1, len(tokens)):
-        if types[i] != lpar:
+        if tokens[i].type != lpar:
             continue
         before = tokens[i - 1]
         if before.kind is TokenKind.PUNCT:
@@ -134,11 +151,11 @@ def _mark_type_hints(tokens: list[RawToken], types: list[str], lpar: str) -> Non
         close = _type_end(tokens, i + 1)
         if close is None or close + 1 >= len(tokens):
             continue
-        if _starts_term(tokens[close + 1], types[close + 1]):
-            types[i] = "HINT_LPAREN"
+        if _starts_term(tokens[close + 1], unreserved):
+            tokens[i].type = "HINT_LPAREN"
 
 
-def _type_end(tokens: list[RawToken], start: int) -> int | None:
+def _type_end(tokens: list[Token], start: int) -> int | None:
     """Index of the `)` closing a type written from ``start``, or None if what follows is not a type."""
     depth = 0
     i = start
@@ -174,96 +191,43 @@ def _type_end(tokens: list[RawToken], start: int) -> int | None:
     return None
 
 
-def _starts_term(tok: RawToken, type_: str) -> bool:
-    if type_ in _VALUE_TERMINALS:
+def _starts_term(tok: Token, unreserved: frozenset[str]) -> bool:
+    if tok.type in _VALUE_TERMINALS:
         return True
     if tok.kind is TokenKind.PUNCT:
         return tok.text in _TERM_START_PUNCT
     lower = tok.text.lower()
-    return lower in _TERM_START_KEYWORDS or lower in _unreserved_keywords()
+    return lower in _TERM_START_KEYWORDS or lower in unreserved
 
 
-def _with_statement_starts(tokens: list[RawToken], types: list[str]) -> Iterator[Token]:
-    """Yield lark tokens, with STMT_START before each top-level statement.
+def _with_statement_starts(tokens: list[Token]) -> list[Token]:
+    """The parser's tokens, with a STMT_START token before each top-level statement.
 
     A statement starts at the first token, and at the first token after a `;` outside a batch.
     """
+    stream: list[Token] = []
+    append = stream.append
     expect_start = True
     in_batch = False
     previous_lower = ""
-    for tok, type_ in zip(tokens, types, strict=True):
-        lower = tok.text.lower() if tok.kind in (TokenKind.IDENT, TokenKind.KEYWORD) else ""
-        if tok.kind is TokenKind.PUNCT and tok.text == ";":
+    for tok in tokens:
+        type_ = tok.type
+        if type_ == "SEMICOLON":
             if not in_batch:
                 expect_start = True
         elif expect_start:
-            yield Token("STMT_START", "", tok.start, tok.line, tok.column, tok.line, tok.column, tok.start)
+            append(Token(tok.kind, "", tok.start, tok.start, tok.line, tok.column, False, "STMT_START"))
             expect_start = False
-            in_batch = lower == "begin"
-        elif in_batch and previous_lower == "apply" and lower == "batch":
+            in_batch = type_ == "BEGIN"
+        elif in_batch and type_ == "BATCH" and previous_lower == "APPLY":
             in_batch = False
-        previous_lower = lower
-        yield Token(type_, tok.text, tok.start, tok.line, tok.column, tok.line, tok.column, tok.end)
+        previous_lower = type_
+        append(tok)
+    return stream
 
 
-@functools.cache
-def _parser() -> lark.Lark:
-    return lark.Lark(
-        GRAMMAR_PATH.read_text(encoding="utf-8"),
-        parser="lalr",
-        lexer=CqlTokenStream,
-        transformer=StatementBuilder(),
-        maybe_placeholders=True,
-        cache=True,
-    )
-
-
-@functools.cache
-def _unreserved_keywords() -> frozenset[str]:
-    from engine.cql.lexicon import UNRESERVED_KEYWORDS
-
-    return UNRESERVED_KEYWORDS
-
-
-# ANTLR's names for tokens whose name is not K_ + their spelling.
-_ANTLR_KEYWORD_NAMES = {
-    "table": "K_COLUMNFAMILY",
-    "columnfamily": "K_COLUMNFAMILY",
-    "schema": "K_KEYSPACE",
-    "nan": "K_POSITIVE_NAN",
-    "-nan": "K_NEGATIVE_NAN",
-    "infinity": "K_POSITIVE_INFINITY",
-    "-infinity": "K_NEGATIVE_INFINITY",
-    "expr(": "'expr('",
-}
-
-
-@functools.cache
-def _antlr_names() -> dict[str, str]:
-    """lark terminal name → the name ANTLR's messages use for that token."""
-    names = {
-        "HINT_LPAREN": "'('",
-        "SEMICOLON": "EOF",
-        "$END": "EOF",
-        "FLOAT_LITERAL": "FLOAT",
-        "BOOLEAN_LITERAL": "BOOLEAN",
-        "DURATION_LITERAL": "DURATION",
-        "UUID_LITERAL": "UUID",
-    }
-    for terminal in _parser().terminals:
-        pattern = terminal.pattern
-        if isinstance(pattern, PatternStr):
-            value = pattern.value
-            if "i" in pattern.flags:
-                names[terminal.name] = _ANTLR_KEYWORD_NAMES.get(value, "K_" + value.upper())
-            else:
-                names[terminal.name] = f"'{value}'"
-    return names
-
-
-def grammar() -> lark.Lark:
-    """The loaded grammar (for the lexicon and completion, which read its terminals and rules)."""
-    return _parser()
+def _end_token() -> Token:
+    return Token(TokenKind.PUNCT, "", 0, 0, 0, -1, False, END)
 
 
 def parse(text: str) -> list[Statement]:
@@ -271,16 +235,19 @@ def parse(text: str) -> list[Statement]:
 
     Raises SyntaxException with Cassandra's message (``line L:C ...``) on the first error.
     """
+    grammar = _grammar()
+    tokens, lex_error = scan(text, keep_hidden=False)
+    _name_tokens(grammar, tokens)
     try:
-        return _parser().parse(text)  # type: ignore[return-value]
-    except _LexFailure as failure:
-        raise lexing_error(failure.error) from None
-    except lark.exceptions.UnexpectedToken as error:
-        raise parsing_error(text, error.token, error.expected, _antlr_names()) from None
-    except lark.exceptions.VisitError as error:
-        if isinstance(error.orig_exc, SyntaxException):
-            raise error.orig_exc from None
-        raise
+        statements: list[Statement] = grammar.parser.parse(_with_statement_starts(tokens), _end_token)
+    except ParseError as error:
+        if lex_error is not None and error.token.type == END:
+            # The parser ran out of tokens where the lexer had failed: the lexer's error comes first.
+            raise lexing_error(lex_error) from None
+        raise parsing_error(text, error.token, error.expected, grammar.antlr_names) from None
+    if lex_error is not None:
+        raise lexing_error(lex_error)
+    return statements
 
 
 def parse_one(text: str) -> Statement:
@@ -292,13 +259,13 @@ def parse_one(text: str) -> Statement:
     statements = parse(text)
     if len(statements) == 1:
         return statements[0]
+    names = _grammar().antlr_names
     if not statements:
-        raise parsing_error(text, Token("$END", ""), {"STMT_START"}, _antlr_names())
+        raise parsing_error(text, _end_token(), {"STMT_START"}, names)
     second = statements[1]
     offset = _offset(text, second.line, second.column)
     first = next(tok for tok in scan(text)[0] if tok.start == offset)
-    token = Token("IDENT", first.text, offset, second.line, second.column)
-    raise parsing_error(text, token, {"SEMICOLON"}, _antlr_names())
+    raise parsing_error(text, first, {"SEMICOLON"}, names)
 
 
 def _offset(text: str, line: int, column: int) -> int:

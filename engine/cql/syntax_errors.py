@@ -12,7 +12,7 @@ Cassandra's parser is ANTLR 3; its ``ErrorCollector`` builds ``line L:C <message
   comments count as tokens), the offending token in brackets, ``...`` where the query goes on; it is left
   out when that range reaches the end of input.
 
-lark's LALR parser detects an error at the same token as ANTLR's LL parser in the cases that matter
+The LALR parser detects an error at the same token as ANTLR's LL parser in the cases that matter
 (both stop at the first token that cannot extend a valid prefix). Which of the two messages applies is
 decided from the set of tokens the parser could have accepted there: when the statement could end, the
 message is ``expecting EOF`` (ANTLR skips optional clauses and then fails to match EOF); when exactly one
@@ -23,15 +23,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from lark import Token
-
-from engine.cql.lexer import LexError, RawToken, scan
+from engine.cql.lexer import LexError, Token, scan
 from engine.errors import SyntaxException
 
 FIRST_TOKEN_OFFSET = 10
 LAST_TOKEN_OFFSET = 2
 
-# lark's names for end of input, and tokens that never appear in messages.
+# The grammar's names for end of input, and tokens that never appear in messages.
 _END = "$END"
 _STATEMENT_END = frozenset({_END, "SEMICOLON"})
 _INVISIBLE = frozenset({"STMT_START"})
@@ -52,9 +50,9 @@ def display(text: str) -> str:
 def parsing_error(
     query: str, token: Token, expected: Iterable[str], names: Mapping[str, str]
 ) -> SyntaxException:
-    """The SyntaxException for ``token`` arriving where only ``expected`` (lark terminal names) fit.
+    """The SyntaxException for ``token`` arriving where only ``expected`` (terminal names) fit.
 
-    ``names`` maps lark terminal names to ANTLR token names.
+    ``names`` maps the grammar's terminal names to ANTLR token names.
     """
     expected = set(expected) - _INVISIBLE
     at_end = token.type == _END
@@ -88,7 +86,7 @@ def snippet(query: str, offending_start: int) -> str:
     return _render_snippet(query, first, tokens[last], tokens[index])
 
 
-def _render_snippet(query: str, first: RawToken, last: RawToken, offending: RawToken) -> str:
+def _render_snippet(query: str, first: Token, last: Token, offending: Token) -> str:
     lines = query.split("\n")
     while len(lines) > 1 and lines[-1] == "":  # Java's String.split drops trailing empty strings
         lines.pop()
