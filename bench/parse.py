@@ -62,7 +62,9 @@ def load_time_ms(runs: int = 7) -> tuple[float, float]:
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, capture_output=True)  # warm the cache
     imports, loads = [], []
     for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, capture_output=True, text=True)
+        out = subprocess.run(
+            [sys.executable, "-c", code], check=True, cwd=ROOT, capture_output=True, text=True
+        )
         first, second = out.stdout.split()
         imports.append(float(first))
         loads.append(float(second))
@@ -95,7 +97,10 @@ def main() -> None:
     if baseline is not None:
         # cqlsh's lexer refuses a few valid forms (named markers in batches, ...): compare on what both take.
         mixed = [s for s in mixed if _accepts(baseline, s)]
-    for name, statements in ((f"mixed corpus ({len(mixed)} stmts)", mixed), ("simple INSERT (5000 stmts)", simple)):
+    for name, statements in (
+        (f"mixed corpus ({len(mixed)} stmts)", mixed),
+        ("simple INSERT (5000 stmts)", simple),
+    ):
         ours = best_rate(parse, statements)
         theirs = best_rate(baseline, statements) if baseline else float("nan")
         print(f"{name:<34}{ours:>16,.0f}{theirs:>16,.0f}{ours / theirs:>8.2f}")

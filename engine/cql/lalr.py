@@ -74,11 +74,10 @@ class ParseError(Exception):
         self.expected = expected
 
 
-def build_tables(grammar_text: str) -> Tables:
-    """Run lark's LALR analysis on the grammar and keep only what parsing needs."""
+def _analyse(grammar_text: str) -> Any:
+    """lark's LALR analysis of the grammar (a lark.Lark object that is never asked to lex)."""
     import lark
-    from lark.lexer import Lexer, PatternStr
-    from lark.parsers.lalr_analysis import Shift
+    from lark.lexer import Lexer
 
     class ExternalTokens(Lexer):
         """Tokens come from engine.cql.lexer; lark only needs a lexer class to analyse the grammar."""
@@ -89,7 +88,15 @@ def build_tables(grammar_text: str) -> Tables:
         def lex(self, data: object) -> Any:  # type: ignore[override]
             raise TypeError("the CQL grammar is only analysed by lark, never run by it")
 
-    parser = lark.Lark(grammar_text, parser="lalr", lexer=ExternalTokens, maybe_placeholders=True)
+    return lark.Lark(grammar_text, parser="lalr", lexer=ExternalTokens, maybe_placeholders=True)
+
+
+def build_tables(grammar_text: str) -> Tables:
+    """Run lark's LALR analysis on the grammar and keep only what parsing needs."""
+    from lark.lexer import PatternStr
+    from lark.parsers.lalr_analysis import Shift
+
+    parser = _analyse(grammar_text)
     table = parser.parser.parser.parser.parse_table
     rule_index = {rule: i for i, rule in enumerate(parser.rules)}
     actions: list[dict[str, int]] = []
@@ -274,3 +281,25 @@ class Parser:
             states.append(gotos[states[-1]][plan.origin])
             if states[-1] == end_state:
                 return values[-1]
+
+
+def shift_reduce_conflicts(grammar_text: str) -> set[tuple[str, str]]:
+    """The grammar's shift/reduce conflicts as (terminal, rule that would be reduced).
+
+    lark settles each by shifting; the grammar relies on that in a few documented places, and the
+    tests pin the list so that a new conflict is a decision, not an accident.
+    """
+    from lark.parsers.lalr_analysis import LALR_Analyzer
+
+    analyzer = LALR_Analyzer(_analyse(grammar_text).parser.parser_conf)
+    analyzer.compute_lr0_states()
+    analyzer.compute_reads_relations()
+    analyzer.compute_includes_lookback()
+    analyzer.compute_lookaheads()
+    conflicts = set()
+    for state in analyzer.lr0_itemsets:
+        shiftable = {item.next.name for item in state.closure if not item.is_satisfied and item.next.is_term}
+        for lookahead, rules in state.lookaheads.items():
+            if lookahead.name in shiftable:
+                conflicts.update((str(lookahead.name), str(rule)) for rule in rules)
+    return conflicts

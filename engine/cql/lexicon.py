@@ -21,7 +21,8 @@ _KEYWORD = re.compile(r'"([a-z_(-]+)"i')
 def _read() -> tuple[frozenset[str], frozenset[str]]:
     text = GRAMMAR_PATH.read_text(encoding="utf-8")
     text = re.sub(r"//[^\n]*", "", text) + "\nend:"
-    keywords = frozenset(k for k in _KEYWORD.findall(text) if k.replace("_", "").replace("-", "").isalpha())
+    # `-nan` and `-infinity` are literals spelled like keywords, not words: they are not in these sets.
+    keywords = frozenset(k for k in _KEYWORD.findall(text) if k.replace("_", "").isalpha())
     rules = {name: body for name, body in _RULE.findall(text)}
     unreserved: set[str] = set()
     pending = ["unreserved_keyword"]
