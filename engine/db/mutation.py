@@ -1,0 +1,51 @@
+"""A mutation: the changes one write makes to one partition key, across tables of one keyspace.
+
+This is the unit the commitlog logs, replicas apply and hints store. Its byte format::
+
+    mutation := text keyspace, bytes key, vint n_tables, (16 bytes table id, partition)*
+
+with ``text``, ``bytes``, ``vint`` and ``partition`` as in ``engine.db.serialization``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from engine.db.rows import PartitionUpdate
+from engine.db.serialization import CorruptDataError, Reader, read_partition, write_partition, write_vint
+
+
+@dataclass(frozen=True, slots=True)
+class Mutation:
+    keyspace: str
+    key: bytes
+    updates: tuple[tuple[uuid.UUID, PartitionUpdate], ...]  # (table id, update) per table
+
+    def serialize(self) -> bytes:
+        out = bytearray()
+        encoded = self.keyspace.encode()
+        write_vint(out, len(encoded))
+        out += encoded
+        write_vint(out, len(self.key))
+        out += self.key
+        write_vint(out, len(self.updates))
+        for table_id, update in self.updates:
+            out += table_id.bytes
+            write_partition(out, update)
+        return bytes(out)
+
+    @classmethod
+    def deserialize(cls, data: bytes | memoryview) -> Mutation:
+        reader = Reader(data)
+        keyspace = reader.text("mutation keyspace")
+        key = reader.raw("mutation key")
+        updates = []
+        for _ in range(reader.vint("mutation table count")):
+            table_id = uuid.UUID(bytes=reader.take(16, "mutation table id"))
+            updates.append((table_id, read_partition(reader)))
+        if reader.offset != reader.end:
+            raise CorruptDataError(
+                "end of mutation", reader.offset, f"{reader.end - reader.offset} bytes left over"
+            )
+        return cls(keyspace, key, tuple(updates))

@@ -1,0 +1,327 @@
+"""Byte format of partitions and partition updates, shared by the commitlog and the SSTable data file.
+
+Integers: ``u64``/``i64``/``i32`` are fixed-width big-endian; ``vint`` is an unsigned LEB128 varint.
+``bytes`` is ``vint length + raw bytes``; ``text`` is ``bytes`` of UTF-8.
+
+::
+
+    partition   := bytes key, i64 token, deletion, u8 flags (1 = static row present),
+                   [row static], vint n_range_tombstones, range_tombstone*, vint n_rows, row*
+    deletion    := i64 marked_for_delete_at, i32 local_deletion_time
+    range_tombstone := bound start, bound end, deletion
+    bound       := u8 inclusive, clustering
+    clustering  := vint n_components, bytes*
+    row         := clustering, u8 flags (1 = liveness, 2 = deletion), [liveness], [deletion],
+                   vint n_columns, column*
+    liveness    := i64 timestamp, vint ttl, i32 local_expiration_time
+    column      := text name, u8 kind (0 = cell, 1 = complex), cell | complex
+    complex     := deletion, vint n_cells, (bytes path, cell)*
+    cell        := u8 flags (1 = tombstone, 2 = expiring, 4 = counter), i64 timestamp,
+                   [i32 local_deletion_time if tombstone or expiring], [vint ttl if expiring],
+                   value: bytes, or for a counter vint n_shards, (bytes shard, i64 clock, i64 count)*
+
+Decoding errors raise ``CorruptDataError`` naming the field that could not be read and its offset;
+callers (commitlog replay, SSTable reads) add the file name.
+"""
+
+from __future__ import annotations
+
+import struct
+from types import MappingProxyType
+
+from engine.db.rows import (
+    LIVE,
+    NO_DELETION_TIME,
+    Bound,
+    Cell,
+    Clustering,
+    ColumnData,
+    ComplexColumn,
+    CounterValue,
+    DeletionTime,
+    LivenessInfo,
+    PartitionUpdate,
+    RangeTombstone,
+    Row,
+)
+
+_I64 = struct.Struct(">q")
+_I32 = struct.Struct(">i")
+_DELETION = struct.Struct(">qi")
+
+_CELL_TOMBSTONE = 1
+_CELL_EXPIRING = 2
+_CELL_COUNTER = 4
+_ROW_LIVENESS = 1
+_ROW_DELETION = 2
+_KIND_CELL = 0
+_KIND_COMPLEX = 1
+
+
+class CorruptDataError(Exception):
+    """Bytes that do not decode as the format says: ``field`` could not be read at ``offset``."""
+
+    def __init__(self, field: str, offset: int, detail: str = "") -> None:
+        message = f"cannot read {field} at offset {offset}"
+        super().__init__(f"{message}: {detail}" if detail else message)
+        self.field = field
+        self.offset = offset
+
+
+# ------------------------------------------------------------------------------------------ writing
+
+
+def write_vint(out: bytearray, value: int) -> None:
+    while value >= 0x80:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+
+
+def _write_bytes(out: bytearray, value: bytes) -> None:
+    write_vint(out, len(value))
+    out += value
+
+
+def _write_deletion(out: bytearray, deletion: DeletionTime) -> None:
+    out += _DELETION.pack(deletion.marked_for_delete_at, deletion.local_deletion_time)
+
+
+def _write_clustering(out: bytearray, clustering: Clustering) -> None:
+    write_vint(out, len(clustering))
+    for component in clustering:
+        _write_bytes(out, component)
+
+
+def _write_cell(out: bytearray, cell: Cell) -> None:
+    value = cell.value
+    flags = 0
+    if value is None:
+        flags |= _CELL_TOMBSTONE
+    elif cell.ttl > 0:
+        flags |= _CELL_EXPIRING
+    if isinstance(value, CounterValue):
+        flags |= _CELL_COUNTER
+    out.append(flags)
+    out += _I64.pack(cell.timestamp)
+    if flags & (_CELL_TOMBSTONE | _CELL_EXPIRING):
+        out += _I32.pack(cell.local_deletion_time)
+    if flags & _CELL_EXPIRING:
+        write_vint(out, cell.ttl)
+    if isinstance(value, CounterValue):
+        write_vint(out, len(value.shards))
+        for shard, clock, count in value.shards:
+            _write_bytes(out, shard)
+            out += _I64.pack(clock)
+            out += _I64.pack(count)
+    elif value is not None:
+        _write_bytes(out, value)
+
+
+def write_row(out: bytearray, row: Row) -> None:
+    _write_clustering(out, row.clustering)
+    flags = (_ROW_LIVENESS if row.liveness is not None else 0) | (
+        _ROW_DELETION if row.deletion is not LIVE else 0
+    )
+    out.append(flags)
+    if row.liveness is not None:
+        out += _I64.pack(row.liveness.timestamp)
+        write_vint(out, row.liveness.ttl)
+        out += _I32.pack(row.liveness.local_expiration_time)
+    if flags & _ROW_DELETION:
+        _write_deletion(out, row.deletion)
+    write_vint(out, len(row.columns))
+    for name, data in row.columns.items():
+        _write_bytes(out, name.encode())
+        if isinstance(data, Cell):
+            out.append(_KIND_CELL)
+            _write_cell(out, data)
+        else:
+            out.append(_KIND_COMPLEX)
+            _write_deletion(out, data.deletion)
+            write_vint(out, len(data.cells))
+            for path, cell in data.cells.items():
+                _write_bytes(out, path)
+                _write_cell(out, cell)
+
+
+def write_partition(out: bytearray, partition: PartitionUpdate) -> None:
+    _write_bytes(out, partition.key)
+    out += _I64.pack(partition.token)
+    _write_deletion(out, partition.deletion)
+    out.append(1 if partition.static_row is not None else 0)
+    if partition.static_row is not None:
+        write_row(out, partition.static_row)
+    write_vint(out, len(partition.range_tombstones))
+    for rt in partition.range_tombstones:
+        for bound in (rt.start, rt.end):
+            out.append(1 if bound.inclusive else 0)
+            _write_clustering(out, bound.prefix)
+        _write_deletion(out, rt.deletion)
+    write_vint(out, len(partition.rows))
+    for row in partition.rows:
+        write_row(out, row)
+
+
+def serialize_partition(partition: PartitionUpdate) -> bytes:
+    out = bytearray()
+    write_partition(out, partition)
+    return bytes(out)
+
+
+# ------------------------------------------------------------------------------------------ reading
+
+
+class Reader:
+    """A cursor over a buffer; every read names its field so corruption is reported precisely."""
+
+    __slots__ = ("buffer", "offset", "end")
+
+    def __init__(self, buffer: bytes | memoryview, offset: int = 0, end: int | None = None) -> None:
+        self.buffer = buffer
+        self.offset = offset
+        self.end = len(buffer) if end is None else end
+
+    def take(self, size: int, field: str) -> bytes:
+        """The next ``size`` bytes."""
+        start = self._need(size, field)
+        return bytes(self.buffer[start : start + size])
+
+    def _need(self, size: int, field: str) -> int:
+        start = self.offset
+        if start + size > self.end:
+            raise CorruptDataError(field, start, f"needs {size} bytes, {self.end - start} left")
+        self.offset = start + size
+        return start
+
+    def u8(self, field: str) -> int:
+        return self.buffer[self._need(1, field)]
+
+    def i64(self, field: str) -> int:
+        return int(_I64.unpack_from(self.buffer, self._need(8, field))[0])
+
+    def i32(self, field: str) -> int:
+        return int(_I32.unpack_from(self.buffer, self._need(4, field))[0])
+
+    def vint(self, field: str) -> int:
+        result = 0
+        shift = 0
+        start = self.offset
+        while True:
+            if self.offset >= self.end or shift > 63:
+                raise CorruptDataError(field, start, "unterminated varint")
+            byte = self.buffer[self.offset]
+            self.offset += 1
+            result |= (byte & 0x7F) << shift
+            if byte < 0x80:
+                return result
+            shift += 7
+
+    def raw(self, field: str) -> bytes:
+        length = self.vint(field)
+        start = self._need(length, field)
+        return bytes(self.buffer[start : start + length])
+
+    def text(self, field: str) -> str:
+        start = self.offset
+        try:
+            return self.raw(field).decode()
+        except UnicodeDecodeError as error:
+            raise CorruptDataError(field, start, "not UTF-8") from error
+
+    def deletion(self, field: str) -> DeletionTime:
+        at, ldt = _DELETION.unpack_from(self.buffer, self._need(12, field))
+        return DeletionTime(at, ldt)
+
+
+def _read_clustering(reader: Reader) -> Clustering:
+    count = reader.vint("clustering size")
+    return tuple(reader.raw("clustering component") for _ in range(count))
+
+
+def _read_cell(reader: Reader) -> Cell:
+    start = reader.offset
+    flags = reader.u8("cell flags")
+    if flags & ~(_CELL_TOMBSTONE | _CELL_EXPIRING | _CELL_COUNTER):
+        raise CorruptDataError("cell flags", start, f"unknown flags {flags:#x}")
+    timestamp = reader.i64("cell timestamp")
+    ldt = (
+        reader.i32("cell local deletion time")
+        if flags & (_CELL_TOMBSTONE | _CELL_EXPIRING)
+        else NO_DELETION_TIME
+    )
+    ttl = reader.vint("cell ttl") if flags & _CELL_EXPIRING else 0
+    value: bytes | CounterValue | None
+    if flags & _CELL_TOMBSTONE:
+        value = None
+    elif flags & _CELL_COUNTER:
+        count = reader.vint("counter shard count")
+        value = CounterValue(
+            tuple(
+                (reader.raw("counter shard"), reader.i64("counter clock"), reader.i64("counter count"))
+                for _ in range(count)
+            )
+        )
+    else:
+        value = reader.raw("cell value")
+    return Cell(value, timestamp, ttl, ldt)
+
+
+def read_row(reader: Reader) -> Row:
+    clustering = _read_clustering(reader)
+    start = reader.offset
+    flags = reader.u8("row flags")
+    if flags & ~(_ROW_LIVENESS | _ROW_DELETION):
+        raise CorruptDataError("row flags", start, f"unknown flags {flags:#x}")
+    liveness = None
+    if flags & _ROW_LIVENESS:
+        liveness = LivenessInfo(
+            reader.i64("row timestamp"), reader.vint("row ttl"), reader.i32("row expiration")
+        )
+    deletion = reader.deletion("row deletion") if flags & _ROW_DELETION else LIVE
+    columns: dict[str, ColumnData] = {}
+    for _ in range(reader.vint("row column count")):
+        name = reader.text("column name")
+        kind_at = reader.offset
+        kind = reader.u8("column kind")
+        if kind == _KIND_CELL:
+            columns[name] = _read_cell(reader)
+        elif kind == _KIND_COMPLEX:
+            column_deletion = reader.deletion("collection deletion")
+            cells = {}
+            for _ in range(reader.vint("collection size")):
+                path = reader.raw("collection path")
+                cells[path] = _read_cell(reader)
+            columns[name] = ComplexColumn(MappingProxyType(cells), column_deletion)
+        else:
+            raise CorruptDataError("column kind", kind_at, f"unknown kind {kind}")
+    return Row(clustering, liveness, deletion, MappingProxyType(columns))
+
+
+def read_partition(reader: Reader) -> PartitionUpdate:
+    key = reader.raw("partition key")
+    token = reader.i64("partition token")
+    deletion = reader.deletion("partition deletion")
+    static = read_row(reader) if reader.u8("partition flags") & 1 else None
+    tombstones = []
+    for _ in range(reader.vint("range tombstone count")):
+        start = _read_bound(reader, "range start")
+        end = _read_bound(reader, "range end")
+        tombstones.append(RangeTombstone(start, end, reader.deletion("range deletion")))
+    rows = tuple(read_row(reader) for _ in range(reader.vint("row count")))
+    return PartitionUpdate(key, token, deletion, static, rows, tuple(tombstones))
+
+
+def _read_bound(reader: Reader, field: str) -> Bound:
+    inclusive = reader.u8(f"{field} inclusive flag")
+    return Bound(_read_clustering(reader), bool(inclusive))
+
+
+def deserialize_partition(data: bytes | memoryview) -> PartitionUpdate:
+    reader = Reader(data)
+    partition = read_partition(reader)
+    if reader.offset != reader.end:
+        raise CorruptDataError(
+            "end of partition", reader.offset, f"{reader.end - reader.offset} bytes left over"
+        )
+    return partition
