@@ -330,8 +330,8 @@ class PartitionUpdate:
 def merge_partitions(versions: Iterable[PartitionUpdate], key: ClusteringKey) -> PartitionUpdate:
     """Reconcile versions of one partition (newest data wins, deletions shadow older data)."""
     versions = list(versions)
-    if len(versions) == 1:
-        return versions[0]
+    if len(versions) == 1 and versions[0].deletion is LIVE and not versions[0].range_tombstones:
+        return versions[0]  # rows of one version are already reconciled and nothing shadows them
     first = versions[0]
     deletion = LIVE
     static: Row | None = None

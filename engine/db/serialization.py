@@ -175,7 +175,7 @@ def serialize_partition(partition: PartitionUpdate) -> bytes:
 class Reader:
     """A cursor over a buffer; every read names its field so corruption is reported precisely."""
 
-    __slots__ = ("buffer", "offset", "end")
+    __slots__ = ("buffer", "end", "offset")
 
     def __init__(self, buffer: bytes | memoryview, offset: int = 0, end: int | None = None) -> None:
         self.buffer = buffer

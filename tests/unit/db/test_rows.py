@@ -1,0 +1,211 @@
+"""The storage data model: Cassandra's reconciliation rules, deletions, and the partition byte format."""
+
+from __future__ import annotations
+
+from types import MappingProxyType as Frozen
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine.db.memtable import Memtable
+from engine.db.rows import (
+    LIVE,
+    NO_DELETION_TIME,
+    Bound,
+    Cell,
+    ComplexColumn,
+    CounterValue,
+    DeletionTime,
+    LivenessInfo,
+    PartitionUpdate,
+    RangeTombstone,
+    Row,
+    merge_partitions,
+    reconcile,
+    tombstone,
+)
+from engine.db.serialization import CorruptDataError, deserialize_partition, serialize_partition
+
+
+def by_bytes(clustering: tuple[bytes, ...]) -> tuple[bytes, ...]:
+    return clustering
+
+
+# ------------------------------------------------------------------------------------ reconciliation
+
+
+def test_higher_timestamp_wins() -> None:
+    assert reconcile(Cell(b"a", 1), Cell(b"b", 2)) == Cell(b"b", 2)
+    assert reconcile(Cell(b"b", 2), Cell(b"a", 1)) == Cell(b"b", 2)
+    assert reconcile(tombstone(1, 100), Cell(b"a", 2)) == Cell(b"a", 2)
+
+
+def test_tie_tombstone_beats_live() -> None:
+    dead = tombstone(5, 100)
+    assert reconcile(Cell(b"zzz", 5), dead) is dead
+    assert reconcile(dead, Cell(b"zzz", 5)) is dead
+
+
+def test_tie_expiring_beats_regular_and_tombstone_beats_expiring() -> None:
+    expiring = Cell(b"a", 5, ttl=10, local_deletion_time=200)
+    assert reconcile(Cell(b"zzz", 5), expiring) is expiring
+    dead = tombstone(5, 100)
+    assert reconcile(expiring, dead) is dead
+
+
+def test_tie_later_local_deletion_time_then_greater_value() -> None:
+    early = Cell(b"b", 5, ttl=10, local_deletion_time=100)
+    late = Cell(b"a", 5, ttl=10, local_deletion_time=200)
+    assert reconcile(early, late) is late
+    assert reconcile(Cell(b"a", 5), Cell(b"b", 5)) == Cell(b"b", 5)
+    assert reconcile(Cell(b"\x80", 5), Cell(b"\x7f", 5)) == Cell(b"\x80", 5)  # unsigned comparison
+
+
+def test_counters_merge_by_shard_clock() -> None:
+    left = Cell(CounterValue(((b"n1", 3, 10), (b"n2", 1, 5))), 1)
+    right = Cell(CounterValue(((b"n1", 2, 7), (b"n3", 1, 1))), 2)
+    merged = reconcile(left, right)
+    assert isinstance(merged.value, CounterValue)
+    assert merged.value.shards == ((b"n1", 3, 10), (b"n2", 1, 5), (b"n3", 1, 1))
+    assert merged.value.total == 16
+
+
+def test_ttl_expiry_and_purge() -> None:
+    cell = Cell(b"v", 1_000_000, ttl=10, local_deletion_time=110)
+    assert cell.is_live(109) and not cell.is_live(110)
+    # An expired cell counts gc_grace from when it was written (expiry - ttl = 100).
+    assert not cell.purgeable(now=150, gc_grace_seconds=50)
+    assert cell.purgeable(now=151, gc_grace_seconds=50)
+    dead = tombstone(5, 100)
+    assert not dead.purgeable(now=150, gc_grace_seconds=50) and dead.purgeable(now=151, gc_grace_seconds=50)
+    assert not Cell(b"v", 1).purgeable(now=10**9, gc_grace_seconds=0)
+    assert Cell(b"v", 1).local_deletion_time == NO_DELETION_TIME
+
+
+# ------------------------------------------------------------------------------------ rows and deletions
+
+
+def row(clustering: bytes, **cells: Cell) -> Row:
+    return Row((clustering,), None, LIVE, Frozen(cells))
+
+
+def test_row_deletion_shadows_older_cells_only() -> None:
+    written = Row((b"c",), LivenessInfo(1), LIVE, Frozen({"a": Cell(b"1", 1), "b": Cell(b"2", 3)}))
+    deleted = Row((b"c",), None, DeletionTime(2, 50), Frozen({}))
+    merged = written.merge(deleted)
+    assert merged.liveness is None
+    assert dict(merged.columns) == {"b": Cell(b"2", 3)}
+    assert merged.deletion == DeletionTime(2, 50)
+    assert merged.is_live(now=0)
+
+
+def test_collection_overwrite_deletes_older_elements() -> None:
+    old = ComplexColumn(Frozen({b"k1": Cell(b"1", 1), b"k2": Cell(b"2", 1)}))
+    overwrite = ComplexColumn(Frozen({b"k3": Cell(b"3", 5)}), DeletionTime(4, 10))
+    merged = old.merge(overwrite)
+    assert dict(merged.cells) == {b"k3": Cell(b"3", 5)}
+    assert merged.deletion == DeletionTime(4, 10)
+
+
+def test_partition_deletion_and_range_tombstone_shadow_rows() -> None:
+    base = PartitionUpdate(
+        b"k", 1, rows=(row(b"a", v=Cell(b"1", 1)), row(b"b", v=Cell(b"2", 1)), row(b"c", v=Cell(b"3", 9)))
+    )
+    range_delete = PartitionUpdate(
+        b"k",
+        1,
+        range_tombstones=(RangeTombstone(Bound((b"a",), False), Bound((b"c",), True), DeletionTime(5, 10)),),
+    )
+    merged = merge_partitions([base, range_delete], by_bytes)
+    assert [dict(r.columns) for r in merged.rows] == [{"v": Cell(b"1", 1)}, {}, {"v": Cell(b"3", 9)}]
+    wiped = merge_partitions([merged, PartitionUpdate(b"k", 1, DeletionTime(8, 20))], by_bytes)
+    assert [dict(r.columns) for r in wiped.rows] == [{}, {}, {"v": Cell(b"3", 9)}]
+    assert wiped.deletion == DeletionTime(8, 20)
+
+
+def test_memtable_merges_writes_and_returns_copies() -> None:
+    memtable = Memtable(by_bytes)
+    memtable.apply(PartitionUpdate(b"k", 7, rows=(row(b"b", v=Cell(b"1", 1)),)), position=(1, 10))
+    memtable.apply(
+        PartitionUpdate(b"k", 7, rows=(row(b"a", v=Cell(b"0", 1)), row(b"b", v=Cell(b"2", 2)))),
+        position=(1, 20),
+    )
+    memtable.apply(PartitionUpdate(b"j", -5, rows=(row(b"a", v=Cell(b"x", 1)),)), position=(1, 30))
+    got = memtable.get(b"k", 7)
+    assert got is not None
+    assert [r.clustering for r in got.rows] == [(b"a",), (b"b",)]
+    assert got.rows[1].columns["v"] == Cell(b"2", 2)
+    assert [p.key for p in memtable.partitions()] == [b"j", b"k"]  # token order
+    assert memtable.min_position == (1, 10) and memtable.max_position == (1, 30)
+    assert memtable.operation_count == 3 and memtable.live_data_size > 0
+    assert [p.key for p in memtable.partition_range((0, b""), None)] == [b"k"]
+
+
+# ------------------------------------------------------------------------------------ byte format
+
+names = st.text(st.characters(min_codepoint=32, max_codepoint=0x2FFF), min_size=1, max_size=8)
+blobs = st.binary(max_size=12)
+stamps = st.integers(min_value=-(2**62), max_value=2**62)
+seconds = st.integers(min_value=0, max_value=2**31 - 2)
+deletions = st.builds(DeletionTime, stamps, seconds)
+cells = st.one_of(
+    st.builds(Cell, blobs, stamps),
+    st.builds(lambda t, d: Cell(None, t, 0, d), stamps, seconds),
+    st.builds(lambda v, t, ttl, d: Cell(v, t, ttl, d), blobs, stamps, st.integers(1, 10**6), seconds),
+    st.builds(
+        lambda shards, t: Cell(CounterValue(tuple(sorted(shards))), t),
+        st.lists(st.tuples(blobs, stamps, stamps), max_size=3, unique_by=lambda s: s[0]),
+        stamps,
+    ),
+)
+complexes = st.builds(
+    lambda cs, d: ComplexColumn(Frozen(dict(cs)), d),
+    st.lists(st.tuples(blobs, cells), max_size=3),
+    st.one_of(st.just(LIVE), deletions),
+)
+rows = st.builds(
+    lambda clustering, liveness, deletion, columns: Row(
+        tuple(clustering), liveness, deletion, Frozen(dict(columns))
+    ),
+    st.lists(blobs, max_size=3),
+    st.one_of(st.none(), st.builds(LivenessInfo, stamps, st.integers(0, 1000), seconds)),
+    st.one_of(st.just(LIVE), deletions),
+    st.lists(st.tuples(names, st.one_of(cells, complexes)), max_size=4),
+)
+partitions = st.builds(
+    lambda key, token, deletion, static, rows_, rts: PartitionUpdate(
+        key, token, deletion, static, tuple(rows_), tuple(rts)
+    ),
+    blobs,
+    st.integers(-(2**63), 2**63 - 1),
+    st.one_of(st.just(LIVE), deletions),
+    st.one_of(st.none(), rows),
+    st.lists(rows, max_size=4),
+    st.lists(
+        st.builds(
+            RangeTombstone,
+            st.builds(Bound, st.lists(blobs, max_size=2).map(tuple), st.booleans()),
+            st.builds(Bound, st.lists(blobs, max_size=2).map(tuple), st.booleans()),
+            deletions,
+        ),
+        max_size=2,
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(partitions)
+def test_partition_bytes_round_trip(partition: PartitionUpdate) -> None:
+    assert deserialize_partition(serialize_partition(partition)) == partition
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(partitions, st.data())
+def test_truncated_or_extended_bytes_are_refused(partition: PartitionUpdate, data: st.DataObject) -> None:
+    encoded = serialize_partition(partition)
+    cut = data.draw(st.integers(0, len(encoded) - 1))
+    with pytest.raises(CorruptDataError):
+        deserialize_partition(encoded[:cut])
+    with pytest.raises(CorruptDataError, match="end of partition"):
+        deserialize_partition(encoded + b"\x00")
