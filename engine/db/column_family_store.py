@@ -1,0 +1,245 @@
+"""One table's storage on one node (Cassandra's ColumnFamilyStore): its memtables and SSTables.
+
+State is an immutable ``TableView`` — the current memtable, memtables being flushed, the live SSTables,
+the generations being compacted — swapped under a lock by writers (flush, compaction, truncate).
+Readers take the current view and never block on flushes or compactions.
+
+Write: the caller (the node's storage, after logging to the commitlog) calls ``apply``; when the
+memtable passes ``memtable_flush_threshold`` bytes, a flush is submitted to the flush stage.
+
+Flush: ``switch_memtable`` moves the current memtable to ``flushing`` and installs a new one; the flush
+task writes its partitions to a new SSTable, installs the SSTable and drops the memtable in one swap,
+then tells the commitlog that this table's data up to the memtable's last position is durable.
+
+Read: ``get`` merges the partition's versions from every memtable and every SSTable whose key range and
+bloom filter admit it; ``scan`` merges all sources in (token, key) order.
+"""
+
+from __future__ import annotations
+
+import heapq
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Protocol
+
+from engine.db.background import Stage
+from engine.db.memtable import Memtable
+from engine.db.rows import ClusteringKey, PartitionUpdate, merge_partitions
+from engine.db.sstable import SSTableDirectory, SSTableReader, SSTableWriter
+
+TokenKey = tuple[int, bytes]
+
+
+class FlushListener(Protocol):
+    """What a flush tells the commitlog: ``table_id``'s data up to ``position`` is in an SSTable."""
+
+    def discard_completed_segments(self, table_id: uuid.UUID, flushed_upto: Any) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StorageParams:
+    """The table options the storage engine acts on (the schema maps CQL table options to these)."""
+
+    gc_grace_seconds: int = 864000
+    bloom_filter_fp_chance: float = 0.01
+    chunk_length_in_kb: int = 16
+    index_interval: int = 128
+    memtable_flush_threshold: int = 32 * 1024 * 1024
+    sync_sstables: bool = True
+
+
+DEFAULT_PARAMS = StorageParams()
+
+
+@dataclass(frozen=True, slots=True)
+class TableView:
+    memtable: Memtable
+    flushing: tuple[Memtable, ...] = ()
+    sstables: tuple[SSTableReader, ...] = ()
+    compacting: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def memtables(self) -> tuple[Memtable, ...]:
+        return (self.memtable, *self.flushing)
+
+
+@dataclass
+class TableMetrics:
+    """Counters for nodetool tablestats (reads and writes count calls; latencies are in µs)."""
+
+    write_count: int = 0
+    read_count: int = 0
+    range_read_count: int = 0
+    write_latency_total_us: int = 0
+    read_latency_total_us: int = 0
+    flush_count: int = 0
+    bytes_flushed: int = 0
+
+
+class ColumnFamilyStore:
+    def __init__(
+        self,
+        *,
+        keyspace: str,
+        name: str,
+        table_id: uuid.UUID,
+        directory: Path,
+        clustering_key: ClusteringKey,
+        flush_stage: Stage,
+        params: StorageParams = DEFAULT_PARAMS,
+        commitlog: FlushListener | None = None,
+        monotonic: Callable[[], float] = lambda: 0.0,
+    ) -> None:
+        self.keyspace = keyspace
+        self.name = name
+        self.table_id = table_id
+        self.directory = directory
+        self.clustering_key = clustering_key
+        self.params = params
+        self._flush_stage = flush_stage
+        self._commitlog = commitlog
+        self._monotonic = monotonic
+        self._lock = threading.Lock()
+        self.metrics = TableMetrics()
+        directory.mkdir(parents=True, exist_ok=True)
+        self.sstable_directory = SSTableDirectory(directory)
+        self.sstable_directory.cleanup_incomplete()
+        readers = tuple(SSTableReader.open(d) for d in self.sstable_directory.list())
+        self._view = TableView(Memtable(clustering_key, created_at=monotonic()), (), readers)
+
+    # ------------------------------------------------------------------------------------- state
+
+    @property
+    def view(self) -> TableView:
+        return self._view
+
+    def _swap(self, change: Callable[[TableView], TableView]) -> TableView:
+        with self._lock:
+            self._view = change(self._view)
+            return self._view
+
+    # ------------------------------------------------------------------------------------- writes
+
+    def apply(self, update: PartitionUpdate, position: object = None) -> None:
+        """Apply one partition update (already logged to the commitlog at ``position``, if logged)."""
+        memtable = self._view.memtable
+        memtable.apply(update, position)
+        self.metrics.write_count += 1
+        if memtable.live_data_size >= self.params.memtable_flush_threshold:
+            self.flush_if_current(memtable)
+
+    def flush_if_current(self, memtable: Memtable) -> Future[SSTableReader | None] | None:
+        """Flush ``memtable`` unless another writer already switched it out."""
+        with self._lock:
+            if self._view.memtable is not memtable:
+                return None
+        return self.flush()
+
+    def switch_memtable(self) -> Memtable:
+        """Install a fresh memtable; the old one moves to ``flushing`` and is returned."""
+        fresh = Memtable(self.clustering_key, created_at=self._monotonic())
+        with self._lock:
+            old = self._view.memtable
+            self._view = replace(self._view, memtable=fresh, flushing=(*self._view.flushing, old))
+        return old
+
+    def flush(self) -> Future[SSTableReader | None]:
+        """Switch the memtable and submit its flush; the future gives the new SSTable (None if empty)."""
+        memtable = self.switch_memtable()
+        return self._flush_stage.submit(lambda: self._write_memtable(memtable))
+
+    def _write_memtable(self, memtable: Memtable) -> SSTableReader | None:
+        reader: SSTableReader | None = None
+        if not memtable.is_empty:
+            params = self.params
+            writer = SSTableWriter(
+                self.sstable_directory.new_descriptor(),
+                len(memtable),
+                chunk_length_in_kb=params.chunk_length_in_kb,
+                index_interval=params.index_interval,
+                bloom_filter_fp_chance=params.bloom_filter_fp_chance,
+                clustering_key=self.clustering_key,
+                sync=params.sync_sstables,
+            )
+            with writer:
+                for partition in memtable.partitions():
+                    writer.append(partition)
+                reader = writer.finish()
+            self.metrics.flush_count += 1
+            self.metrics.bytes_flushed += reader.on_disk_size
+        added = () if reader is None else (reader,)
+        self._swap(
+            lambda view: replace(
+                view,
+                flushing=tuple(m for m in view.flushing if m is not memtable),
+                sstables=(*view.sstables, *added),
+            )
+        )
+        if self._commitlog is not None and memtable.max_position is not None:
+            self._commitlog.discard_completed_segments(self.table_id, memtable.max_position)
+        return reader
+
+    def replace_sstables(self, removed: tuple[SSTableReader, ...], added: tuple[SSTableReader, ...]) -> None:
+        """Swap compacted SSTables for their replacement in one step (readers see one or the other)."""
+        gone = {id(r) for r in removed}
+
+        def change(view: TableView) -> TableView:
+            kept = tuple(r for r in view.sstables if id(r) not in gone)
+            done = {r.descriptor.generation for r in removed}
+            return replace(view, sstables=(*kept, *added), compacting=view.compacting - done)
+
+        self._swap(change)
+
+    # -------------------------------------------------------------------------------------- reads
+
+    def get(self, key: bytes, token: int) -> PartitionUpdate | None:
+        """Every version of one partition, merged (deletions applied, expired data still present)."""
+        view = self._view
+        self.metrics.read_count += 1
+        versions = [v for m in view.memtables if (v := m.get(key, token)) is not None]
+        for sstable in view.sstables:
+            version = sstable.get(key, token)
+            if version is not None:
+                versions.append(version)
+        if not versions:
+            return None
+        return merge_partitions(versions, self.clustering_key)
+
+    def scan(self, start: TokenKey | None = None, end: TokenKey | None = None) -> Iterator[PartitionUpdate]:
+        """Partitions with ``start <= (token, key) < end``, merged across all sources, in order."""
+        view = self._view
+        self.metrics.range_read_count += 1
+        sources: list[Iterator[PartitionUpdate]] = [m.partition_range(start, end) for m in view.memtables]
+        for sstable in view.sstables:
+            sources.append(sstable.scan(start, end, start_inclusive=True, end_inclusive=False))
+        merged = heapq.merge(*sources, key=lambda p: (p.token, p.key))
+        group: list[PartitionUpdate] = []
+        for partition in merged:
+            if group and (group[0].token, group[0].key) != (partition.token, partition.key):
+                yield merge_partitions(group, self.clustering_key)
+                group = []
+            group.append(partition)
+        if group:
+            yield merge_partitions(group, self.clustering_key)
+
+    # ----------------------------------------------------------------------------------- metrics
+
+    @property
+    def live_sstable_count(self) -> int:
+        return len(self._view.sstables)
+
+    @property
+    def live_disk_space_used(self) -> int:
+        return sum(r.on_disk_size for r in self._view.sstables)
+
+    @property
+    def memtable_data_size(self) -> int:
+        return sum(m.live_data_size for m in self._view.memtables)
+
+    def close(self) -> None:
+        for reader in self._view.sstables:
+            reader.close()

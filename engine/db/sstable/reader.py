@@ -1,0 +1,381 @@
+"""Reading an SSTable without loading it: point lookups, ordered scans, verification and metrics.
+
+``SSTableReader.open`` loads only the small components (Summary, Filter, Statistics, CompressionInfo; each
+checked against its CRC32) and checks Index.db's footer and Data.db's length; Data.db and Index.db stay on
+disk, read with ``os.pread`` (no shared file position, so one reader serves many threads).
+
+A **point read** (``get``) goes: key range check → bloom filter → binary search of the summary for the one
+index block that can hold the key → read and verify that block (at most ``index_interval`` entries) and
+binary-search it → read, verify and decompress only the chunk(s) the partition spans → deserialize. Recently
+decompressed chunks are kept in a small LRU, since neighbouring partitions share chunks.
+
+A **scan** walks index blocks and chunks in order from the first block that can hold its start bound,
+keeping one decompressed chunk at a time (it bypasses the LRU, so a compaction does not evict the chunks of
+point reads). Bounds are ``(token, key)`` positions, or a bare token meaning every key with that token.
+
+Metrics: bloom filter true positives, false positives and negatives (counted under a lock), sizes, and the
+partition estimate from the statistics.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import types
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.db.rows import PartitionUpdate
+from engine.db.serialization import CorruptDataError, deserialize_partition
+from engine.db.sstable.bloom import BloomFilter
+from engine.db.sstable.compression import CompressionInfo, read_chunk
+from engine.db.sstable.descriptor import Component, Descriptor, component_paths
+from engine.db.sstable.errors import CorruptSSTableError, SSTableError
+from engine.db.sstable.files import crc32, read_checked
+from engine.db.sstable.index import (
+    Block,
+    IndexEntry,
+    Summary,
+    TokenKey,
+    check_footer,
+    footer_blocks_crc,
+    read_block,
+)
+from engine.db.sstable.statistics import StatsMetadata
+
+#: A scan bound: a (token, key) position, or a token standing for all of its keys.
+ScanBound = int | TokenKey
+
+DEFAULT_CHUNK_CACHE_SIZE = 8
+_SCAN_READ_SIZE = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class BloomFilterStats:
+    """Outcomes of the bloom filter on this SSTable's point reads."""
+
+    true_positives: int
+    false_positives: int
+    negatives: int
+
+    @property
+    def positives(self) -> int:
+        return self.true_positives + self.false_positives
+
+    @property
+    def false_ratio(self) -> float:
+        """False positives over positives (nodetool's "Bloom filter false ratio")."""
+        return self.false_positives / self.positives if self.positives else 0.0
+
+
+class SSTableReader:
+    """An open, complete SSTable. Thread-safe; ``close`` when no reader needs it any more."""
+
+    def __init__(
+        self,
+        descriptor: Descriptor,
+        summary: Summary,
+        bloom: BloomFilter,
+        statistics: StatsMetadata,
+        compression: CompressionInfo,
+        data_fd: int,
+        index_fd: int,
+        chunk_cache_size: int,
+    ) -> None:
+        self.descriptor = descriptor
+        self.summary = summary
+        self.statistics = statistics
+        self.compression = compression
+        self._bloom = bloom
+        self._data_fd = data_fd
+        self._index_fd = index_fd
+        self._data_path = descriptor.filename(Component.DATA)
+        self._index_path = descriptor.filename(Component.INDEX)
+        self._cache: OrderedDict[int, bytes] = OrderedDict()
+        self._cache_size = chunk_cache_size
+        self._lock = threading.Lock()
+        self._true_positives = self._false_positives = self._negatives = 0
+        self._closed = False
+
+    @classmethod
+    def open(
+        cls, descriptor: Descriptor, *, chunk_cache_size: int = DEFAULT_CHUNK_CACHE_SIZE
+    ) -> SSTableReader:
+        """Open a complete SSTable (its TOC exists), checking every small component's CRC32."""
+        if not descriptor.filename(Component.TOC).exists():
+            raise SSTableError(f"{descriptor} is not a complete SSTable: {Component.TOC.value} is missing")
+
+        def load(component: Component) -> tuple[memoryview, Path]:
+            path = descriptor.filename(component)
+            try:
+                return read_checked(path), path
+            except FileNotFoundError as error:
+                raise SSTableError(f"{descriptor} is missing its {component.value}") from error
+
+        summary = Summary.from_bytes(*load(Component.SUMMARY))
+        bloom = BloomFilter.from_bytes(*load(Component.FILTER))
+        statistics = StatsMetadata.from_bytes(*load(Component.STATISTICS))
+        compression = CompressionInfo.from_bytes(*load(Component.COMPRESSION_INFO))
+        data_fd = os.open(descriptor.filename(Component.DATA), os.O_RDONLY)
+        try:
+            index_fd = os.open(descriptor.filename(Component.INDEX), os.O_RDONLY)
+        except BaseException:
+            os.close(data_fd)
+            raise
+        try:
+            check_footer(index_fd, descriptor.filename(Component.INDEX), summary)
+            data_size = os.fstat(data_fd).st_size
+            if data_size != compression.data_length:
+                raise CorruptSSTableError(
+                    descriptor.filename(Component.DATA),
+                    data_size,
+                    f"file is {data_size} bytes, CompressionInfo.db says {compression.data_length}",
+                )
+        except BaseException:
+            os.close(data_fd)
+            os.close(index_fd)
+            raise
+        return cls(descriptor, summary, bloom, statistics, compression, data_fd, index_fd, chunk_cache_size)
+
+    # ------------------------------------------------------------------------------------------ reads
+
+    def might_contain(self, key: bytes) -> bool:
+        """What the bloom filter says (no counting: this is not a read)."""
+        return self._bloom.might_contain(key)
+
+    def get(self, key: bytes, token: int) -> PartitionUpdate | None:
+        """The partition stored for ``key``, or None."""
+        target = (token, key)
+        if target < self.summary.first or target > self.summary.last:
+            return None
+        if not self._bloom.might_contain(key):
+            with self._lock:
+                self._negatives += 1
+            return None
+        block = self.summary.block_for(target)
+        entry = self._block(block).find(target) if block >= 0 else None
+        with self._lock:
+            if entry is None:
+                self._false_positives += 1
+            else:
+                self._true_positives += 1
+        if entry is None:
+            return None
+        return self._partition(entry, self._cached_chunk)
+
+    def scan(
+        self,
+        start: ScanBound | None = None,
+        end: ScanBound | None = None,
+        *,
+        start_inclusive: bool = True,
+        end_inclusive: bool = True,
+    ) -> Iterator[PartitionUpdate]:
+        """Partitions from ``start`` to ``end`` in order (None: unbounded). Wrapping ranges are the
+        caller's to split."""
+        current: list[tuple[int, bytes]] = []
+
+        def chunk(index: int) -> bytes:
+            if not current or current[0][0] != index:
+                current[:] = [(index, self._load_chunk(index))]
+            return current[0][1]
+
+        for entry in self._entries(start, end, start_inclusive, end_inclusive):
+            yield self._partition(entry, chunk)
+
+    def keys(
+        self, start: ScanBound | None = None, end: ScanBound | None = None
+    ) -> Iterator[tuple[int, bytes]]:
+        """``(token, key)`` of the partitions in ``[start, end]``, from the index alone."""
+        for entry in self._entries(start, end, True, True):
+            yield entry.token, entry.key
+
+    def _entries(
+        self, start: ScanBound | None, end: ScanBound | None, start_inclusive: bool, end_inclusive: bool
+    ) -> Iterator[IndexEntry]:
+        low: TokenKey | None = None
+        if start is not None:
+            low = (start, b"") if isinstance(start, int) else start
+        block = max(self.summary.block_for(low), 0) if low is not None else 0
+        for number in range(block, len(self.summary.keys)):
+            decoded = self._block(number)
+            first = decoded.first_at_or_after(low) if low is not None and number == block else 0
+            for entry in decoded.entries(first):
+                if start is not None and not _after_start(entry, start, start_inclusive):
+                    continue
+                if end is not None and not _before_end(entry, end, end_inclusive):
+                    return
+                yield entry
+
+    def _block(self, number: int) -> Block:
+        start, end = self.summary.block_extent(number)
+        return Block(read_block(self._index_fd, self._index_path, start, end), self._index_path, start)
+
+    def _partition(self, entry: IndexEntry, chunk: Callable[[int], bytes]) -> PartitionUpdate:
+        length = self.compression.chunk_length
+        position, size = entry.position, entry.size
+        if size <= 0 or position + size > self.compression.uncompressed_length:
+            raise CorruptSSTableError(
+                self._index_path,
+                0,
+                f"entry for key 0x{entry.key.hex()} points outside the data: {position}+{size}",
+            )
+        first, last = position // length, (position + size - 1) // length
+        if first == last:
+            start = position - first * length
+            span: bytes | memoryview = memoryview(chunk(first))[start : start + size]
+        else:
+            parts = []
+            for index in range(first, last + 1):
+                base = index * length
+                parts.append(
+                    chunk(index)[max(position, base) - base : min(position + size, base + length) - base]
+                )
+            span = b"".join(parts)
+        try:
+            partition = deserialize_partition(span)
+        except CorruptDataError as error:
+            raise CorruptSSTableError(
+                self._data_path,
+                position + error.offset,
+                f"(uncompressed position) partition 0x{entry.key.hex()}: {error}",
+            ) from error
+        if partition.key != entry.key or partition.token != entry.token:
+            raise CorruptSSTableError(
+                self._data_path, position, f"(uncompressed position) expected partition 0x{entry.key.hex()}"
+            )
+        return partition
+
+    def _load_chunk(self, index: int) -> bytes:
+        return read_chunk(self._data_fd, self.compression, index, self._data_path)
+
+    def _cached_chunk(self, index: int) -> bytes:
+        with self._lock:
+            chunk = self._cache.get(index)
+            if chunk is not None:
+                self._cache.move_to_end(index)
+                return chunk
+        chunk = self._load_chunk(index)  # outside the lock: reads of other chunks go on meanwhile
+        with self._lock:
+            self._cache[index] = chunk
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return chunk
+
+    # ------------------------------------------------------------------------------------------ checks
+
+    def verify(self) -> int:
+        """Check everything: Data.db against its digest and chunk CRCs, every index block and the index's
+        chained CRC, the index against the data (contiguous, in order), and that every partition
+        deserializes. Returns the partition count; raises CorruptSSTableError at the first problem."""
+        digest_path = self.descriptor.filename(Component.DIGEST)
+        expected_digest = digest_path.read_text(encoding="ascii").strip()
+        digest = _file_crc(self._data_fd, self.compression.data_length)
+        if str(digest) != expected_digest:
+            raise CorruptSSTableError(
+                self._data_path, 0, f"digest {digest} does not match {digest_path.name}"
+            )
+        if _file_crc(self._index_fd, self.summary.blocks_end) != footer_blocks_crc(self._index_fd):
+            raise CorruptSSTableError(self._index_path, 0, "index blocks do not match the footer checksum")
+        position, previous, count = 0, None, 0
+        for partition_entry in self._entries(None, None, True, True):
+            here = (partition_entry.token, partition_entry.key)
+            if partition_entry.position != position or (previous is not None and here <= previous):
+                raise CorruptSSTableError(
+                    self._index_path, 0, f"entry {count} is out of order or not contiguous"
+                )
+            position, previous = position + partition_entry.size, here
+            count += 1
+        if position != self.compression.uncompressed_length or count != self.summary.entry_count:
+            raise CorruptSSTableError(self._index_path, 0, "index does not cover the data exactly")
+        for _ in self.scan():
+            pass
+        return count
+
+    # ------------------------------------------------------------------------------------------ metrics
+
+    def bloom_filter_stats(self) -> BloomFilterStats:
+        with self._lock:
+            return BloomFilterStats(self._true_positives, self._false_positives, self._negatives)
+
+    @property
+    def bloom_filter_size(self) -> int:
+        return self._bloom.size_in_bytes
+
+    @property
+    def estimated_partitions(self) -> int:
+        return self.statistics.estimated_partitions
+
+    @property
+    def data_size(self) -> int:
+        """Bytes of Data.db on disk (compressed)."""
+        return self.compression.data_length
+
+    @property
+    def uncompressed_size(self) -> int:
+        return self.compression.uncompressed_length
+
+    @property
+    def on_disk_size(self) -> int:
+        """Bytes of every component on disk."""
+        return sum(path.stat().st_size for path in self.component_paths())
+
+    def component_paths(self) -> list[Path]:
+        return component_paths(self.descriptor)
+
+    @property
+    def first(self) -> TokenKey:
+        return self.summary.first
+
+    @property
+    def last(self) -> TokenKey:
+        return self.summary.last
+
+    # ------------------------------------------------------------------------------------------ lifecycle
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        os.close(self._data_fd)
+        os.close(self._index_fd)
+        with self._lock:
+            self._cache.clear()
+
+    def __enter__(self) -> SSTableReader:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: types.TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"SSTableReader({self.descriptor}, {self.summary.entry_count} partitions)"
+
+
+def _file_crc(fd: int, end: int) -> int:
+    """CRC32 of the first ``end`` bytes of a file, read a piece at a time."""
+    value, offset = 0, 0
+    while offset < end:
+        piece = os.pread(fd, min(_SCAN_READ_SIZE, end - offset), offset)
+        if not piece:
+            break
+        value = crc32(piece, value)
+        offset += len(piece)
+    return value
+
+
+def _after_start(entry: IndexEntry, start: ScanBound, inclusive: bool) -> bool:
+    here: int | TokenKey = entry.token if isinstance(start, int) else (entry.token, entry.key)
+    return here >= start if inclusive else here > start  # type: ignore[operator]
+
+
+def _before_end(entry: IndexEntry, end: ScanBound, inclusive: bool) -> bool:
+    here: int | TokenKey = entry.token if isinstance(end, int) else (entry.token, entry.key)
+    return here <= end if inclusive else here < end  # type: ignore[operator]

@@ -1,0 +1,213 @@
+"""Writing an SSTable: streaming, in order, and atomically visible.
+
+Partitions are appended in the SSTable order: by token, ties by key bytes (unsigned); an out-of-order or
+repeated key is refused (:class:`SSTableOrderError`), because every reader relies on the order (binary
+search of the summary and index, merge of SSTables by position). Each partition is serialized with
+``engine.db.serialization.write_partition`` into the uncompressed stream, which the chunked compressor
+cuts and writes as it fills; the index is written block by block as entries come. What stays in memory is
+one chunk, one index block, the summary (one entry per ``index_interval`` partitions), the chunk offsets,
+the bloom filter bits (sized from ``expected_partitions``) and fixed-size statistics: not the data.
+
+**Atomicity.** Every component is written under a temporary name (``tmp-nb-1-big-Data.db``). ``finish``:
+
+1. flushes and fsyncs Data.db and Index.db, then writes and fsyncs Summary, Filter, Statistics,
+   CompressionInfo and Digest (all still temporary);
+2. renames each to its final name and fsyncs the directory;
+3. writes the TOC to a temporary name, fsyncs it, renames it to ``nb-1-big-TOC.txt``, fsyncs the directory.
+
+A crash before step 3 completes leaves files without a TOC, which no reader lists and which
+``SSTableDirectory.cleanup_incomplete`` deletes at start-up: **an SSTable exists iff its TOC exists**.
+``abort`` (or leaving a ``with`` block without ``finish``) deletes whatever was written.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import types
+from pathlib import Path
+from typing import BinaryIO
+
+from engine.db.rows import ClusteringKey, PartitionUpdate
+from engine.db.serialization import write_partition
+from engine.db.sstable.bloom import BloomFilter
+from engine.db.sstable.compression import ChunkedWriter
+from engine.db.sstable.descriptor import ALL_COMPONENTS, Component, Descriptor
+from engine.db.sstable.errors import SSTableError, SSTableOrderError
+from engine.db.sstable.files import fsync_directory, remove_if_exists, write_file
+from engine.db.sstable.index import IndexEntry, IndexWriter
+from engine.db.sstable.reader import SSTableReader
+from engine.db.sstable.statistics import StatsCollector
+
+DEFAULT_CHUNK_LENGTH_KB = 64
+DEFAULT_INDEX_INTERVAL = 128
+DEFAULT_BLOOM_FILTER_FP_CHANCE = 0.01
+
+
+class WriterState(enum.Enum):
+    OPEN = "open"
+    FINISHED = "finished"
+    ABORTED = "aborted"
+
+
+class SSTableWriter:
+    """Writes one SSTable. Use as ``append`` (repeatedly) then ``finish``, or ``abort``; not thread-safe."""
+
+    def __init__(
+        self,
+        descriptor: Descriptor,
+        expected_partitions: int,
+        *,
+        chunk_length_in_kb: int = DEFAULT_CHUNK_LENGTH_KB,
+        index_interval: int = DEFAULT_INDEX_INTERVAL,
+        bloom_filter_fp_chance: float = DEFAULT_BLOOM_FILTER_FP_CHANCE,
+        clustering_key: ClusteringKey | None = None,
+        level: int = 0,
+        repaired_at: int = 0,
+        sync: bool = True,
+    ) -> None:
+        if chunk_length_in_kb <= 0 or chunk_length_in_kb & (chunk_length_in_kb - 1):
+            raise ValueError(f"chunk_length_in_kb must be a positive power of 2, got {chunk_length_in_kb}")
+        if index_interval < 1:
+            raise ValueError(f"index_interval must be positive, got {index_interval}")
+        existing = [p for p in _all_paths(descriptor) if p.exists()]
+        if existing:
+            # abort() deletes by name: never let a writer own (and delete) another SSTable's files.
+            raise SSTableError(f"cannot write {descriptor}: {existing[0].name} already exists")
+        self.descriptor = descriptor
+        self._sync = sync
+        self._level = level
+        self._repaired_at = repaired_at
+        self._bloom = BloomFilter.for_keys(expected_partitions, bloom_filter_fp_chance)
+        self._stats = StatsCollector(clustering_key)
+        self._first: tuple[int, bytes] | None = None
+        self._last: tuple[int, bytes] | None = None
+        self._state = WriterState.OPEN
+        self._data: BinaryIO = open(descriptor.tmp_filename(Component.DATA), "xb")  # noqa: SIM115
+        try:
+            self._index: BinaryIO = open(descriptor.tmp_filename(Component.INDEX), "xb")  # noqa: SIM115
+        except BaseException:
+            self._data.close()
+            remove_if_exists(descriptor.tmp_filename(Component.DATA))
+            raise
+        self._chunks = ChunkedWriter(self._data, chunk_length_in_kb * 1024)
+        self._index_writer = IndexWriter(self._index, index_interval)
+
+    # ------------------------------------------------------------------------------------------ writing
+
+    def append(self, partition: PartitionUpdate) -> None:
+        """Add the next partition; it must sort after every partition appended so far."""
+        if self._state is not WriterState.OPEN:
+            raise SSTableError(f"cannot append to {self.descriptor}: the writer is {self._state.value}")
+        here = (partition.token, partition.key)
+        if self._last is not None and here <= self._last:
+            raise SSTableOrderError(
+                f"partition (token {here[0]}, key 0x{here[1].hex()}) appended to {self.descriptor} after "
+                f"(token {self._last[0]}, key 0x{self._last[1].hex()}): partitions must be appended in "
+                "token order, ties by key bytes, each key once"
+            )
+        out = bytearray()
+        write_partition(out, partition)
+        position = self._chunks.position
+        self._chunks.write(out)
+        self._index_writer.add(IndexEntry(partition.token, partition.key, position, len(out)))
+        self._bloom.add(partition.key)
+        self._stats.add(partition, len(out))
+        if self._first is None:
+            self._first = here
+        self._last = here
+
+    @property
+    def partition_count(self) -> int:
+        return self._stats.partition_count
+
+    @property
+    def uncompressed_bytes(self) -> int:
+        """Size of the uncompressed stream so far (what compaction compares with a target SSTable size)."""
+        return self._chunks.position
+
+    @property
+    def compressed_bytes(self) -> int:
+        """Bytes written to Data.db so far (up to one chunk behind the appends)."""
+        return self._chunks.data_length
+
+    # ------------------------------------------------------------------------------------------ finishing
+
+    def finish(self) -> SSTableReader:
+        """Complete the SSTable, make it visible (TOC last) and open it for reading."""
+        if self._state is not WriterState.OPEN:
+            raise SSTableError(f"cannot finish {self.descriptor}: the writer is {self._state.value}")
+        if self._first is None or self._last is None:
+            self.abort()
+            raise SSTableError(f"cannot finish {self.descriptor}: no partition was appended (aborted)")
+        try:
+            self._write_components(self._first, self._last)
+        except BaseException:
+            self.abort()
+            raise
+        self._state = WriterState.FINISHED
+        return SSTableReader.open(self.descriptor)
+
+    def _write_components(self, first: tuple[int, bytes], last: tuple[int, bytes]) -> None:
+        d = self.descriptor
+        compression = self._chunks.finish()
+        summary = self._index_writer.finish()
+        for file in (self._data, self._index):
+            file.flush()
+            if self._sync:
+                os.fsync(file.fileno())
+            file.close()
+        stats = self._stats.finish(
+            first,
+            last,
+            compression.uncompressed_length,
+            compression.data_length,
+            level=self._level,
+            repaired_at=self._repaired_at,
+        )
+        for component, body, checksum in (
+            (Component.SUMMARY, summary.to_bytes(), True),
+            (Component.FILTER, self._bloom.to_bytes(), True),
+            (Component.STATISTICS, stats.to_bytes(), True),
+            (Component.COMPRESSION_INFO, compression.to_bytes(), True),
+            (Component.DIGEST, str(self._chunks.digest).encode(), False),
+        ):
+            write_file(d.tmp_filename(component), body, checksum=checksum, sync=self._sync)
+        for component in ALL_COMPONENTS:
+            if component is not Component.TOC:
+                d.tmp_filename(component).rename(d.filename(component))
+        if self._sync:
+            fsync_directory(d.directory)
+        toc = "".join(f"{component.value}\n" for component in ALL_COMPONENTS).encode()
+        write_file(d.tmp_filename(Component.TOC), toc, checksum=False, sync=self._sync)
+        d.tmp_filename(Component.TOC).rename(d.filename(Component.TOC))
+        if self._sync:
+            fsync_directory(d.directory)
+
+    def abort(self) -> None:
+        """Delete everything this writer wrote (tolerates files already removed). Idempotent."""
+        if self._state is WriterState.FINISHED:
+            raise SSTableError(f"cannot abort {self.descriptor}: it is already finished")
+        self._state = WriterState.ABORTED
+        for file in (self._data, self._index):
+            file.close()
+        d = self.descriptor
+        # The TOC goes first so that, whatever happens next, the SSTable is not visible half-deleted.
+        for path in (d.filename(Component.TOC), *_all_paths(d)):
+            remove_if_exists(path)
+
+    def __enter__(self) -> SSTableWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: types.TracebackType | None,
+    ) -> None:
+        if self._state is WriterState.OPEN:
+            self.abort()
+
+
+def _all_paths(descriptor: Descriptor) -> list[Path]:
+    return [p for c in ALL_COMPONENTS for p in (descriptor.tmp_filename(c), descriptor.filename(c))]

@@ -1,0 +1,90 @@
+"""A table's store: writes, flushes stepped by the test, merged reads across memtables and SSTables."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from types import MappingProxyType as Frozen
+
+from engine.db.background import ManualStage
+from engine.db.column_family_store import ColumnFamilyStore, StorageParams
+from engine.db.rows import LIVE, Cell, DeletionTime, LivenessInfo, PartitionUpdate, Row
+
+TABLE_ID = uuid.UUID(int=7)
+
+
+def store(directory: Path, stage: ManualStage, **params: int) -> ColumnFamilyStore:
+    return ColumnFamilyStore(
+        keyspace="ks",
+        name="t",
+        table_id=TABLE_ID,
+        directory=directory,
+        clustering_key=lambda c: c,
+        flush_stage=stage,
+        params=StorageParams(sync_sstables=False, **params),
+    )
+
+
+def update(key: int, clustering: bytes, value: bytes, ts: int) -> PartitionUpdate:
+    row = Row((clustering,), LivenessInfo(ts), LIVE, Frozen({"v": Cell(value, ts)}))
+    return PartitionUpdate(key.to_bytes(4, "big"), key * 1000 - 50_000, rows=(row,))
+
+
+def values(partition: PartitionUpdate | None) -> dict[bytes, bytes]:
+    assert partition is not None
+    return {r.clustering[0]: r.columns["v"].value for r in partition.rows if "v" in r.columns}  # type: ignore[union-attr]
+
+
+def test_reads_merge_memtable_and_sstables(tmp_path: Path) -> None:
+    stage = ManualStage("flush")
+    cfs = store(tmp_path, stage)
+    cfs.apply(update(1, b"a", b"old", 1))
+    cfs.apply(update(1, b"b", b"b1", 1))
+    future = cfs.flush()
+    assert cfs.view.flushing and not future.done()
+    assert values(cfs.get(b"\x00\x00\x00\x01", -49_000)) == {
+        b"a": b"old",
+        b"b": b"b1",
+    }  # readable while flushing
+    stage.run_pending()
+    assert future.result() is not None and cfs.live_sstable_count == 1 and not cfs.view.flushing
+    cfs.apply(update(1, b"a", b"new", 2))
+    cfs.apply(PartitionUpdate(b"\x00\x00\x00\x01", -49_000, rows=(Row((b"b",), None, DeletionTime(5, 1)),)))
+    assert values(cfs.get(b"\x00\x00\x00\x01", -49_000)) == {b"a": b"new"}
+    cfs.flush()
+    stage.run_pending()
+    assert cfs.live_sstable_count == 2
+    assert values(cfs.get(b"\x00\x00\x00\x01", -49_000)) == {b"a": b"new"}
+    assert cfs.get(b"absent", 0) is None
+
+
+def test_scan_merges_sources_in_token_order(tmp_path: Path) -> None:
+    stage = ManualStage("flush")
+    cfs = store(tmp_path, stage)
+    for key in (5, 1, 3):
+        cfs.apply(update(key, b"a", b"x", 1))
+    cfs.flush()
+    stage.run_pending()
+    for key in (4, 2, 3):
+        cfs.apply(update(key, b"b", b"y", 2))
+    scanned = list(cfs.scan())
+    assert [int.from_bytes(p.key, "big") for p in scanned] == [1, 2, 3, 4, 5]
+    assert values(scanned[2]) == {b"a": b"x", b"b": b"y"}
+    part = list(cfs.scan((2000 - 50_000, b""), (4000 - 50_000, b"")))
+    assert [int.from_bytes(p.key, "big") for p in part] == [2, 3]
+
+
+def test_flush_threshold_submits_a_flush_and_sstables_survive_reopen(tmp_path: Path) -> None:
+    stage = ManualStage("flush")
+    cfs = store(tmp_path, stage, memtable_flush_threshold=2_000)
+    for key in range(40):
+        cfs.apply(update(key, b"c", b"v" * 20, 1))
+    assert stage.stats().pending >= 1
+    stage.run_pending()
+    assert cfs.live_sstable_count >= 1
+    cfs.flush()
+    stage.run_pending()
+    cfs.close()
+    reopened = store(tmp_path, ManualStage("flush"))
+    assert len(list(reopened.scan())) == 40
+    assert values(reopened.get((7).to_bytes(4, "big"), 7000 - 50_000)) == {b"c": b"v" * 20}
