@@ -152,6 +152,10 @@ class ColumnFamilyStore:
         memtable = self.switch_memtable()
         return self._flush_stage.submit(lambda: self._write_memtable(memtable))
 
+    def flush_now(self) -> SSTableReader | None:
+        """Switch the memtable and write it on the calling thread (drain, start-up replay, snapshots)."""
+        return self._write_memtable(self.switch_memtable())
+
     def _write_memtable(self, memtable: Memtable) -> SSTableReader | None:
         reader: SSTableReader | None = None
         if not memtable.is_empty:

@@ -1,0 +1,149 @@
+"""One node's local storage: its commitlog and the stores of its tables, under the node's directories.
+
+Layout (Cassandra's)::
+
+    <data>/<keyspace>/<table>-<table id hex>/nb-<generation>-big-*.db   SSTables
+    <commitlog>/CommitLog-1-<segment id>.log                             commitlog segments
+
+Writing a mutation: append it to the commitlog (durable first), then apply each table's update to that
+table's memtable with the commitlog position.
+
+Start-up (``open``): tables are registered by the schema (``add_table``), then ``replay_commitlog`` applies
+every mutation left in the commitlog to the memtables, flushes them, and deletes the replayed segments.
+Only then are new writes accepted (the commitlog refuses them before). Mutations for tables that no
+longer exist are skipped, as Cassandra skips them.
+
+Shutdown (``drain``): flush every table, then close the commitlog (which deletes the segments that hold
+nothing unflushed), so a clean restart has nothing to replay.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.db.background import Stage
+from engine.db.column_family_store import DEFAULT_PARAMS, ColumnFamilyStore, StorageParams
+from engine.db.commitlog import DEFAULT_CONFIG, CommitLog, CommitLogConfig
+from engine.db.mutation import Mutation
+from engine.db.rows import ClusteringKey
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayResult:
+    mutations: int
+    skipped: int  # mutations (or table updates) for tables that are not registered
+    segments: int
+
+
+class LocalStorage:
+    def __init__(
+        self,
+        *,
+        data_directory: Path,
+        commitlog_directory: Path,
+        flush_stage: Stage,
+        commitlog_config: CommitLogConfig = DEFAULT_CONFIG,
+        monotonic: Callable[[], float] | None = None,
+    ) -> None:
+        self.data_directory = data_directory
+        self.flush_stage = flush_stage
+        self._monotonic = monotonic
+        data_directory.mkdir(parents=True, exist_ok=True)
+        if monotonic is None:
+            self.commitlog = CommitLog(commitlog_directory, commitlog_config)
+        else:
+            self.commitlog = CommitLog(commitlog_directory, commitlog_config, clock=monotonic)
+        self._tables: dict[uuid.UUID, ColumnFamilyStore] = {}
+        self._lock = threading.Lock()
+
+    # ---------------------------------------------------------------------------------- tables
+
+    def table_directory(self, keyspace: str, table: str, table_id: uuid.UUID) -> Path:
+        return self.data_directory / keyspace / f"{table}-{table_id.hex}"
+
+    def add_table(
+        self,
+        keyspace: str,
+        table: str,
+        table_id: uuid.UUID,
+        clustering_key: ClusteringKey,
+        params: StorageParams = DEFAULT_PARAMS,
+    ) -> ColumnFamilyStore:
+        """Open (or create) the store of one table."""
+        with self._lock:
+            existing = self._tables.get(table_id)
+            if existing is not None:
+                return existing
+            store = ColumnFamilyStore(
+                keyspace=keyspace,
+                name=table,
+                table_id=table_id,
+                directory=self.table_directory(keyspace, table, table_id),
+                clustering_key=clustering_key,
+                flush_stage=self.flush_stage,
+                params=params,
+                commitlog=self.commitlog,
+                monotonic=self._monotonic or (lambda: 0.0),
+            )
+            self._tables[table_id] = store
+            return store
+
+    def table(self, table_id: uuid.UUID) -> ColumnFamilyStore:
+        return self._tables[table_id]
+
+    @property
+    def tables(self) -> tuple[ColumnFamilyStore, ...]:
+        return tuple(self._tables.values())
+
+    # ---------------------------------------------------------------------------------- writes
+
+    def apply(self, mutation: Mutation) -> None:
+        """Log ``mutation`` to the commitlog, then apply it to the memtables of its tables."""
+        stores = []
+        for table_id, update in mutation.updates:
+            store = self._tables.get(table_id)
+            if store is None:
+                raise KeyError(f"no table with id {table_id} in keyspace {mutation.keyspace}")
+            stores.append((store, update))
+        position = self.commitlog.append(mutation)
+        for store, update in stores:
+            store.apply(update, position)
+
+    # ---------------------------------------------------------------------------- lifecycle
+
+    def replay_commitlog(self) -> ReplayResult:
+        """Apply the commitlog left by the previous run, flush it, and delete the replayed segments."""
+        segments = len(self.commitlog.segments_to_replay)
+        mutations = skipped = 0
+        for position, mutation in self.commitlog.replay():
+            mutations += 1
+            for table_id, update in mutation.updates:
+                store = self._tables.get(table_id)
+                if store is None:
+                    skipped += 1
+                    continue
+                store.apply(update, position)
+        if skipped:
+            log.warning("commitlog replay skipped %d updates for tables that no longer exist", skipped)
+        self.flush_all()
+        self.commitlog.recycle_after_replay()
+        return ReplayResult(mutations, skipped, segments)
+
+    def flush_all(self) -> None:
+        """Flush every table's memtable now, on the calling thread (start-up replay, drain)."""
+        for store in self.tables:
+            store.flush_now()
+
+    def drain(self) -> None:
+        """Flush everything and close the commitlog: a clean shutdown leaves nothing to replay."""
+        self.flush_all()
+        self.commitlog.close()
+        for store in self.tables:
+            store.close()
