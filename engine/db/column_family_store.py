@@ -23,9 +23,11 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
+from engine.db import snapshots
 from engine.db.background import Stage
 from engine.db.memtable import Memtable
 from engine.db.rows import ClusteringKey, PartitionUpdate, merge_partitions
@@ -229,6 +231,31 @@ class ColumnFamilyStore:
             group.append(partition)
         if group:
             yield merge_partitions(group, self.clustering_key)
+
+    # --------------------------------------------------------------------------------- snapshots
+
+    def snapshot(
+        self,
+        tag: str,
+        schema_cql: str,
+        *,
+        now: datetime,
+        skip_flush: bool = False,
+        ttl: timedelta | None = None,
+        ephemeral: bool = False,
+    ) -> Path:
+        """Flush (unless ``skip_flush``) and hard-link the live SSTables into ``snapshots/<tag>/``."""
+        snapshots.validate_tag(tag)
+        if not skip_flush:
+            self.flush_now()
+        files = [path for reader in self._view.sstables for path in reader.component_paths()]
+        return snapshots.take(self.directory, tag, files, schema_cql, now=now, ttl=ttl, ephemeral=ephemeral)
+
+    def list_snapshots(self) -> list[snapshots.SnapshotDetails]:
+        return snapshots.list_snapshots(self.directory, self.keyspace, self.name)
+
+    def clear_snapshot(self, tag: str | None = None, *, older_than: datetime | None = None) -> list[str]:
+        return snapshots.clear(self.directory, tag, older_than=older_than)
 
     # ----------------------------------------------------------------------------------- metrics
 
