@@ -81,5 +81,5 @@ def test_bad_or_duplicate_tags(tmp_path: Path) -> None:
         cfs.snapshot("t", SCHEMA, now=NOW)
     with pytest.raises(SnapshotError, match="cannot contain"):
         cfs.snapshot("a/b", SCHEMA, now=NOW)
-    with pytest.raises(SnapshotError, match="You must supply a snapshot name."):
+    with pytest.raises(SnapshotError, match=r"You must supply a snapshot name\."):
         cfs.snapshot("", SCHEMA, now=NOW)
