@@ -20,15 +20,17 @@ from __future__ import annotations
 import heapq
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Protocol
 
 from engine.db import snapshots
 from engine.db.background import Stage
+from engine.db.compaction import CompactionParams, StrategyProgress
 from engine.db.memtable import Memtable
 from engine.db.rows import ClusteringKey, PartitionUpdate, merge_partitions
 from engine.db.sstable import SSTableDirectory, SSTableReader, SSTableWriter
@@ -112,6 +114,9 @@ class ColumnFamilyStore:
         self.sstable_directory.cleanup_incomplete()
         readers = tuple(SSTableReader.open(d) for d in self.sstable_directory.list())
         self._view = TableView(Memtable(clustering_key, created_at=monotonic()), (), readers)
+        self.compaction_params = CompactionParams.default()
+        # The strategies' bookkeeping between rounds (LCS round-robin keys, TWCS windows), by repaired flag.
+        self.compaction_progress: Mapping[bool, StrategyProgress] = MappingProxyType({})
 
     # ------------------------------------------------------------------------------------- state
 
@@ -188,6 +193,20 @@ class ColumnFamilyStore:
         if self._commitlog is not None and memtable.max_position is not None:
             self._commitlog.discard_completed_segments(self.table_id, memtable.max_position)
         return reader
+
+    def mark_compacting(self, generations: tuple[int, ...]) -> list[SSTableReader] | None:
+        """Reserve these SSTables for a compaction; None if any is gone or already reserved."""
+        wanted = set(generations)
+        with self._lock:
+            view = self._view
+            readers = [r for r in view.sstables if r.descriptor.generation in wanted]
+            if len(readers) != len(wanted) or wanted & view.compacting:
+                return None
+            self._view = replace(view, compacting=view.compacting | wanted)
+        return readers
+
+    def unmark_compacting(self, generations: tuple[int, ...]) -> None:
+        self._swap(lambda view: replace(view, compacting=view.compacting - set(generations)))
 
     def replace_sstables(self, removed: tuple[SSTableReader, ...], added: tuple[SSTableReader, ...]) -> None:
         """Swap compacted SSTables for their replacement in one step (readers see one or the other)."""

@@ -57,12 +57,14 @@ class Memtable:
         self.created_at = created_at
         self.live_data_size = 0
         self.operation_count = 0
+        self.min_timestamp: int | None = None  # oldest write timestamp held (bounds compaction purging)
         self.min_position: Any = None  # CommitLogPosition of the first write logged, if any
         self.max_position: Any = None
 
     def apply(self, update: PartitionUpdate, position: object = None) -> None:
         """Merge ``update`` into the memtable; ``position`` is where the commitlog logged it."""
         size = len(serialize_partition(update)) + _PER_UPDATE_OVERHEAD
+        oldest = update.min_timestamp
         sort_key = self._clustering_key
         with self._lock:
             slot = (update.token, update.key)
@@ -84,6 +86,8 @@ class Memtable:
                 rows[k] = row if current_row is None else current_row.merge(row)
             self.live_data_size += size
             self.operation_count += 1
+            if self.min_timestamp is None or oldest < self.min_timestamp:
+                self.min_timestamp = oldest
             if position is not None:
                 if self.min_position is None or position < self.min_position:  # type: ignore[operator]
                     self.min_position = position

@@ -318,6 +318,27 @@ class PartitionUpdate:
     range_tombstones: tuple[RangeTombstone, ...] = ()
 
     @property
+    def min_timestamp(self) -> int:
+        """The oldest timestamp of anything in the partition (a large sentinel when it is empty)."""
+        stamps = [2**63]
+        if self.deletion is not LIVE:
+            stamps.append(self.deletion.marked_for_delete_at)
+        for row in (*self.rows, *((self.static_row,) if self.static_row is not None else ())):
+            if row.liveness is not None:
+                stamps.append(row.liveness.timestamp)
+            if row.deletion is not LIVE:
+                stamps.append(row.deletion.marked_for_delete_at)
+            for data in row.columns.values():
+                if isinstance(data, Cell):
+                    stamps.append(data.timestamp)
+                else:
+                    stamps.extend(c.timestamp for c in data.cells.values())
+                    if data.deletion is not LIVE:
+                        stamps.append(data.deletion.marked_for_delete_at)
+        stamps.extend(rt.deletion.marked_for_delete_at for rt in self.range_tombstones)
+        return min(stamps)
+
+    @property
     def max_timestamp(self) -> int:
         stamps = [self.deletion.marked_for_delete_at]
         stamps.extend(r.max_timestamp for r in self.rows)

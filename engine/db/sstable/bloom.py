@@ -5,18 +5,20 @@ without touching the disk. It may say "maybe" for a key that is absent (a false 
 configured probability ``bloom_filter_fp_chance``), never "no" for a key that is present.
 
 Sizing (the textbook optimum, as Cassandra's ``BloomCalculations`` approximates): for ``n`` expected keys
-and false-positive chance ``p``, ``m = ceil(-n ln p / (ln 2)^2)`` bits and ``k = round(m / n * ln 2)``
-hash functions (at least 1). ``p >= 1`` means no filter (Cassandra's ``AlwaysPresentFilter``): zero bits,
+and false-positive chance ``p``, ``m = max(64, ceil(-n ln p / (ln 2)^2))`` bits and
+``k = round(-log2 p)`` hash functions (at least 1; the optimum for the unfloored m). ``p >= 1`` means no filter (Cassandra's ``AlwaysPresentFilter``): zero bits,
 every key "maybe".
 
 Hashing: the k bit indexes come from one MurmurHash3 x64 128-bit hash of the key (``mmh3.hash64`` with
-seed 0, unsigned halves ``h1``, ``h2``) by double hashing, ``index_i = (h1 + i * h2) mod m`` for
-``i`` in ``0..k-1`` (Kirsch & Mitzenmacher, as Cassandra's ``BloomFilter.getHashBuckets``). The file stores
-bits, not keys, so this hash can never change for files already written.
+seed 0, unsigned halves ``h1``, ``h2``) by enhanced double hashing,
+``index_i = (h1 + i * h2 + (i**3 - i) / 6) mod m`` for
+``i`` in ``0..k-1`` (Kirsch & Mitzenmacher's double hashing, as in Cassandra's ``BloomFilter``, plus
+Dillinger & Manolios' cubic term). The file stores bits, not keys, so the hashing is tied to the format
+version.
 
 Filter.db::
 
-    u8 format version (1), u8 hash count k, u64 bit count m,
+    u8 format version (2), u8 hash count k, u64 bit count m,
     ceil(m / 8) bytes of bits (bit i is byte i >> 3, mask 1 << (i & 7)),
     u32 crc32 of everything before it
 """
@@ -31,7 +33,11 @@ import mmh3
 
 from engine.db.sstable.errors import CorruptSSTableError
 
-_FORMAT_VERSION = 1
+_FORMAT_VERSION = 2
+_MIN_BITS = 64
+# Enhanced double hashing (Dillinger & Manolios): the i-th position adds (i^3 - i) / 6, so a second hash
+# that is a multiple of m no longer collapses all k positions onto one bit.
+_CUBIC = tuple((i**3 - i) // 6 for i in range(64))
 _HEADER = struct.Struct(">BBQ")
 
 
@@ -42,8 +48,11 @@ def bloom_spec(expected_keys: int, fp_chance: float) -> tuple[int, int]:
     if fp_chance >= 1.0:
         return 0, 0
     n = max(expected_keys, 1)
-    bits = math.ceil(-n * math.log(fp_chance) / (math.log(2) ** 2))
-    hashes = max(1, round(bits / n * math.log(2)))
+    # A floor of 64 bits: tiny filters otherwise land on a handful of bits, where double hashing's
+    # collisions make the real false-positive rate many times the configured one.
+    bits = max(_MIN_BITS, math.ceil(-n * math.log(fp_chance) / (math.log(2) ** 2)))
+    # k from the target chance (optimal at the unfloored size), not from the floored bit count.
+    hashes = min(len(_CUBIC) - 1, max(1, round(-math.log(fp_chance) / math.log(2))))
     return bits, hashes
 
 
@@ -68,7 +77,7 @@ class BloomFilter:
         h1, h2 = mmh3.hash64(key, seed=0, x64arch=True, signed=False)
         m = self.bit_count
         for i in range(self.hash_count):
-            index = (h1 + i * h2) % m
+            index = (h1 + i * h2 + _CUBIC[i]) % m
             bits[index >> 3] |= 1 << (index & 7)
 
     def might_contain(self, key: bytes) -> bool:
@@ -78,7 +87,7 @@ class BloomFilter:
         h1, h2 = mmh3.hash64(key, seed=0, x64arch=True, signed=False)
         m = self.bit_count
         for i in range(self.hash_count):
-            index = (h1 + i * h2) % m
+            index = (h1 + i * h2 + _CUBIC[i]) % m
             if not bits[index >> 3] & (1 << (index & 7)):
                 return False
         return True

@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import threading
 import types
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -98,6 +99,9 @@ class SSTableReader:
         self._lock = threading.Lock()
         self._true_positives = self._false_positives = self._negatives = 0
         self._closed = False
+        # When compaction replaces this SSTable, reads that started earlier may still use it: the files
+        # are unlinked at once and the descriptors closed when the last reference goes (or by close()).
+        self._finalizer = weakref.finalize(self, _close_fds, data_fd, index_fd)
 
     @classmethod
     def open(
@@ -339,8 +343,7 @@ class SSTableReader:
         if self._closed:
             return
         self._closed = True
-        os.close(self._data_fd)
-        os.close(self._index_fd)
+        self._finalizer()
         with self._lock:
             self._cache.clear()
 
@@ -357,6 +360,11 @@ class SSTableReader:
 
     def __repr__(self) -> str:
         return f"SSTableReader({self.descriptor}, {self.summary.entry_count} partitions)"
+
+
+def _close_fds(*fds: int) -> None:
+    for fd in fds:
+        os.close(fd)
 
 
 def _file_crc(fd: int, end: int) -> int:
