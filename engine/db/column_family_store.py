@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import heapq
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future
@@ -82,6 +83,7 @@ class TableMetrics:
     read_latency_total_us: int = 0
     flush_count: int = 0
     bytes_flushed: int = 0
+    sstables_per_read_total: int = 0
 
 
 class ColumnFamilyStore:
@@ -115,6 +117,9 @@ class ColumnFamilyStore:
         readers = tuple(SSTableReader.open(d) for d in self.sstable_directory.list())
         self._view = TableView(Memtable(clustering_key, created_at=monotonic()), (), readers)
         self.compaction_params = CompactionParams.default()
+        # Called after each flush (the node submits a background compaction check).
+        self.flush_listeners: list[Callable[[ColumnFamilyStore], None]] = []
+        self._truncations: list[Memtable] = []
         # The strategies' bookkeeping between rounds (LCS round-robin keys, TWCS windows), by repaired flag.
         self.compaction_progress: Mapping[bool, StrategyProgress] = MappingProxyType({})
 
@@ -133,9 +138,11 @@ class ColumnFamilyStore:
 
     def apply(self, update: PartitionUpdate, position: object = None) -> None:
         """Apply one partition update (already logged to the commitlog at ``position``, if logged)."""
+        started = time.perf_counter_ns()
         memtable = self._view.memtable
         memtable.apply(update, position)
         self.metrics.write_count += 1
+        self.metrics.write_latency_total_us += (time.perf_counter_ns() - started) // 1000
         if memtable.live_data_size >= self.params.memtable_flush_threshold:
             self.flush_if_current(memtable)
 
@@ -183,6 +190,10 @@ class ColumnFamilyStore:
             self.metrics.flush_count += 1
             self.metrics.bytes_flushed += reader.on_disk_size
         added = () if reader is None else (reader,)
+        if self._truncated_during(memtable):
+            added = ()  # a TRUNCATE that came after this memtable was switched out discards it
+            if reader is not None:
+                self.sstable_directory.delete(reader.descriptor, sync=self.params.sync_sstables)
         self._swap(
             lambda view: replace(
                 view,
@@ -192,7 +203,9 @@ class ColumnFamilyStore:
         )
         if self._commitlog is not None and memtable.max_position is not None:
             self._commitlog.discard_completed_segments(self.table_id, memtable.max_position)
-        return reader
+        for listener in self.flush_listeners:
+            listener(self)
+        return reader if added else None
 
     def mark_compacting(self, generations: tuple[int, ...]) -> list[SSTableReader] | None:
         """Reserve these SSTables for a compaction; None if any is gone or already reserved."""
@@ -223,16 +236,18 @@ class ColumnFamilyStore:
 
     def get(self, key: bytes, token: int) -> PartitionUpdate | None:
         """Every version of one partition, merged (deletions applied, expired data still present)."""
+        started = time.perf_counter_ns()
         view = self._view
-        self.metrics.read_count += 1
         versions = [v for m in view.memtables if (v := m.get(key, token)) is not None]
         for sstable in view.sstables:
             version = sstable.get(key, token)
             if version is not None:
                 versions.append(version)
-        if not versions:
-            return None
-        return merge_partitions(versions, self.clustering_key)
+        merged = merge_partitions(versions, self.clustering_key) if versions else None
+        self.metrics.read_count += 1
+        self.metrics.read_latency_total_us += (time.perf_counter_ns() - started) // 1000
+        self.metrics.sstables_per_read_total += len(view.sstables)
+        return merged
 
     def scan(self, start: TokenKey | None = None, end: TokenKey | None = None) -> Iterator[PartitionUpdate]:
         """Partitions with ``start <= (token, key) < end``, merged across all sources, in order."""
@@ -250,6 +265,34 @@ class ColumnFamilyStore:
             group.append(partition)
         if group:
             yield merge_partitions(group, self.clustering_key)
+
+    def _truncated_during(self, memtable: Memtable) -> bool:
+        with self._lock:
+            if memtable in self._truncations:
+                self._truncations.remove(memtable)
+                return True
+            return False
+
+    def truncate(self, schema_cql: str, *, now: datetime, auto_snapshot: bool = True) -> Path | None:
+        """Discard every row of the table (TRUNCATE). With ``auto_snapshot`` (Cassandra's default), the
+        data is first flushed and snapshotted as ``truncated-<epoch ms>-<table>``; returns that directory."""
+        snapshot = None
+        if auto_snapshot:
+            tag = f"truncated-{int(now.timestamp() * 1000)}-{self.name}"
+            snapshot = self.snapshot(tag, schema_cql, now=now)
+        old = self.switch_memtable()
+        with self._lock:
+            view = self._view
+            self._truncations.extend(m for m in view.flushing if m is not old)
+            dropped = view.sstables
+            self._view = replace(view, sstables=(), compacting=frozenset())
+        for reader in dropped:
+            self.sstable_directory.delete(reader.descriptor, sync=self.params.sync_sstables)
+        if self._commitlog is not None and old.max_position is not None:
+            self._commitlog.discard_completed_segments(self.table_id, old.max_position)
+        with self._lock:
+            self._view = replace(self._view, flushing=tuple(m for m in self._view.flushing if m is not old))
+        return snapshot
 
     # --------------------------------------------------------------------------------- snapshots
 

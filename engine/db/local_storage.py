@@ -13,6 +13,9 @@ every mutation left in the commitlog to the memtables, flushes them, and deletes
 Only then are new writes accepted (the commitlog refuses them before). Mutations for tables that no
 longer exist are skipped, as Cassandra skips them.
 
+Compaction: after each flush, a background compaction check is submitted to the compaction stage
+(when one is given); it runs the strategy's tasks until there are none.
+
 Shutdown (``drain``): flush every table, then close the commitlog (which deletes the segments that hold
 nothing unflushed), so a clean restart has nothing to replay.
 """
@@ -29,6 +32,7 @@ from pathlib import Path
 from engine.db.background import Stage
 from engine.db.column_family_store import DEFAULT_PARAMS, ColumnFamilyStore, StorageParams
 from engine.db.commitlog import DEFAULT_CONFIG, CommitLog, CommitLogConfig
+from engine.db.compaction.executor import CompactionManager
 from engine.db.mutation import Mutation
 from engine.db.rows import ClusteringKey
 
@@ -49,11 +53,16 @@ class LocalStorage:
         data_directory: Path,
         commitlog_directory: Path,
         flush_stage: Stage,
+        compaction_stage: Stage | None = None,
+        compactions: CompactionManager | None = None,
         commitlog_config: CommitLogConfig = DEFAULT_CONFIG,
         monotonic: Callable[[], float] | None = None,
     ) -> None:
         self.data_directory = data_directory
         self.flush_stage = flush_stage
+        # Compactions run on their own stage after flushes; without one, they run only when asked.
+        self.compaction_stage = compaction_stage
+        self.compactions = compactions or CompactionManager()
         self._monotonic = monotonic
         data_directory.mkdir(parents=True, exist_ok=True)
         if monotonic is None:
@@ -92,8 +101,21 @@ class LocalStorage:
                 commitlog=self.commitlog,
                 monotonic=self._monotonic or (lambda: 0.0),
             )
+            if self.compaction_stage is not None:
+                store.flush_listeners.append(self._schedule_compaction)
             self._tables[table_id] = store
             return store
+
+    def _schedule_compaction(self, store: ColumnFamilyStore) -> None:
+        stage = self.compaction_stage
+        if stage is None:
+            return
+
+        def compact_until_done() -> None:
+            while self.compactions.run_background(store) is not None:
+                pass
+
+        stage.submit(compact_until_done)
 
     def table(self, table_id: uuid.UUID) -> ColumnFamilyStore:
         return self._tables[table_id]

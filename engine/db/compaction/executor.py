@@ -175,7 +175,10 @@ class CompactionManager:
 
     # ----------------------------------------------------------------------------------- running
 
-    def run(self, cfs: ColumnFamilyStore, task: CompactionTask) -> CompactionRecord | None:
+    def run(
+        self, cfs: ColumnFamilyStore, task: CompactionTask, *, keep: Callable[[int], bool] | None = None
+    ) -> CompactionRecord | None:
+        """Run ``task`` on ``cfs``; ``keep`` (cleanup) drops partitions whose token it rejects."""
         inputs = cfs.mark_compacting(task.inputs)
         if inputs is None:
             return None
@@ -186,7 +189,7 @@ class CompactionManager:
         try:
             expired = set(task.fully_expired)
             live_inputs = [r for r in inputs if r.descriptor.generation not in expired]
-            outcome = self._write(cfs, task, inputs, live_inputs, progress)
+            outcome = self._write(cfs, task, inputs, live_inputs, progress, keep)
         except BaseException:
             cfs.unmark_compacting(task.inputs)
             raise
@@ -217,6 +220,7 @@ class CompactionManager:
         inputs: list[SSTableReader],
         live_inputs: list[SSTableReader],
         progress: CompactionProgress,
+        keep: Callable[[int], bool] | None,
     ) -> _Outcome:
         outcome = _Outcome()
         gc_before = int(self._wall_clock()) - cfs.params.gc_grace_seconds
@@ -227,6 +231,8 @@ class CompactionManager:
         writer: SSTableWriter | None = None
         try:
             for versions in _merged(live_inputs):
+                if keep is not None and not keep(versions[0].token):
+                    continue
                 outcome.merged[len(versions)] = outcome.merged.get(len(versions), 0) + 1
                 partition = merge_partitions(versions, cfs.clustering_key)
                 oldest_elsewhere = _oldest_elsewhere(cfs, others, partition)
@@ -257,6 +263,20 @@ class CompactionManager:
             raise
         outcome.bytes_out = sum(r.data_size for r in outcome.outputs)
         return outcome
+
+    def run_cleanup(self, cfs: ColumnFamilyStore, owns: Callable[[int], bool]) -> list[CompactionRecord]:
+        """``nodetool cleanup``: rewrite each SSTable without the partitions whose token ``owns`` rejects
+        (after the ring changed, data of ranges given away stays on disk until cleaned up)."""
+        records = []
+        for reader in cfs.view.sstables:
+            generation = reader.descriptor.generation
+            task = CompactionTask(
+                (generation,), CompactionKind.CLEANUP, reader.statistics.level, None, "cleanup"
+            )
+            record = self.run(cfs, task, keep=owns)
+            if record is not None:
+                records.append(record)
+        return records
 
     # ------------------------------------------------------------------------------- reporting
 

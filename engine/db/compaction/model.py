@@ -147,6 +147,8 @@ class CompactionKind(enum.Enum):
     EXPIRED = "Expired SSTables"
     #: LCS ``single_sstable_uplevel``: one SSTable moved up a level by rewriting its metadata only.
     UPLEVEL = "Uplevel"
+    #: ``nodetool cleanup``: one SSTable rewritten without the partitions the node no longer owns.
+    CLEANUP = "Cleanup"
 
 
 class OutputSplit(enum.Enum):

@@ -88,3 +88,39 @@ def test_flush_threshold_submits_a_flush_and_sstables_survive_reopen(tmp_path: P
     reopened = store(tmp_path, ManualStage("flush"))
     assert len(list(reopened.scan())) == 40
     assert values(reopened.get((7).to_bytes(4, "big"), 7000 - 50_000)) == {b"c": b"v" * 20}
+
+
+def test_truncate_snapshots_then_discards_everything(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    stage = ManualStage("flush")
+    cfs = store(tmp_path, stage)
+    for key in range(10):
+        cfs.apply(update(key, b"a", b"x", 1))
+    cfs.flush_now()
+    cfs.apply(update(99, b"a", b"y", 2))
+    in_flight = cfs.flush()  # a flush submitted before the TRUNCATE, run after it
+    cfs.apply(update(100, b"a", b"z", 3))
+    now = datetime(2026, 1, 2, tzinfo=UTC)
+    snapshot = cfs.truncate("CREATE TABLE ks.t (...);", now=now)
+    assert snapshot is not None and snapshot.name == f"truncated-{int(now.timestamp() * 1000)}-t"
+    stage.run_pending()
+    assert in_flight.result() is None
+    assert list(cfs.scan()) == [] and cfs.live_sstable_count == 0
+    assert list(cfs.directory.glob("nb-*")) == []
+    (details,) = cfs.list_snapshots()
+    assert details.size_on_disk > 0  # the truncated data survives in the snapshot
+
+
+def test_cleanup_drops_partitions_no_longer_owned(tmp_path: Path) -> None:
+    from engine.db.compaction.executor import CompactionManager, Throttle
+
+    cfs = store(tmp_path, ManualStage("flush"))
+    for key in range(20):
+        cfs.apply(update(key, b"a", b"x", 1))
+    cfs.flush_now()
+    records = CompactionManager(throttle=Throttle(0)).run_cleanup(
+        cfs, owns=lambda token: token < 10_000 - 50_000
+    )
+    assert len(records) == 1
+    assert [int.from_bytes(p.key, "big") for p in cfs.scan()] == list(range(10))

@@ -83,3 +83,25 @@ def test_unknown_table_is_refused_before_logging(tmp_path: Path) -> None:
     with pytest.raises(KeyError):
         storage.apply(stray)
     assert storage.commitlog.current_position().offset <= 64  # nothing but the header was written
+
+
+def test_flushes_trigger_background_compaction(tmp_path: Path) -> None:
+    compaction = ManualStage("compaction")
+    storage = LocalStorage(
+        data_directory=tmp_path / "data",
+        commitlog_directory=tmp_path / "commitlog",
+        flush_stage=ManualStage("flush"),
+        compaction_stage=compaction,
+        commitlog_config=CommitLogConfig(sync=CommitLogSync.PERIODIC),
+    )
+    users = storage.add_table("ks", "users", USERS, lambda c: c, StorageParams(sync_sstables=False))
+    storage.add_table("ks", "posts", POSTS, lambda c: c, StorageParams(sync_sstables=False))
+    storage.replay_commitlog()
+    for round_ in range(4):
+        for key in range(round_ * 10, round_ * 10 + 30):
+            storage.apply(mutation(key, b"r%d" % round_))
+        users.flush_now()
+    assert users.live_sstable_count == 4
+    compaction.run_pending()
+    assert users.live_sstable_count == 1 and count(storage, USERS) == 60
+    assert storage.compactions.history()[0].partitions_merged
