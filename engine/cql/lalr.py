@@ -23,7 +23,7 @@ import hashlib
 import os
 import pickle
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -230,9 +230,17 @@ class Parser:
 
         return reduce
 
-    def parse(self, tokens: Iterable[Any], end_token: Callable[[], Any]) -> Any:
+    def parse(
+        self,
+        tokens: list[Any],
+        end_token: Callable[[], Any],
+        refine: Callable[[list[Any], int, dict[str, int]], None] | None = None,
+        refine_types: frozenset[str] = frozenset(),
+    ) -> Any:
         """Parse ``tokens`` (objects with a ``type``) and return the start rule's value.
 
+        For a token whose type is in ``refine_types``, ``refine(tokens, index, actions)`` is called first
+        with the actions of the current state, and may change the token's type (context-dependent tokens).
         Raises ParseError at the first token with no action; at the end of input the token passed to
         ParseError is ``end_token()``, whose ``type`` is ``$END``.
         """
@@ -242,7 +250,9 @@ class Parser:
         rules = self.tables.rules
         states = [self.tables.start_state]
         values: list[Any] = []
-        for token in tokens:
+        for index, token in enumerate(tokens):
+            if refine is not None and token.type in refine_types:
+                refine(tokens, index, actions[states[-1]])
             type_ = token.type
             while True:
                 code = actions[states[-1]].get(type_)

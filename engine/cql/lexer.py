@@ -2,10 +2,12 @@
 
 Rules reproduced from Cassandra:
 
-* Keywords are case-insensitive words; a word is ``[A-Za-z][A-Za-z0-9_]*`` (ASCII only). ``true`` and
-  ``false`` are BOOLEAN tokens; ``NaN``, ``Infinity``, ``-NaN``, ``-Infinity`` are keywords.
+* Keywords are case-insensitive words; a word is ``[A-Za-z][A-Za-z0-9_]*`` (ASCII only). The lexer
+  returns every word as IDENT; the parser names keywords, and ``true``/``false`` as BOOLEAN, from the
+  grammar's tables. ``-NaN`` and ``-Infinity`` are single KEYWORD tokens.
 * INTEGER carries its sign (``-3`` is one token, so ``c = c -3`` is ``c = c INTEGER``); FLOAT is
-  ``INTEGER ('.' DIGIT*)? EXPONENT?`` except that ``1..`` is ``1`` followed by the RANGE token ``..``.
+  ``INTEGER ('.' DIGIT*)? EXPONENT?`` except that ``1..`` is ``1`` followed by the RANGE token ``..``
+  (and ``1...`` is the FLOAT ``1.`` followed by ``..``, as Cassandra's lexer predicates decide).
 * DURATION: ``-?(DIGIT+ UNIT)+`` with units ``y mo w d h m s ms us µs ns`` (case-insensitive), ISO 8601
   ``P1Y2M3DT4H5M6S`` / ``P3W`` (upper-case designators) and the ISO alternative ``P0001-02-03T04:05:06``.
   Where a word is longer than an ISO duration starting at the same place, the word wins (ANTLR's
@@ -18,10 +20,8 @@ Rules reproduced from Cassandra:
 * Whitespace, ``--``/``//`` line comments and ``/* */`` comments are hidden tokens: the parser skips them,
   but syntax-error snippets count them, as ANTLR's token stream does.
 
-One addition for the LALR parser: a ``(`` that opens a type hint (``(int) ?``, ``(frozen<list<int>>) x``)
-is typed HINT_LPAREN. Cassandra's parser decides this with a syntactic predicate; here the lexer looks at
-what follows: a type, a ``)``, then something that can start a selector or term, and, before the ``(``,
-a token after which a selector or term can start.
+A ``(`` that may open a type hint (``(int) ?``) is decided later, by the parser, where the grammar allows
+a hint (``engine.cql.parser``).
 """
 
 from __future__ import annotations
@@ -122,7 +122,7 @@ _MASTER = re.compile(
             rf"(?P<HEXNUMBER>0[xX]{_HEX}*)",
             rf"(?P<DURATION>-?(?:\d+{_UNIT})+)",
             rf"(?P<ISO_DURATION>{_ISO})",
-            r"(?P<NUMBER>-?\d+(?:\.(?!\.)\d*)?(?:[eE][+-]?\d+)?)",
+            r"(?P<NUMBER>-?\d+(?:\.(?:(?=\.\.)|(?!\.))\d*)?(?:[eE][+-]?\d+)?)",
             r"(?P<NEGKW>-(?:[nN][aA][nN]|[iI][nN][fF][iI][nN][iI][tT][yY]))",
             r"(?P<EXPR>expr\()",  # a case-sensitive literal in Cassandra's grammar
             r"(?P<WORD>[a-zA-Z][a-zA-Z0-9_]*)",

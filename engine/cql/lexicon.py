@@ -24,14 +24,25 @@ def _read() -> tuple[frozenset[str], frozenset[str]]:
     # `-nan` and `-infinity` are literals spelled like keywords, not words: they are not in these sets.
     keywords = frozenset(k for k in _KEYWORD.findall(text) if k.replace("_", "").isalpha())
     rules = {name: body for name, body in _RULE.findall(text)}
-    unreserved: set[str] = set()
-    pending = ["unreserved_keyword"]
+    return (
+        keywords,
+        frozenset(_rule_keywords(rules, "unreserved_keyword")),
+        frozenset(_rule_keywords(rules, "basic_unreserved_keyword")),
+    )
+
+
+def _rule_keywords(rules: dict[str, str], rule: str) -> set[str]:
+    """The keywords a rule accepts, following the *_keyword rules it includes."""
+    found: set[str] = set()
+    pending = [rule]
     while pending:
         body = rules[pending.pop()]
-        unreserved.update(_KEYWORD.findall(body))
+        found.update(_KEYWORD.findall(body))
         pending.extend(r for r in re.findall(r"\b([a-z_]+_keyword)\b", body) if r in rules)
-    return keywords, frozenset(unreserved)
+    return found
 
 
-KEYWORDS, UNRESERVED_KEYWORDS = _read()
+KEYWORDS, UNRESERVED_KEYWORDS, BASIC_UNRESERVED_KEYWORDS = _read()
 RESERVED_KEYWORDS: frozenset[str] = KEYWORDS - UNRESERVED_KEYWORDS
+#: Keywords a user type may be named without quotes (Parser.g ``non_type_ident``).
+TYPE_NAME_KEYWORDS: frozenset[str] = BASIC_UNRESERVED_KEYWORDS | {"key"}

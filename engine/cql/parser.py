@@ -4,7 +4,7 @@
 Between the lexer and the tables sits a small adapter that
 
 * names each token as the grammar does (keywords by their lower-case spelling, punctuation by text),
-* marks a ``(`` that opens a type hint as HINT_LPAREN (see ``engine.cql.lexer``),
+* lets the parser decide, at each ``(`` where a type hint may start, whether one does (``_TypeHints``),
 * puts a STMT_START token before each top-level statement, so statements learn their positions, and
 * turns parse failures into Cassandra's ``SyntaxException`` messages (``engine.cql.syntax_errors``).
 """
@@ -37,17 +37,20 @@ _VALUE_KINDS = {
     TokenKind.QMARK: "QMARK",
 }
 
-# Tokens after which a `(` may open a type hint: those a selector or a term can follow.
-_HINT_AFTER_PUNCT = frozenset(
-    {",", "(", "[", "{", ":", "=", "<", "<=", ">", ">=", "!=", "+", "-", "*", "/", "%", "+=", "-=", ".."}
+_LITERALS = frozenset(
+    {
+        "STRING_LITERAL",
+        "INTEGER",
+        "FLOAT_LITERAL",
+        "BOOLEAN_LITERAL",
+        "DURATION_LITERAL",
+        "UUID_LITERAL",
+        "HEXNUMBER",
+        "QMARK",
+    }
 )
-_HINT_AFTER_KEYWORDS = frozenset(
-    {"select", "distinct", "json", "in", "contains", "key", "like", "of", "by", "initcond", "values"}
-)
-# Tokens that can start a selector or a term, besides names and non-reserved keywords.
-_TERM_START_PUNCT = frozenset({"(", "[", "{", ":"})
-_TERM_START_KEYWORDS = frozenset({"token", "null", "nan", "infinity", "-nan", "-infinity", "cast"})
-_VALUE_TERMINALS = frozenset(_VALUE_KINDS.values()) | {"HINT_LPAREN"}
+# Keywords that start a term or a selector by themselves (besides names, which are checked apart).
+_TERM_START_KEYWORDS = frozenset({"null", "nan", "infinity", "-nan", "-infinity"})
 
 # ANTLR's names for tokens whose name is not K_ + their spelling.
 _ANTLR_KEYWORD_NAMES = {
@@ -71,7 +74,7 @@ class _Grammar:
     keywords: dict[str, str]  # lower-case spelling -> terminal
     punctuation: dict[str, str]  # text -> terminal
     antlr_names: dict[str, str]  # terminal -> the name ANTLR's messages use
-    unreserved: frozenset[str]
+    hints: _TypeHints
 
 
 @functools.cache
@@ -83,6 +86,7 @@ def _grammar() -> _Grammar:
     punctuation: dict[str, str] = {}
     antlr_names = {
         "HINT_LPAREN": "'('",
+        "SEL_HINT_LPAREN": "'('",
         "SEMICOLON": "EOF",
         END: "EOF",
         "FLOAT_LITERAL": "FLOAT",
@@ -97,9 +101,8 @@ def _grammar() -> _Grammar:
         else:
             punctuation[text] = name
             antlr_names[name] = f"'{text}'"
-    return _Grammar(
-        tables, Parser(tables, StatementBuilder()), keywords, punctuation, antlr_names, UNRESERVED_KEYWORDS
-    )
+    hints = _TypeHints(punctuation["("], UNRESERVED_KEYWORDS)
+    return _Grammar(tables, Parser(tables, StatementBuilder()), keywords, punctuation, antlr_names, hints)
 
 
 def load() -> None:
@@ -131,73 +134,91 @@ def _name_tokens(grammar: _Grammar, tokens: list[Token]) -> None:
             tok.type = keywords.get(lower) or punctuation[lower]
         else:
             tok.type = _VALUE_KINDS[kind]
-    _mark_type_hints(tokens, punctuation["("], grammar.unreserved)
 
 
-def _mark_type_hints(tokens: list[Token], lpar: str, unreserved: frozenset[str]) -> None:
-    """Retype each `(` that opens a type hint, by Cassandra's predicate: `( type ) <selector/term>`."""
-    for i in range(1, len(tokens)):
-        if tokens[i].type != lpar:
-            continue
-        before = tokens[i - 1]
-        if before.kind is TokenKind.PUNCT:
-            if before.text not in _HINT_AFTER_PUNCT:
-                continue
-        elif not (
-            before.kind in (TokenKind.IDENT, TokenKind.KEYWORD)
-            and before.text.lower() in _HINT_AFTER_KEYWORDS
-        ):
-            continue
-        close = _type_end(tokens, i + 1)
-        if close is None or close + 1 >= len(tokens):
-            continue
-        if _starts_term(tokens[close + 1], unreserved):
-            tokens[i].type = "HINT_LPAREN"
+class _TypeHints:
+    """Cassandra's type-hint predicate, evaluated by the parser at each `(` where a hint may start.
 
+    Where the grammar allows a hint (the current state accepts HINT_LPAREN in a term, SEL_HINT_LPAREN
+    among selectors), a `(` opens one when what follows is ``type )`` and then something that can start
+    a term (or a selector): ``(int) ?``, ``(frozen<list<text>>) [1]``. Elsewhere `(` is plain.
+    """
 
-def _type_end(tokens: list[Token], start: int) -> int | None:
-    """Index of the `)` closing a type written from ``start``, or None if what follows is not a type."""
-    depth = 0
-    i = start
-    while i < len(tokens):
-        tok = tokens[i]
+    def __init__(self, lpar: str, unreserved: frozenset[str]) -> None:
+        self.lpar = lpar
+        self.types = frozenset({lpar})
+        self.unreserved = unreserved
+
+    def __call__(self, tokens: list[Token], index: int, accepted: dict[str, int]) -> None:
+        if "SEL_HINT_LPAREN" in accepted:
+            hint, starts = "SEL_HINT_LPAREN", self._starts_selector
+        elif "HINT_LPAREN" in accepted:
+            hint, starts = "HINT_LPAREN", self._starts_term
+        else:
+            return
+        close = self._type_end(tokens, index + 1)
+        if close is not None and close + 1 < len(tokens) and starts(tokens, close + 1):
+            tokens[index].type = hint
+
+    def _is_name(self, tok: Token) -> bool:
         kind = tok.kind
-        if kind in (TokenKind.IDENT, TokenKind.QUOTED_NAME, TokenKind.KEYWORD):
-            pass
-        elif kind is TokenKind.STRING_LITERAL:
-            if i != start or depth:
-                return None
-        elif kind is TokenKind.INTEGER:
-            if depth == 0:
-                return None
-        elif kind is TokenKind.PUNCT:
-            text = tok.text
-            if text == "<":
-                depth += 1
-            elif text == ">":
-                depth -= 1
-                if depth < 0:
+        if kind is TokenKind.QUOTED_NAME:
+            return True
+        return kind is TokenKind.IDENT and (tok.type == "IDENT" or tok.text.lower() in self.unreserved)
+
+    def _type_end(self, tokens: list[Token], start: int) -> int | None:
+        """Index of the `)` closing a type written from ``start``, or None if no type is written there."""
+        depth = 0
+        for i in range(start, len(tokens)):
+            tok = tokens[i]
+            if self._is_name(tok) or (tok.kind is TokenKind.IDENT and tok.text.lower() == "set"):
+                continue  # `set` is reserved but names the collection type
+            kind = tok.kind
+            if kind is TokenKind.STRING_LITERAL:  # a custom type, alone or inside <...>
+                if i != start and depth == 0:
                     return None
-            elif text == ",":
+            elif kind is TokenKind.INTEGER:  # a vector dimension
                 if depth == 0:
                     return None
-            elif text == ")":
-                return i if depth == 0 and i > start else None
-            elif text != ".":
+            elif kind is TokenKind.PUNCT:
+                text = tok.text
+                if text == "<":
+                    depth += 1
+                elif text == ">":
+                    depth -= 1
+                    if depth < 0:
+                        return None
+                elif text == ",":
+                    if depth == 0:
+                        return None
+                elif text == ")":
+                    return i if depth == 0 and i > start else None
+                elif text != ".":
+                    return None
+            else:
                 return None
-        else:
-            return None
-        i += 1
-    return None
+        return None
 
+    def _starts_term(self, tokens: list[Token], i: int) -> bool:
+        """Whether a simple term can start at ``tokens[i]`` (a value, a function call, a cast)."""
+        tok = tokens[i]
+        if tok.type in _LITERALS or tok.type == self.lpar:
+            return True
+        if tok.kind is TokenKind.PUNCT:
+            if tok.text in ("[", "{"):
+                return True
+            return tok.text == ":" and i + 1 < len(tokens) and self._is_name(tokens[i + 1])
+        lower = tok.text.lower()
+        if lower in _TERM_START_KEYWORDS:
+            return True
+        following = tokens[i + 1].text if i + 1 < len(tokens) else ""
+        # A name starts a term only as a function call: `f(...)` or `ks.f(...)` (also token, cast).
+        return (self._is_name(tok) or lower in ("token", "cast")) and following in ("(", ".")
 
-def _starts_term(tok: Token, unreserved: frozenset[str]) -> bool:
-    if tok.type in _VALUE_TERMINALS:
-        return True
-    if tok.kind is TokenKind.PUNCT:
-        return tok.text in _TERM_START_PUNCT
-    lower = tok.text.lower()
-    return lower in _TERM_START_KEYWORDS or lower in unreserved
+    def _starts_selector(self, tokens: list[Token], i: int) -> bool:
+        """Whether a selector can start at ``tokens[i]``: what starts a term, or a column name."""
+        tok = tokens[i]
+        return self._is_name(tok) or tok.text.lower() == "token" or self._starts_term(tokens, i)
 
 
 def _with_statement_starts(tokens: list[Token]) -> list[Token]:
@@ -239,7 +260,9 @@ def parse(text: str) -> list[Statement]:
     tokens, lex_error = scan(text, keep_hidden=False)
     _name_tokens(grammar, tokens)
     try:
-        statements: list[Statement] = grammar.parser.parse(_with_statement_starts(tokens), _end_token)
+        statements: list[Statement] = grammar.parser.parse(
+            _with_statement_starts(tokens), _end_token, grammar.hints, grammar.hints.types
+        )
     except ParseError as error:
         if lex_error is not None and error.token.type == END:
             # The parser ran out of tokens where the lexer had failed: the lexer's error comes first.

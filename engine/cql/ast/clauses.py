@@ -26,11 +26,18 @@ from engine.cql.ast.terms import (
 # ------------------------------------------------------------------------------------------ selectors
 
 
+# A bare json or distinct first among selectors reads as the SELECT keyword (Cassandra's predicate), so
+# as column names among selectors they are always quoted.
+_SELECTOR_KEYWORDS = frozenset({"json", "distinct"})
+
+
 @dataclass(frozen=True, slots=True)
 class ColumnSelector:
     name: str
 
     def cql(self) -> str:
+        if self.name in _SELECTOR_KEYWORDS:
+            return '"' + self.name + '"'
         return render_name(self.name)
 
 
@@ -93,7 +100,7 @@ class FieldSelector:
     field: str
 
     def cql(self) -> str:
-        return f"{_operand(self.receiver)}.{render_name(self.field)}"
+        return f"{_receiver(self.receiver)}.{render_name(self.field)}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +109,7 @@ class ElementSelector:
     element: Term
 
     def cql(self) -> str:
-        return f"{_operand(self.receiver)}[{self.element.cql()}]"
+        return f"{_receiver(self.receiver)}[{self.element.cql()}]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +123,7 @@ class SliceSelector:
     def cql(self) -> str:
         start = "" if self.start is None else self.start.cql()
         end = "" if self.end is None else self.end.cql()
-        return f"{_operand(self.receiver)}[{start}..{end}]"
+        return f"{_receiver(self.receiver)}[{start}..{end}]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +150,23 @@ class TypeHintSelector:
     selector: Selector
 
     def cql(self) -> str:
-        return f"({self.type.cql()}) {_operand(self.selector)}"
+        # The hint binds to the selector group right after it, before any `.field` or `[...]`: anything
+        # but an atom goes in parentheses.
+        inner = self.selector
+        atom = isinstance(
+            inner,
+            ColumnSelector
+            | TermSelector
+            | FunctionSelector
+            | CountRowsSelector
+            | WritetimeSelector
+            | CastSelector
+            | TupleSelector
+            | ListSelector
+            | SetSelector
+            | MapSelector,
+        )
+        return f"({self.type.cql()}) {inner.cql() if atom else '(' + inner.cql() + ')'}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +223,14 @@ Selector = (
     | SetSelector
     | MapSelector
 )
+
+
+def _receiver(selector: Selector) -> str:
+    """The selector a `.field` or `[...]` applies to: literals in parentheses too (`(1).f`, not the
+    float `1.` followed by `f`)."""
+    if isinstance(selector, TermSelector):
+        return f"({selector.cql()})"
+    return _operand(selector)
 
 
 def _operand(selector: Selector) -> str:

@@ -271,7 +271,7 @@ class CreateTypeStatement(Statement):
 
     def cql(self) -> str:
         fields = ", ".join(f"{render_name(n)} {t.cql()}" for n, t in self.fields)
-        return f"CREATE TYPE{_if_not_exists(self.if_not_exists)} {self.name.cql()} ({fields})"
+        return f"CREATE TYPE{_if_not_exists(self.if_not_exists)} {self.name.type_cql()} ({fields})"
 
 
 class AlterTypeAction(enum.Enum):
@@ -291,7 +291,7 @@ class AlterTypeStatement(Statement):
     if_field_exists: bool = False  # ADD IF NOT EXISTS, RENAME IF EXISTS
 
     def cql(self) -> str:
-        head = f"ALTER TYPE{_if_exists(self.if_exists)} {self.name.cql()} "
+        head = f"ALTER TYPE{_if_exists(self.if_exists)} {self.name.type_cql()} "
         match self.action:
             case AlterTypeAction.ALTER_TYPE:
                 assert self.field is not None and self.type is not None
@@ -311,7 +311,7 @@ class DropTypeStatement(Statement):
     if_exists: bool = False
 
     def cql(self) -> str:
-        return f"DROP TYPE{_if_exists(self.if_exists)} {self.name.cql()}"
+        return f"DROP TYPE{_if_exists(self.if_exists)} {self.name.type_cql()}"
 
 
 # ------------------------------------------------------------------------------------------- indexes
@@ -545,6 +545,8 @@ class DescribeStatement(Statement):
             target = ""
         if self.kind in (DescribeKind.FUNCTION, DescribeKind.AGGREGATE) and self.name is not None:
             target += " " + FunctionName(self.keyspace, self.name).cql()
+        elif self.kind is DescribeKind.TYPE and self.name is not None:
+            target += " " + QualifiedName(self.keyspace, self.name).type_cql()
         elif self.name is not None:
             target += " " + QualifiedName(self.keyspace, self.name).cql()
         elif self.keyspace is not None:

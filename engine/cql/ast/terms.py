@@ -12,24 +12,57 @@ is lost between parsing and execution. Each node renders itself as canonical CQL
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from dataclasses import dataclass
 
 _PLAIN_NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
 
 
-def _reserved() -> frozenset[str]:
+@functools.cache
+def _words() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """(words that need quotes as names, keywords usable as type names, all keywords)."""
     # Imported late: the lexicon reads the grammar, which this module must not need at import time.
-    from engine.cql.lexicon import RESERVED_KEYWORDS
+    from engine.cql.lexicon import KEYWORDS, RESERVED_KEYWORDS, TYPE_NAME_KEYWORDS
 
-    return RESERVED_KEYWORDS
+    # true/false lex as booleans, so as names they need quotes like the reserved keywords.
+    return RESERVED_KEYWORDS | {"true", "false"}, TYPE_NAME_KEYWORDS, KEYWORDS
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def render_name(name: str) -> str:
     """A name as CQL source: bare when it reads back the same, double-quoted otherwise."""
-    if _PLAIN_NAME.match(name) and name not in _reserved():
+    if _PLAIN_NAME.match(name) and name not in _words()[0]:
         return name
-    return '"' + name.replace('"', '""') + '"'
+    return _quote(name)
+
+
+# Reserved type names (Parser.g reservedTypeNames): refused unquoted as user type names.
+_RESERVED_TYPE_NAMES = frozenset({"byte", "complex", "enum", "date", "interval", "macaddr", "bitstring"})
+
+
+def render_type_name(name: str) -> str:
+    """A user type's own name: keywords other than the basic unreserved ones (native type names, ttl,
+    json, ...) and Cassandra's reserved type names must be quoted there."""
+    quoted, type_keywords, keywords = _words()
+    if (
+        _PLAIN_NAME.match(name)
+        and name not in quoted
+        and name not in _RESERVED_TYPE_NAMES
+        and (name not in keywords or name in type_keywords)
+    ):
+        return name
+    return _quote(name)
+
+
+# Unreserved keywords Cassandra's allowedFunctionName refuses unquoted, and `expr`, which followed by
+# `(` lexes as the custom index expression token.
+_NOT_BARE_FUNCTION_NAMES = frozenset(
+    {"ttl", "writetime", "maxwritetime", "key", "cast", "json", "distinct", "expr"}
+)
 
 
 def render_string(value: str) -> str:
@@ -49,6 +82,12 @@ class QualifiedName:
             return render_name(self.name)
         return f"{render_name(self.keyspace)}.{render_name(self.name)}"
 
+    def type_cql(self) -> str:
+        """As the name of a user type (stricter quoting for the type's own name)."""
+        if self.keyspace is None:
+            return render_type_name(self.name)
+        return f"{render_name(self.keyspace)}.{render_type_name(self.name)}"
+
 
 @dataclass(frozen=True, slots=True)
 class FunctionName:
@@ -58,9 +97,11 @@ class FunctionName:
     name: str
 
     def cql(self) -> str:
-        # Function names that are CQL keywords (token, count, text, ...) are written bare, as typed.
+        # token and count are reserved or special but written bare as function names.
         if self.name in _FUNCTION_KEYWORD_NAMES:
             name = self.name
+        elif self.name in _NOT_BARE_FUNCTION_NAMES:
+            name = _quote(self.name)
         else:
             name = render_name(self.name)
         if self.keyspace is None:
@@ -147,7 +188,7 @@ class UserTypeRef:
     name: QualifiedName
 
     def cql(self) -> str:
-        return self.name.cql()
+        return self.name.type_cql()
 
 
 @dataclass(frozen=True, slots=True)
