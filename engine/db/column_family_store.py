@@ -33,6 +33,7 @@ from engine.db import snapshots
 from engine.db.background import Stage
 from engine.db.compaction import CompactionParams, StrategyProgress
 from engine.db.memtable import Memtable
+from engine.db.metrics import LatencyHistogram
 from engine.db.rows import ClusteringKey, PartitionUpdate, merge_partitions
 from engine.db.sstable import SSTableDirectory, SSTableReader, SSTableWriter
 
@@ -74,7 +75,7 @@ class TableView:
 
 @dataclass
 class TableMetrics:
-    """Counters for nodetool tablestats (reads and writes count calls; latencies are in µs)."""
+    """Counters and histograms for nodetool tablestats/tablehistograms (latencies in µs)."""
 
     write_count: int = 0
     read_count: int = 0
@@ -84,6 +85,9 @@ class TableMetrics:
     flush_count: int = 0
     bytes_flushed: int = 0
     sstables_per_read_total: int = 0
+    read_latency: LatencyHistogram = field(default_factory=LatencyHistogram)
+    write_latency: LatencyHistogram = field(default_factory=LatencyHistogram)
+    sstables_per_read: LatencyHistogram = field(default_factory=lambda: LatencyHistogram(20))
 
 
 class ColumnFamilyStore:
@@ -141,8 +145,10 @@ class ColumnFamilyStore:
         started = time.perf_counter_ns()
         memtable = self._view.memtable
         memtable.apply(update, position)
+        elapsed_us = (time.perf_counter_ns() - started) // 1000
         self.metrics.write_count += 1
-        self.metrics.write_latency_total_us += (time.perf_counter_ns() - started) // 1000
+        self.metrics.write_latency_total_us += elapsed_us
+        self.metrics.write_latency.record(elapsed_us)
         if memtable.live_data_size >= self.params.memtable_flush_threshold:
             self.flush_if_current(memtable)
 
@@ -244,9 +250,14 @@ class ColumnFamilyStore:
             if version is not None:
                 versions.append(version)
         merged = merge_partitions(versions, self.clustering_key) if versions else None
-        self.metrics.read_count += 1
-        self.metrics.read_latency_total_us += (time.perf_counter_ns() - started) // 1000
-        self.metrics.sstables_per_read_total += len(view.sstables)
+        elapsed_us = (time.perf_counter_ns() - started) // 1000
+        metrics = self.metrics
+        metrics.read_count += 1
+        metrics.read_latency_total_us += elapsed_us
+        metrics.read_latency.record(elapsed_us)
+        touched = len(versions)  # versions found: memtables and SSTables that held the key
+        metrics.sstables_per_read_total += touched
+        metrics.sstables_per_read.record(touched)
         return merged
 
     def scan(self, start: TokenKey | None = None, end: TokenKey | None = None) -> Iterator[PartitionUpdate]:

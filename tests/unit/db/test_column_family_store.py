@@ -124,3 +124,19 @@ def test_cleanup_drops_partitions_no_longer_owned(tmp_path: Path) -> None:
     )
     assert len(records) == 1
     assert [int.from_bytes(p.key, "big") for p in cfs.scan()] == list(range(10))
+
+
+def test_metrics_count_reads_writes_and_histograms(tmp_path: Path) -> None:
+    cfs = store(tmp_path, ManualStage("flush"))
+    for key in range(5):
+        cfs.apply(update(key, b"a", b"x", 1))
+    cfs.flush_now()
+    cfs.apply(update(1, b"b", b"y", 2))
+    cfs.get((1).to_bytes(4, "big"), 1000 - 50_000)
+    cfs.get(b"absent", 0)
+    metrics = cfs.metrics
+    assert (metrics.write_count, metrics.read_count) == (6, 2)
+    assert metrics.write_latency.count == 6 and metrics.read_latency.count == 2
+    per_read = metrics.sstables_per_read.snapshot()
+    assert per_read.count == 2 and per_read.percentile(1.0) >= 2  # one read merged memtable + SSTable
+    assert cfs.live_disk_space_used > 0 and cfs.memtable_data_size > 0

@@ -1,0 +1,43 @@
+"""Mutable metrics of a running table: latency histograms for nodetool tablehistograms/tablestats.
+
+``LatencyHistogram`` counts values (µs, SSTables per read, ...) in the same log-spaced buckets as
+Cassandra's ``EstimatedHistogram`` (each bucket about 1.2 times the previous), so percentiles read the
+same way; ``snapshot()`` freezes it into the immutable ``EstimatedHistogram`` of the SSTable statistics.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+
+from engine.db.sstable.statistics import EstimatedHistogram, bucket_offsets
+
+#: Cassandra's latency histograms cover up to ~36 hours in µs with 90 buckets.
+LATENCY_BUCKETS = 90
+
+
+class LatencyHistogram:
+    def __init__(self, bucket_count: int = LATENCY_BUCKETS) -> None:
+        self._offsets = bucket_offsets(bucket_count)
+        self._buckets = [0] * (bucket_count + 1)
+        self._lock = threading.Lock()
+        self._total = 0
+
+    def record(self, value: int) -> None:
+        index = bisect.bisect_left(self._offsets, value)
+        with self._lock:
+            self._buckets[index] += 1
+            self._total += value
+
+    @property
+    def count(self) -> int:
+        with self._lock:
+            return sum(self._buckets)
+
+    @property
+    def total(self) -> int:
+        return self._total
+
+    def snapshot(self) -> EstimatedHistogram:
+        with self._lock:
+            return EstimatedHistogram(tuple(self._buckets))
