@@ -140,11 +140,12 @@ class ColumnFamilyStore:
 
     # ------------------------------------------------------------------------------------- writes
 
-    def apply(self, update: PartitionUpdate, position: object = None) -> None:
-        """Apply one partition update (already logged to the commitlog at ``position``, if logged)."""
+    def apply(self, update: PartitionUpdate, position: object = None, size: int | None = None) -> None:
+        """Apply one partition update (already logged to the commitlog at ``position``, if logged;
+        ``size`` is its serialized size when the caller knows it)."""
         started = time.perf_counter_ns()
         memtable = self._view.memtable
-        memtable.apply(update, position)
+        memtable.apply(update, position, size)
         elapsed_us = (time.perf_counter_ns() - started) // 1000
         self.metrics.write_count += 1
         self.metrics.write_latency_total_us += elapsed_us

@@ -134,9 +134,12 @@ class LocalStorage:
             if store is None:
                 raise KeyError(f"no table with id {table_id} in keyspace {mutation.keyspace}")
             stores.append((store, update))
-        position = self.commitlog.append(mutation)
+        body = mutation.serialize()
+        position = self.commitlog.append(mutation, body)
+        # The memtables account for the logged bytes (shared evenly when a mutation spans tables).
+        size = len(body) // len(stores) if stores else 0
         for store, update in stores:
-            store.apply(update, position)
+            store.apply(update, position, size)
 
     # ---------------------------------------------------------------------------- lifecycle
 

@@ -1,7 +1,8 @@
 """The memtable: a table's recent writes, in memory, sorted by token, until they are flushed to an SSTable.
 
 Partitions are kept in a ``SortedDict`` keyed by ``(token, key)`` (the SSTable order); each partition
-keeps its rows in a ``SortedDict`` keyed by the table's clustering sort key. Writes merge into the
+keeps its rows in a dict keyed by the table's clustering sort key, which becomes a ``SortedDict`` once
+the partition is wide (most partitions hold a few rows, and a ``SortedDict`` costs ~50 µs to create). Writes merge into the
 existing row with ``Row.merge`` (so the memtable always holds one reconciled version per row); reads get
 immutable ``PartitionUpdate`` copies, so a reader never sees a half-applied write.
 
@@ -35,13 +36,15 @@ from engine.db.serialization import serialize_partition
 
 # The cost of an update in the size estimate, beyond its serialized bytes (Python object overhead).
 _PER_UPDATE_OVERHEAD = 64
+# Rows in a partition beyond which they are kept sorted as they arrive rather than sorted when read.
+_WIDE = 16
 
 
 @dataclass
 class _Partition:
     key: bytes
     token: int
-    rows: Any  # SortedDict: clustering sort key -> Row
+    rows: Any  # clustering sort key -> Row: a dict, or a SortedDict once the partition is wide
     deletion: DeletionTime = LIVE
     static_row: Row | None = None
     range_tombstones: list[RangeTombstone] = field(default_factory=list)
@@ -61,16 +64,19 @@ class Memtable:
         self.min_position: Any = None  # CommitLogPosition of the first write logged, if any
         self.max_position: Any = None
 
-    def apply(self, update: PartitionUpdate, position: object = None) -> None:
-        """Merge ``update`` into the memtable; ``position`` is where the commitlog logged it."""
-        size = len(serialize_partition(update)) + _PER_UPDATE_OVERHEAD
+    def apply(self, update: PartitionUpdate, position: object = None, size: int | None = None) -> None:
+        """Merge ``update`` into the memtable; ``position`` is where the commitlog logged it, ``size`` its
+        serialized size if known (it is computed otherwise)."""
+        if size is None:
+            size = len(serialize_partition(update))
+        size += _PER_UPDATE_OVERHEAD
         oldest = update.min_timestamp
         sort_key = self._clustering_key
         with self._lock:
             slot = (update.token, update.key)
             partition = self._partitions.get(slot)
             if partition is None:
-                partition = _Partition(update.key, update.token, SortedDict())
+                partition = _Partition(update.key, update.token, {})
                 self._partitions[slot] = partition
             partition.deletion = latest(partition.deletion, update.deletion)
             if update.static_row is not None:
@@ -84,6 +90,8 @@ class Memtable:
                 k = sort_key(row.clustering)
                 current_row = rows.get(k)
                 rows[k] = row if current_row is None else current_row.merge(row)
+            if len(rows) > _WIDE and not isinstance(rows, SortedDict):
+                partition.rows = SortedDict(rows)
             self.live_data_size += size
             self.operation_count += 1
             if self.min_timestamp is None or oldest < self.min_timestamp:
@@ -133,11 +141,18 @@ class Memtable:
 
 
 def _freeze(partition: _Partition) -> PartitionUpdate:
+    rows = partition.rows
+    if isinstance(rows, SortedDict):
+        ordered = tuple(rows.values())
+    elif len(rows) == 1:
+        ordered = tuple(rows.values())
+    else:
+        ordered = tuple(rows[k] for k in sorted(rows))
     return PartitionUpdate(
         partition.key,
         partition.token,
         partition.deletion,
         partition.static_row,
-        tuple(partition.rows.values()),
+        ordered,
         tuple(partition.range_tombstones),
     )

@@ -48,6 +48,8 @@ from engine.db.rows import (
 _I64 = struct.Struct(">q")
 _I32 = struct.Struct(">i")
 _DELETION = struct.Struct(">qi")
+_CELL_HEAD = struct.Struct(">Bq")  # cell flags, timestamp
+_LIVENESS = struct.Struct(">qBi")  # timestamp, ttl as a one-byte vint, local expiration time
 
 _CELL_TOMBSTONE = 1
 _CELL_EXPIRING = 2
@@ -72,6 +74,9 @@ class CorruptDataError(Exception):
 
 
 def write_vint(out: bytearray, value: int) -> None:
+    if value < 0x80:  # the common case: one byte
+        out.append(value)
+        return
     while value >= 0x80:
         out.append((value & 0x7F) | 0x80)
         value >>= 7
@@ -79,7 +84,11 @@ def write_vint(out: bytearray, value: int) -> None:
 
 
 def _write_bytes(out: bytearray, value: bytes) -> None:
-    write_vint(out, len(value))
+    length = len(value)
+    if length < 0x80:
+        out.append(length)
+    else:
+        write_vint(out, length)
     out += value
 
 
@@ -95,6 +104,15 @@ def _write_clustering(out: bytearray, clustering: Clustering) -> None:
 
 def _write_cell(out: bytearray, cell: Cell) -> None:
     value = cell.value
+    if value.__class__ is bytes and cell.ttl == 0:  # a live regular cell: by far the most common
+        out += _CELL_HEAD.pack(0, cell.timestamp)
+        length = len(value)  # type: ignore[arg-type]
+        if length < 0x80:
+            out.append(length)
+        else:
+            write_vint(out, length)
+        out += value  # type: ignore[operator]
+        return
     flags = 0
     if value is None:
         flags |= _CELL_TOMBSTONE
@@ -119,23 +137,34 @@ def _write_cell(out: bytearray, cell: Cell) -> None:
 
 
 def write_row(out: bytearray, row: Row) -> None:
-    _write_clustering(out, row.clustering)
-    flags = (_ROW_LIVENESS if row.liveness is not None else 0) | (
+    clustering = row.clustering
+    if len(clustering) < 0x80:
+        out.append(len(clustering))
+    else:
+        write_vint(out, len(clustering))
+    for component in clustering:
+        _write_bytes(out, component)
+    liveness = row.liveness
+    flags = (_ROW_LIVENESS if liveness is not None else 0) | (
         _ROW_DELETION if row.deletion is not LIVE else 0
     )
     out.append(flags)
-    if row.liveness is not None:
-        out += _I64.pack(row.liveness.timestamp)
-        write_vint(out, row.liveness.ttl)
-        out += _I32.pack(row.liveness.local_expiration_time)
+    if liveness is not None:
+        if liveness.ttl < 0x80:
+            out += _LIVENESS.pack(liveness.timestamp, liveness.ttl, liveness.local_expiration_time)
+        else:
+            out += _I64.pack(liveness.timestamp)
+            write_vint(out, liveness.ttl)
+            out += _I32.pack(liveness.local_expiration_time)
     if flags & _ROW_DELETION:
         _write_deletion(out, row.deletion)
-    write_vint(out, len(row.columns))
-    for name, data in row.columns.items():
+    columns = row.columns
+    write_vint(out, len(columns))
+    for name, data in columns.items():
         _write_bytes(out, name.encode())
-        if isinstance(data, Cell):
+        if data.__class__ is Cell:
             out.append(_KIND_CELL)
-            _write_cell(out, data)
+            _write_cell(out, data)  # type: ignore[arg-type]
         else:
             out.append(_KIND_COMPLEX)
             _write_deletion(out, data.deletion)

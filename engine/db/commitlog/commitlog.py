@@ -188,9 +188,13 @@ class CommitLog:
     def max_mutation_size(self) -> int:
         return self.config.max_mutation_size
 
-    def append(self, mutation: Mutation) -> CommitLogPosition:
-        """Log ``mutation``; returns the position just past its entry once the sync mode allows."""
-        body = mutation.serialize()
+    def append(self, mutation: Mutation, body: bytes | None = None) -> CommitLogPosition:
+        """Log ``mutation``; returns the position just past its entry once the sync mode allows.
+
+        ``body`` is ``mutation.serialize()`` when the caller already has it (it is not computed twice).
+        """
+        if body is None:
+            body = mutation.serialize()
         size = len(body) + ENTRY_OVERHEAD
         if size > self.config.max_mutation_size:
             raise MutationTooLargeError(size, self.config.max_mutation_size)
