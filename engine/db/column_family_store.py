@@ -41,7 +41,9 @@ TokenKey = tuple[int, bytes]
 
 
 class FlushListener(Protocol):
-    """What a flush tells the commitlog: ``table_id``'s data up to ``position`` is in an SSTable."""
+    """The commitlog, as a table sees it: where the log ends now, and what a flush made durable."""
+
+    def current_position(self) -> Any: ...
 
     def discard_completed_segments(self, table_id: uuid.UUID, flushed_upto: Any) -> None: ...
 
@@ -113,13 +115,13 @@ class ColumnFamilyStore:
         self._flush_stage = flush_stage
         self._commitlog = commitlog
         self._monotonic = monotonic
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self.metrics = TableMetrics()
         directory.mkdir(parents=True, exist_ok=True)
         self.sstable_directory = SSTableDirectory(directory)
         self.sstable_directory.cleanup_incomplete()
         readers = tuple(SSTableReader.open(d) for d in self.sstable_directory.list())
-        self._view = TableView(Memtable(clustering_key, created_at=monotonic()), (), readers)
+        self._view = TableView(self._new_memtable(), (), readers)
         self.compaction_params = CompactionParams.default()
         # Called after each flush (the node submits a background compaction check).
         self.flush_listeners: list[Callable[[ColumnFamilyStore], None]] = []
@@ -140,12 +142,31 @@ class ColumnFamilyStore:
 
     # ------------------------------------------------------------------------------------- writes
 
+    def _new_memtable(self) -> Memtable:
+        lower_bound = self._commitlog.current_position() if self._commitlog is not None else None
+        return Memtable(self.clustering_key, created_at=self._monotonic(), lower_bound=lower_bound)
+
+    def begin_write(self) -> Memtable:
+        """Reserve the current memtable for a write that is about to be logged (see ``apply_reserved``)."""
+        while True:
+            memtable = self._view.memtable
+            if memtable.reserve():
+                return memtable
+
     def apply(self, update: PartitionUpdate, position: object = None, size: int | None = None) -> None:
-        """Apply one partition update (already logged to the commitlog at ``position``, if logged;
+        """Apply one partition update that is not logged to a commitlog (or already logged at ``position``;
         ``size`` is its serialized size when the caller knows it)."""
+        self.apply_reserved(self.begin_write(), update, position, size)
+
+    def apply_reserved(
+        self, memtable: Memtable, update: PartitionUpdate, position: object = None, size: int | None = None
+    ) -> None:
+        """Apply ``update`` to the memtable reserved by ``begin_write`` (and release it)."""
         started = time.perf_counter_ns()
-        memtable = self._view.memtable
-        memtable.apply(update, position, size)
+        try:
+            memtable.apply(update, position, size)
+        finally:
+            memtable.release()
         elapsed_us = (time.perf_counter_ns() - started) // 1000
         self.metrics.write_count += 1
         self.metrics.write_latency_total_us += elapsed_us
@@ -155,17 +176,19 @@ class ColumnFamilyStore:
 
     def flush_if_current(self, memtable: Memtable) -> Future[SSTableReader | None] | None:
         """Flush ``memtable`` unless another writer already switched it out."""
-        with self._lock:
+        with self._lock:  # re-entrant: the check and the switch happen as one step
             if self._view.memtable is not memtable:
                 return None
-        return self.flush()
+            old = self.switch_memtable()
+        return self._flush_stage.submit(lambda: self._write_memtable(old))
 
     def switch_memtable(self) -> Memtable:
-        """Install a fresh memtable; the old one moves to ``flushing`` and is returned."""
-        fresh = Memtable(self.clustering_key, created_at=self._monotonic())
+        """Install a fresh memtable; the old one stops taking writes, moves to ``flushing`` and is returned."""
         with self._lock:
+            fresh = self._new_memtable()
             old = self._view.memtable
             self._view = replace(self._view, memtable=fresh, flushing=(*self._view.flushing, old))
+        old.freeze()
         return old
 
     def flush(self) -> Future[SSTableReader | None]:
@@ -177,7 +200,24 @@ class ColumnFamilyStore:
         """Switch the memtable and write it on the calling thread (drain, start-up replay, snapshots)."""
         return self._write_memtable(self.switch_memtable())
 
+    def flush_all_now(self) -> None:
+        """Flush the current memtable and every memtable still waiting to be flushed, on this thread
+        (or wait for the thread already writing one): afterwards everything written is in SSTables."""
+        self.flush_now()
+        for memtable in self._view.flushing:
+            self._write_memtable(memtable)
+
     def _write_memtable(self, memtable: Memtable) -> SSTableReader | None:
+        if not memtable.claim_flush():
+            memtable.flushed.wait()  # written (or being written) by another caller
+            return None
+        try:
+            return self._write_claimed(memtable)
+        finally:
+            memtable.flushed.set()
+
+    def _write_claimed(self, memtable: Memtable) -> SSTableReader | None:
+        memtable.wait_for_writes()
         reader: SSTableReader | None = None
         if not memtable.is_empty:
             params = self.params
@@ -208,8 +248,7 @@ class ColumnFamilyStore:
                 sstables=(*view.sstables, *added),
             )
         )
-        if self._commitlog is not None and memtable.max_position is not None:
-            self._commitlog.discard_completed_segments(self.table_id, memtable.max_position)
+        self._discard_commitlog(memtable)
         for listener in self.flush_listeners:
             listener(self)
         return reader if added else None
@@ -278,6 +317,22 @@ class ColumnFamilyStore:
         if group:
             yield merge_partitions(group, self.clustering_key)
 
+    def _discard_commitlog(self, memtable: Memtable) -> None:
+        """Tell the commitlog what of this table no longer needs it, after ``memtable`` left the view.
+
+        Every write is logged after the lower bound of the memtable it lands in (its commitlog position when
+        it became current), so whatever is logged before the oldest lower bound among the memtables still
+        in the view (the current one and those waiting to flush) belongs to flushed memtables — whatever
+        order the flushes finished in.
+        """
+        if self._commitlog is None:
+            return
+        bounds = [
+            m.lower_bound for m in self._view.memtables if m is not memtable and m.lower_bound is not None
+        ]
+        if bounds:
+            self._commitlog.discard_completed_segments(self.table_id, min(bounds))
+
     def _truncated_during(self, memtable: Memtable) -> bool:
         with self._lock:
             if memtable in self._truncations:
@@ -300,10 +355,10 @@ class ColumnFamilyStore:
             self._view = replace(view, sstables=(), compacting=frozenset())
         for reader in dropped:
             self.sstable_directory.delete(reader.descriptor, sync=self.params.sync_sstables)
-        if self._commitlog is not None and old.max_position is not None:
-            self._commitlog.discard_completed_segments(self.table_id, old.max_position)
+        old.wait_for_writes()
         with self._lock:
             self._view = replace(self._view, flushing=tuple(m for m in self._view.flushing if m is not old))
+        self._discard_commitlog(old)
         return snapshot
 
     # --------------------------------------------------------------------------------- snapshots

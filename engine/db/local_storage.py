@@ -135,11 +135,20 @@ class LocalStorage:
                 raise KeyError(f"no table with id {table_id} in keyspace {mutation.keyspace}")
             stores.append((store, update))
         body = mutation.serialize()
-        position = self.commitlog.append(mutation, body)
-        # The memtables account for the logged bytes (shared evenly when a mutation spans tables).
-        size = len(body) // len(stores) if stores else 0
-        for store, update in stores:
-            store.apply(update, position, size)
+        # Reserve the memtables first, so that no flush can write them out between the commitlog append
+        # and the memtable apply (the write would then be in the log but in no flushed memtable).
+        reserved = [(store, store.begin_write(), update) for store, update in stores]
+        applied = 0
+        try:
+            position = self.commitlog.append(mutation, body)
+            # The memtables account for the logged bytes (shared evenly when a mutation spans tables).
+            size = len(body) // len(stores) if stores else 0
+            for store, memtable, update in reserved:
+                applied += 1
+                store.apply_reserved(memtable, update, position, size)
+        finally:
+            for _store, memtable, _update in reserved[applied:]:
+                memtable.release()
 
     # ---------------------------------------------------------------------------- lifecycle
 
@@ -162,9 +171,10 @@ class LocalStorage:
         return ReplayResult(mutations, skipped, segments)
 
     def flush_all(self) -> None:
-        """Flush every table's memtable now, on the calling thread (start-up replay, drain)."""
+        """Flush every table now, including memtables queued for a background flush (start-up replay,
+        drain): afterwards nothing written lives only in the commitlog."""
         for store in self.tables:
-            store.flush_now()
+            store.flush_all_now()
 
     def drain(self) -> None:
         """Flush everything and close the commitlog: a clean shutdown leaves nothing to replay."""

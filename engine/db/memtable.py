@@ -53,16 +53,62 @@ class _Partition:
 class Memtable:
     """Writes to one table since the last flush."""
 
-    def __init__(self, clustering_key: ClusteringKey, *, created_at: float = 0.0) -> None:
+    def __init__(
+        self, clustering_key: ClusteringKey, *, created_at: float = 0.0, lower_bound: Any = None
+    ) -> None:
         self._clustering_key = clustering_key
         self._partitions: Any = SortedDict()
         self._lock = threading.Lock()
+        # Write barrier: writers reserve the memtable before logging to the commitlog and release it after
+        # applying; a flush freezes it (no new reservations) and waits until every reserved write landed.
+        self._writes = threading.Condition(threading.Lock())
+        self._pending_writes = 0
+        self._frozen = False
+        self._flush_claimed = False
+        self.flushed = threading.Event()
+        # Every write this memtable receives is logged after this commitlog position (taken when it
+        # became the current memtable): the commitlog may forget what comes before it once older
+        # memtables are flushed.
+        self.lower_bound = lower_bound
         self.created_at = created_at
         self.live_data_size = 0
         self.operation_count = 0
         self.min_timestamp: int | None = None  # oldest write timestamp held (bounds compaction purging)
         self.min_position: Any = None  # CommitLogPosition of the first write logged, if any
         self.max_position: Any = None
+
+    def reserve(self) -> bool:
+        """Start a write into this memtable; False once it is frozen for a flush (use the new one)."""
+        with self._writes:
+            if self._frozen:
+                return False
+            self._pending_writes += 1
+            return True
+
+    def release(self) -> None:
+        with self._writes:
+            self._pending_writes -= 1
+            if self._pending_writes == 0:
+                self._writes.notify_all()
+
+    def freeze(self) -> None:
+        """Refuse new writes (reservations already made still complete)."""
+        with self._writes:
+            self._frozen = True
+
+    def wait_for_writes(self) -> None:
+        """Block until every write reserved before the freeze has been applied."""
+        with self._writes:
+            while self._pending_writes:
+                self._writes.wait()
+
+    def claim_flush(self) -> bool:
+        """True for the one caller that gets to write this memtable out."""
+        with self._writes:
+            if self._flush_claimed:
+                return False
+            self._flush_claimed = True
+            return True
 
     def apply(self, update: PartitionUpdate, position: object = None, size: int | None = None) -> None:
         """Merge ``update`` into the memtable; ``position`` is where the commitlog logged it, ``size`` its
@@ -142,9 +188,7 @@ class Memtable:
 
 def _freeze(partition: _Partition) -> PartitionUpdate:
     rows = partition.rows
-    if isinstance(rows, SortedDict):
-        ordered = tuple(rows.values())
-    elif len(rows) == 1:
+    if isinstance(rows, SortedDict) or len(rows) == 1:
         ordered = tuple(rows.values())
     else:
         ordered = tuple(rows[k] for k in sorted(rows))
