@@ -57,6 +57,9 @@ class StorageParams:
     chunk_length_in_kb: int = 16
     index_interval: int = 128
     memtable_flush_threshold: int = 32 * 1024 * 1024
+    # Writes wait while this many memtables are queued for flushing (None: never), so memory stays
+    # bounded when flushes fall behind (Cassandra blocks writes on memtable space the same way).
+    max_pending_flushes: int | None = 2
     sync_sstables: bool = True
 
 
@@ -116,6 +119,7 @@ class ColumnFamilyStore:
         self._commitlog = commitlog
         self._monotonic = monotonic
         self._lock = threading.RLock()
+        self._flushes_done = threading.Condition(threading.Lock())
         self.metrics = TableMetrics()
         directory.mkdir(parents=True, exist_ok=True)
         self.sstable_directory = SSTableDirectory(directory)
@@ -147,7 +151,15 @@ class ColumnFamilyStore:
         return Memtable(self.clustering_key, created_at=self._monotonic(), lower_bound=lower_bound)
 
     def begin_write(self) -> Memtable:
-        """Reserve the current memtable for a write that is about to be logged (see ``apply_reserved``)."""
+        """Reserve the current memtable for a write that is about to be logged (see ``apply_reserved``).
+
+        Waits while ``max_pending_flushes`` memtables are queued for flushing.
+        """
+        limit = self.params.max_pending_flushes
+        if limit is not None and len(self._view.flushing) >= limit:
+            with self._flushes_done:
+                while len(self._view.flushing) >= limit:
+                    self._flushes_done.wait()
         while True:
             memtable = self._view.memtable
             if memtable.reserve():
@@ -249,6 +261,8 @@ class ColumnFamilyStore:
             )
         )
         self._discard_commitlog(memtable)
+        with self._flushes_done:
+            self._flushes_done.notify_all()
         for listener in self.flush_listeners:
             listener(self)
         return reader if added else None
@@ -359,6 +373,8 @@ class ColumnFamilyStore:
         with self._lock:
             self._view = replace(self._view, flushing=tuple(m for m in self._view.flushing if m is not old))
         self._discard_commitlog(old)
+        with self._flushes_done:
+            self._flushes_done.notify_all()
         return snapshot
 
     # --------------------------------------------------------------------------------- snapshots

@@ -28,7 +28,8 @@ def open_storage(root: Path, stage: ManualStage, threshold: int = 4_000) -> Loca
         flush_stage=stage,
         commitlog_config=CommitLogConfig(sync=CommitLogSync.PERIODIC, segment_size=8 * 1024),
     )
-    params = StorageParams(sync_sstables=False, memtable_flush_threshold=threshold)
+    # Unbounded flush queue: these tests leave flushes queued on a stage that only they run.
+    params = StorageParams(sync_sstables=False, memtable_flush_threshold=threshold, max_pending_flushes=None)
     storage.add_table("ks", "t", TABLE, lambda c: c, params)
     return storage
 
