@@ -150,16 +150,20 @@ class ColumnFamilyStore:
         lower_bound = self._commitlog.current_position() if self._commitlog is not None else None
         return Memtable(self.clustering_key, created_at=self._monotonic(), lower_bound=lower_bound)
 
-    def begin_write(self) -> Memtable:
-        """Reserve the current memtable for a write that is about to be logged (see ``apply_reserved``).
+    def wait_for_flush_capacity(self) -> None:
+        """Block while ``max_pending_flushes`` memtables are queued for flushing.
 
-        Waits while ``max_pending_flushes`` memtables are queued for flushing.
+        Call it before reserving any memtable (``begin_write``): a writer holding a reservation must never
+        wait for a flush, since that flush may be waiting for its reservation.
         """
         limit = self.params.max_pending_flushes
         if limit is not None and len(self._view.flushing) >= limit:
             with self._flushes_done:
                 while len(self._view.flushing) >= limit:
                     self._flushes_done.wait()
+
+    def begin_write(self) -> Memtable:
+        """Reserve the current memtable for a write that is about to be logged (see ``apply_reserved``)."""
         while True:
             memtable = self._view.memtable
             if memtable.reserve():
@@ -168,6 +172,7 @@ class ColumnFamilyStore:
     def apply(self, update: PartitionUpdate, position: object = None, size: int | None = None) -> None:
         """Apply one partition update that is not logged to a commitlog (or already logged at ``position``;
         ``size`` is its serialized size when the caller knows it)."""
+        self.wait_for_flush_capacity()
         self.apply_reserved(self.begin_write(), update, position, size)
 
     def apply_reserved(

@@ -135,6 +135,8 @@ class LocalStorage:
                 raise KeyError(f"no table with id {table_id} in keyspace {mutation.keyspace}")
             stores.append((store, update))
         body = mutation.serialize()
+        for store, _update in stores:
+            store.wait_for_flush_capacity()  # before any reservation: see ColumnFamilyStore
         # Reserve the memtables first, so that no flush can write them out between the commitlog append
         # and the memtable apply (the write would then be in the log but in no flushed memtable).
         reserved = [(store, store.begin_write(), update) for store, update in stores]
@@ -163,7 +165,8 @@ class LocalStorage:
                 if store is None:
                     skipped += 1
                     continue
-                store.apply(update, position)
+                # No flush backpressure during replay: the flushes it queues may only run after it.
+                store.apply_reserved(store.begin_write(), update, position)
         if skipped:
             log.warning("commitlog replay skipped %d updates for tables that no longer exist", skipped)
         self.flush_all()
