@@ -207,7 +207,10 @@ class _TypeHints:
         if tok.kind is TokenKind.PUNCT:
             if tok.text in ("[", "{"):
                 return True
-            return tok.text == ":" and i + 1 < len(tokens) and self._is_name(tokens[i + 1])
+            # `:name` is a bind marker, but `: f(...)` or `: ks.f(...)` is a map entry's value.
+            if tok.text != ":" or i + 1 >= len(tokens) or not self._is_name(tokens[i + 1]):
+                return False
+            return i + 2 >= len(tokens) or tokens[i + 2].text not in ("(", ".")
         lower = tok.text.lower()
         if lower in _TERM_START_KEYWORDS:
             return True
@@ -216,9 +219,17 @@ class _TypeHints:
         return (self._is_name(tok) or lower in ("token", "cast")) and following in ("(", ".")
 
     def _starts_selector(self, tokens: list[Token], i: int) -> bool:
-        """Whether a selector can start at ``tokens[i]``: what starts a term, or a column name."""
+        """Whether a selector can start at ``tokens[i]``: what starts a term, or a column name — but not
+        the clause keywords that may follow a selector (``AS alias``, ``PER PARTITION``, ``GROUP BY``,
+        ``ORDER BY``), which Cassandra's lookahead tells apart from a column of that name."""
         tok = tokens[i]
-        return self._is_name(tok) or tok.text.lower() == "token" or self._starts_term(tokens, i)
+        lower = tok.text.lower()
+        following = tokens[i + 1].text.lower() if i + 1 < len(tokens) else ""
+        if (lower == "as" and i + 1 < len(tokens) and self._is_name(tokens[i + 1])) or (
+            (lower, following) in (("per", "partition"), ("group", "by"), ("order", "by"))
+        ):
+            return False
+        return self._is_name(tok) or lower == "token" or self._starts_term(tokens, i)
 
 
 def _with_statement_starts(tokens: list[Token]) -> list[Token]:

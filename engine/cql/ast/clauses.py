@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from engine.cql.ast.terms import (
     ArithmeticOperator,
     BindMarker,
+    Constant,
+    ConstantKind,
     FunctionName,
     NativeType,
     QualifiedName,
@@ -226,9 +228,10 @@ Selector = (
 
 
 def _receiver(selector: Selector) -> str:
-    """The selector a `.field` or `[...]` applies to: literals in parentheses too (`(1).f`, not the
-    float `1.` followed by `f`)."""
-    if isinstance(selector, TermSelector):
+    """The selector a `.field` or `[...]` applies to: a number in parentheses (`(1).f`, not the float
+    `1.` followed by `f`); other literals stay bare (`('x')[1]` would read as a type hint)."""
+    term = selector.term if isinstance(selector, TermSelector) else None
+    if isinstance(term, Constant) and term.kind in (ConstantKind.INTEGER, ConstantKind.FLOAT):
         return f"({selector.cql()})"
     return _operand(selector)
 
