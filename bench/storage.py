@@ -1,0 +1,416 @@
+"""Storage engine: single-row writes/s, point reads/s over many SSTables, and peak RSS, against sqlite3.
+
+Run from the repository root: ``python bench/storage.py [--rows N] [--read-rows N] [--reads N]
+[--rss-bytes SIZE]``. A quick pass: ``--rows 20000 --read-rows 80000 --reads 5000 --rss-bytes 50M``.
+
+Both libraries get the same rows through their own Python API, in the same run: a bigint partition key
+``k``, one 4-byte blob clustering value ``c`` and three blob columns ``a``, ``b``, ``d`` (32 + 32 + 36 =
+100 bytes, drawn from a seeded pool of 1,024 random triples). Keys are written in increasing order, sqlite's
+best case (appends to its B-trees); cqlkit's memtable sees them in token order, i.e. at random.
+
+- **cqlkit**: ``LocalStorage`` with the default commitlog (PERIODIC sync every 10 s, its syncer thread
+  started) and memtable flushes on a ``ThreadStage``, default ``StorageParams`` (32 MiB memtable threshold,
+  fsynced SSTables). A write is what the CQL layer will do per INSERT: serialize the key, compute its
+  Murmur3 token (``engine.dht.get_token``), build the ``Row``/``PartitionUpdate``/``Mutation``, then
+  ``LocalStorage.apply``. A read serializes the key, computes the token and calls
+  ``ColumnFamilyStore.get``.
+- **sqlite3** (the baseline): WAL journal, ``synchronous=NORMAL``, autocommit (``isolation_level=None``),
+  one ``INSERT`` per row into ``(k INTEGER, c BLOB, a BLOB, b BLOB, d BLOB, PRIMARY KEY (k, c))``; a read is
+  ``SELECT c, a, b, d FROM t WHERE k = ?`` with ``fetchall()``.
+
+Workloads:
+
+1. Writes/s over ``--rows`` rows. "apply returns" stops the clock when the last write returns; "incl.
+   flushes" also waits for the background flushes those writes started (sqlite checkpoints inline, so its
+   figure is the same). "apply() only" times ``LocalStorage.apply`` over mutations built beforehand.
+2. Point reads/s: ``--read-rows`` rows are loaded (cqlkit through ``apply``, with a flush forced at every
+   ``1/--sstables`` of the load unless the memtable threshold already flushed that often; sqlite in one
+   transaction), then ``--reads`` random keys (seeded) are read; best of ``--repeats`` alternating passes.
+3. Peak RSS writing ``--rss-bytes`` of row data (112 bytes a row: key + clustering + values), each library
+   in a fresh child process that reports its own ``VmHWM`` (/proc/self/status) after the last write (and,
+   for cqlkit, the last background flush).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from types import MappingProxyType
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from engine.db.background import ThreadStage  # noqa: E402
+from engine.db.column_family_store import ColumnFamilyStore, StorageParams  # noqa: E402
+from engine.db.local_storage import LocalStorage  # noqa: E402
+from engine.db.mutation import Mutation  # noqa: E402
+from engine.db.rows import LIVE, Cell, LivenessInfo, PartitionUpdate, Row  # noqa: E402
+from engine.dht import get_token  # noqa: E402
+
+TABLE_ID = uuid.UUID("5a1e5a1e-0000-4000-8000-00000000be4c")
+KEYSPACE = "bench"
+SEED = 20240611
+ROW_BYTES = 8 + 4 + 100  # key + clustering + values
+BASE_TIMESTAMP = 1_700_000_000_000_000  # µs
+
+Values = tuple[int, bytes, bytes, bytes, bytes]
+
+SQLITE_CREATE = "CREATE TABLE t (k INTEGER, c BLOB, a BLOB, b BLOB, d BLOB, PRIMARY KEY (k, c))"
+SQLITE_INSERT = "INSERT INTO t (k, c, a, b, d) VALUES (?, ?, ?, ?, ?)"
+SQLITE_SELECT = "SELECT c, a, b, d FROM t WHERE k = ?"
+
+
+# ------------------------------------------------------------------------------------------- rows
+
+
+def value_pool(seed: int, size: int = 1024) -> list[tuple[bytes, bytes, bytes]]:
+    rng = random.Random(seed)
+    return [(rng.randbytes(32), rng.randbytes(32), rng.randbytes(36)) for _ in range(size)]
+
+
+def rows(n: int, pool: list[tuple[bytes, bytes, bytes]]) -> Iterator[Values]:
+    """``n`` rows (k, c, a, b, d), keys 0..n-1 in order."""
+    mask = len(pool) - 1
+    for i in range(n):
+        a, b, d = pool[(i * 7919) & mask]
+        yield i, (i & 0xFFFF).to_bytes(4, "big"), a, b, d
+
+
+def mutation(k: int, c: bytes, a: bytes, b: bytes, d: bytes) -> Mutation:
+    """What the CQL layer builds for ``INSERT INTO t (k, c, a, b, d) VALUES (...)``."""
+    key = k.to_bytes(8, "big", signed=True)
+    ts = BASE_TIMESTAMP + k
+    row = Row(
+        (c,),
+        LivenessInfo(ts),
+        LIVE,
+        MappingProxyType({"a": Cell(a, ts), "b": Cell(b, ts), "d": Cell(d, ts)}),
+    )
+    return Mutation(KEYSPACE, key, ((TABLE_ID, PartitionUpdate(key, get_token(key), rows=(row,))),))
+
+
+# ----------------------------------------------------------------------------------------- cqlkit
+
+
+class Cqlkit:
+    """A node's local storage with one table, as a real node runs it (syncer thread, flush thread)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.stage = ThreadStage("MemtableFlushWriter")
+        self.storage = LocalStorage(
+            data_directory=directory / "data",
+            commitlog_directory=directory / "commitlog",
+            flush_stage=self.stage,
+        )
+        self.store: ColumnFamilyStore = self.storage.add_table(
+            KEYSPACE, "t", TABLE_ID, lambda clustering: clustering, StorageParams()
+        )
+        self.storage.replay_commitlog()
+        self.storage.commitlog.start()
+
+    def wait_for_flushes(self) -> None:
+        """Return once every flush submitted so far has finished (the stage runs tasks in order)."""
+        self.stage.submit(lambda: None).result()
+
+    def close(self) -> None:
+        self.storage.commitlog.stop()
+        self.storage.drain()
+        self.stage.shutdown()
+
+
+def cqlkit_writes(directory: Path, data: list[Values]) -> tuple[float, float, int]:
+    """(seconds until the last apply returned, seconds until its flushes finished, flushes)."""
+    db = Cqlkit(directory)
+    apply = db.storage.apply
+    start = time.perf_counter()
+    for k, c, a, b, d in data:
+        apply(mutation(k, c, a, b, d))
+    returned = time.perf_counter() - start
+    db.wait_for_flushes()
+    flushed = time.perf_counter() - start
+    flushes = db.store.metrics.flush_count
+    db.close()
+    return returned, flushed, flushes
+
+
+def cqlkit_apply_only(directory: Path, data: list[Values]) -> float:
+    db = Cqlkit(directory)
+    mutations = [mutation(*row) for row in data]
+    apply = db.storage.apply
+    start = time.perf_counter()
+    for m in mutations:
+        apply(m)
+    elapsed = time.perf_counter() - start
+    db.wait_for_flushes()
+    db.close()
+    return elapsed
+
+
+def cqlkit_load(db: Cqlkit, data: Iterator[Values], n: int, sstables: int) -> None:
+    """Write ``n`` rows, forcing a flush at each 1/``sstables`` of them unless one already happened."""
+    apply = db.storage.apply
+    store = db.store
+    boundaries = {n * i // sstables: i for i in range(1, sstables + 1)}
+    for done, (k, c, a, b, d) in enumerate(data, 1):
+        apply(mutation(k, c, a, b, d))
+        wanted = boundaries.get(done)
+        if wanted is not None and store.metrics.flush_count + len(store.view.flushing) < wanted:
+            store.flush()
+    if not store.view.memtable.is_empty:
+        store.flush()
+    db.wait_for_flushes()
+
+
+def cqlkit_reads(db: Cqlkit, keys: list[int]) -> float:
+    get = db.store.get
+    start = time.perf_counter()
+    for k in keys:
+        key = k.to_bytes(8, "big", signed=True)
+        if get(key, get_token(key)) is None:
+            raise AssertionError(f"cqlkit lost key {k}")
+    return time.perf_counter() - start
+
+
+# ---------------------------------------------------------------------------------------- sqlite3
+
+
+def sqlite_open(directory: Path) -> sqlite3.Connection:
+    directory.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(directory / "bench.db", isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute(SQLITE_CREATE)
+    return conn
+
+
+def sqlite_writes(directory: Path, data: list[Values]) -> float:
+    conn = sqlite_open(directory)
+    execute = conn.execute
+    start = time.perf_counter()
+    for row in data:
+        execute(SQLITE_INSERT, row)
+    elapsed = time.perf_counter() - start
+    conn.close()
+    return elapsed
+
+
+def sqlite_load(conn: sqlite3.Connection, data: Iterator[Values]) -> None:
+    conn.execute("BEGIN")
+    conn.executemany(SQLITE_INSERT, data)
+    conn.execute("COMMIT")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def sqlite_reads(conn: sqlite3.Connection, keys: list[int]) -> float:
+    execute = conn.execute
+    start = time.perf_counter()
+    for k in keys:
+        if not execute(SQLITE_SELECT, (k,)).fetchall():
+            raise AssertionError(f"sqlite lost key {k}")
+    return time.perf_counter() - start
+
+
+# ------------------------------------------------------------------------------------- peak RSS
+
+
+def _status_kb(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no {field} in /proc/self/status")
+
+
+def rss_child(engine: str, directory: Path, n: int) -> None:
+    """Runs in a fresh interpreter: write ``n`` rows, print peak RSS and what bounded it, as JSON."""
+    pool = value_pool(SEED)
+    baseline = _status_kb("VmRSS")
+    max_flushing = 0
+    start = time.perf_counter()
+    if engine == "cqlkit":
+        db = Cqlkit(directory)
+        apply, view = db.storage.apply, db.store
+        for k, c, a, b, d in rows(n, pool):
+            apply(mutation(k, c, a, b, d))
+            if not k & 0x3FFF:
+                max_flushing = max(max_flushing, len(view.view.flushing))
+        db.wait_for_flushes()
+        elapsed = time.perf_counter() - start
+        peak = _status_kb("VmHWM")
+        sstables = db.store.live_sstable_count
+        db.close()
+    else:
+        conn = sqlite_open(directory)
+        execute = conn.execute
+        for row in rows(n, pool):
+            execute(SQLITE_INSERT, row)
+        elapsed = time.perf_counter() - start
+        peak = _status_kb("VmHWM")
+        sstables = 0
+        conn.close()
+    print(
+        json.dumps(
+            {
+                "peak_kb": peak,
+                "baseline_kb": baseline,
+                "seconds": elapsed,
+                "max_flushing": max_flushing,
+                "sstables": sstables,
+            }
+        )
+    )
+
+
+def measure_rss(engine: str, directory: Path, n: int) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--rss-child", engine, "--rss-dir", str(directory), "--rows", str(n)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    shutil.rmtree(directory, ignore_errors=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# ------------------------------------------------------------------------------------------ main
+
+
+def parse_size(text: str) -> int:
+    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+    text = text.strip().upper().removesuffix("B")
+    if text and text[-1] in units:
+        return int(float(text[:-1]) * units[text[-1]])
+    return int(text)
+
+
+def row(name: str, ours: str, theirs: str, ratio: str) -> None:
+    print(f"{name:<44}{ours:>14}{theirs:>14}{ratio:>8}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=200_000, help="rows for the write benchmark")
+    parser.add_argument("--read-rows", type=int, default=1_000_000, help="rows loaded before the reads")
+    parser.add_argument("--sstables", type=int, default=8, help="SSTables to spread the loaded rows over")
+    parser.add_argument("--reads", type=int, default=50_000, help="random point reads per pass")
+    parser.add_argument("--repeats", type=int, default=3, help="read passes (best is kept)")
+    parser.add_argument("--rss-bytes", default="2G", help="row data written for the peak-RSS measurement")
+    parser.add_argument("--dir", type=Path, default=None, help="scratch directory (default: a temp dir)")
+    parser.add_argument("--rss-child", choices=("cqlkit", "sqlite3"), help=argparse.SUPPRESS)
+    parser.add_argument("--rss-dir", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.rss_child:
+        rss_child(args.rss_child, args.rss_dir, args.rows)
+        return
+
+    scratch = Path(tempfile.mkdtemp(prefix="cqlkit-bench-", dir=args.dir))
+    try:
+        run(args, scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def run(args: argparse.Namespace, scratch: Path) -> None:
+    pool = value_pool(SEED)
+    print(
+        f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"sqlite {sqlite3.sqlite_version}, load average {os.getloadavg()[0]:.2f} at start"
+    )
+    row("workload", "cqlkit", "sqlite3", "ratio")
+
+    # 1. single-row writes
+    data = list(rows(args.rows, pool))
+    theirs = sqlite_writes(scratch / "w-sqlite", data)
+    returned, flushed, flushes = cqlkit_writes(scratch / "w-cqlkit", data)
+    apply_only = cqlkit_apply_only(scratch / "w-cqlkit-apply", data)
+    del data
+    n = args.rows
+    row(
+        f"writes/s, {n:,} rows, apply returns",
+        f"{n / returned:,.0f}",
+        f"{n / theirs:,.0f}",
+        f"{theirs / returned:.2f}",
+    )
+    row(
+        f"writes/s, incl. {flushes} flush(es)",
+        f"{n / flushed:,.0f}",
+        f"{n / theirs:,.0f}",
+        f"{theirs / flushed:.2f}",
+    )
+    row("writes/s, apply() only (mutations prebuilt)", f"{n / apply_only:,.0f}", "", "")
+    sys.stdout.flush()
+
+    # 2. point reads over SSTables
+    m = args.read_rows
+    db = Cqlkit(scratch / "r-cqlkit")
+    start = time.perf_counter()
+    cqlkit_load(db, rows(m, pool), m, args.sstables)
+    load_ours = time.perf_counter() - start
+    conn = sqlite_open(scratch / "r-sqlite")
+    start = time.perf_counter()
+    sqlite_load(conn, rows(m, pool))
+    load_theirs = time.perf_counter() - start
+    rng = random.Random(SEED)
+    keys = [rng.randrange(m) for _ in range(args.reads)]
+    best_ours = best_theirs = float("inf")
+    for _ in range(args.repeats):
+        best_ours = min(best_ours, cqlkit_reads(db, keys))
+        best_theirs = min(best_theirs, sqlite_reads(conn, keys))
+    count = db.store.live_sstable_count
+    row(
+        f"point reads/s, {m:,} rows, {count} SSTables",
+        f"{len(keys) / best_ours:,.0f}",
+        f"{len(keys) / best_theirs:,.0f}",
+        f"{best_theirs / best_ours:.2f}",
+    )
+    row("  (load: cqlkit apply, sqlite 1 txn) rows/s", f"{m / load_ours:,.0f}", f"{m / load_theirs:,.0f}", "")
+    conn.close()
+    db.close()
+    shutil.rmtree(scratch / "r-cqlkit", ignore_errors=True)
+    shutil.rmtree(scratch / "r-sqlite", ignore_errors=True)
+    sys.stdout.flush()
+
+    # 3. peak RSS
+    size = parse_size(args.rss_bytes)
+    r = size // ROW_BYTES
+    ours_rss = measure_rss("cqlkit", scratch / "m-cqlkit", r)
+    theirs_rss = measure_rss("sqlite3", scratch / "m-sqlite", r)
+    mib = 1024
+    row(
+        f"peak RSS MiB, {size / (1 << 30):.2f} GiB ({r:,} rows)",
+        f"{ours_rss['peak_kb'] / mib:,.0f}",
+        f"{theirs_rss['peak_kb'] / mib:,.0f}",
+        f"{ours_rss['peak_kb'] / theirs_rss['peak_kb']:.2f}",
+    )
+    row(
+        "  RSS after imports, MiB",
+        f"{ours_rss['baseline_kb'] / mib:,.0f}",
+        f"{theirs_rss['baseline_kb'] / mib:,.0f}",
+        "",
+    )
+    row(
+        "  sustained writes/s during it",
+        f"{r / ours_rss['seconds']:,.0f}",
+        f"{r / theirs_rss['seconds']:,.0f}",
+        f"{theirs_rss['seconds'] / ours_rss['seconds']:.2f}",
+    )
+    print(
+        f"cqlkit during the RSS run: {ours_rss['sstables']} SSTables written, at most "
+        f"{ours_rss['max_flushing']} memtable(s) waiting to flush at once"
+    )
+
+
+if __name__ == "__main__":
+    main()
