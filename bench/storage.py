@@ -233,54 +233,79 @@ def _status_kb(field: str) -> int:
 
 
 def rss_child(engine: str, directory: Path, n: int) -> None:
-    """Runs in a fresh interpreter: write ``n`` rows, print peak RSS and what bounded it, as JSON."""
+    """Runs in a fresh interpreter: write ``n`` rows, print peak RSS and what bounded it, as JSON.
+
+    At each eighth of the rows it records (rows, VmRSS, VmHWM, memtables waiting to flush, SSTables) and
+    logs it to stderr, so a plateau (memory bounded) or a climb shows, and a run cut short says where."""
     pool = value_pool(SEED)
     baseline = _status_kb("VmRSS")
+    checkpoints = {n * i // 8 for i in range(1, 9)}
+    trail: list[tuple[int, int, int, int, int]] = []
     max_flushing = 0
     start = time.perf_counter()
-    if engine == "cqlkit":
-        db = Cqlkit(directory)
-        apply, view = db.storage.apply, db.store
+    db = Cqlkit(directory) if engine == "cqlkit" else None
+    conn = sqlite_open(directory) if db is None else None
+
+    def checkpoint(done: int) -> None:
+        flushing = len(db.store.view.flushing) if db else 0
+        sstables = db.store.live_sstable_count if db else 0
+        trail.append((done, _status_kb("VmRSS"), _status_kb("VmHWM"), flushing, sstables))
+        print(
+            f"{engine}: {done:,} rows in {time.perf_counter() - start:,.0f} s, RSS/HWM/flushing/SSTables "
+            f"{trail[-1][1:]}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    if db is not None:
+        apply, store = db.storage.apply, db.store
         for k, c, a, b, d in rows(n, pool):
             apply(mutation(k, c, a, b, d))
             if not k & 0x3FFF:
-                max_flushing = max(max_flushing, len(view.view.flushing))
+                max_flushing = max(max_flushing, len(store.view.flushing))
+            if k + 1 in checkpoints:
+                checkpoint(k + 1)
         db.wait_for_flushes()
-        elapsed = time.perf_counter() - start
-        peak = _status_kb("VmHWM")
-        sstables = db.store.live_sstable_count
-        db.close()
     else:
-        conn = sqlite_open(directory)
         execute = conn.execute
         for row in rows(n, pool):
             execute(SQLITE_INSERT, row)
-        elapsed = time.perf_counter() - start
-        peak = _status_kb("VmHWM")
-        sstables = 0
+            if row[0] + 1 in checkpoints:
+                checkpoint(row[0] + 1)
+    elapsed = time.perf_counter() - start
+    peak = _status_kb("VmHWM")
+    sstables = db.store.live_sstable_count if db else 0
+    if db is not None:
+        db.close()
+    else:
         conn.close()
-    print(
-        json.dumps(
-            {
-                "peak_kb": peak,
-                "baseline_kb": baseline,
-                "seconds": elapsed,
-                "max_flushing": max_flushing,
-                "sstables": sstables,
-            }
+    result = {
+        "peak_kb": peak,
+        "baseline_kb": baseline,
+        "seconds": elapsed,
+        "max_flushing": max_flushing,
+        "sstables": sstables,
+        "trail": trail,
+    }
+    print(json.dumps(result))
+
+
+def measure_rss(engine: str, directory: Path, n: int) -> dict:
+    log = directory.with_name(directory.name + ".log")
+    with log.open("w") as err:
+        out = subprocess.run(
+            [sys.executable, __file__, "--rss-child", engine, "--rss-dir", str(directory), "--rows", str(n)],
+            stdout=subprocess.PIPE,
+            stderr=err,
+            text=True,
+            cwd=ROOT,
         )
-    )
-
-
-def measure_rss(engine: str, directory: Path, n: int) -> dict[str, float]:
-    out = subprocess.run(
-        [sys.executable, __file__, "--rss-child", engine, "--rss-dir", str(directory), "--rows", str(n)],
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
     shutil.rmtree(directory, ignore_errors=True)
+    if out.returncode != 0:
+        tail = log.read_text().splitlines()[-12:]
+        raise RuntimeError(
+            f"{engine} RSS child exited with {out.returncode}; its log ends:\n" + "\n".join(tail)
+        )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -408,8 +433,9 @@ def run(args: argparse.Namespace, scratch: Path) -> None:
     )
     print(
         f"cqlkit during the RSS run: {ours_rss['sstables']} SSTables written, at most "
-        f"{ours_rss['max_flushing']} memtable(s) waiting to flush at once"
+        f"{ours_rss['max_flushing']} memtable(s) waiting to flush at once; RSS MiB at each eighth:"
     )
+    print("  " + " ".join(f"{rss // mib:,}" for _, rss, _, _, _ in ours_rss["trail"]))
 
 
 if __name__ == "__main__":
