@@ -1,0 +1,1 @@
+"""Composition: nodes (storage + schema + query processing) and clusters of them."""

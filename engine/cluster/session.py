@@ -1,0 +1,217 @@
+"""The embedded API, shaped like cassandra-driver's so code can move between the two.
+
+``Cluster.open(path)`` opens (or creates) a cluster's node directories in this process;
+``cluster.connect(keyspace)`` gives a :class:`Session`; ``session.execute(query, parameters)`` returns a
+:class:`ResultSet` whose rows are named tuples of Python values (as the driver's ``named_tuple_factory``
+returns them), with ``column_names``, ``column_types``, ``paging_state`` and ``warnings``.
+Parameters bind ``?`` markers positionally (a sequence) or by name (a mapping), serialized with the
+type of the column each marker stands for.
+
+Today a cluster opened here has one node (``node1``); the cluster issue adds more nodes, the ring and
+replication behind the same API.
+"""
+
+from __future__ import annotations
+
+import collections
+import keyword
+import os
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.cluster.node import Node
+from engine.cql3.query_options import UNSET, QueryOptions
+from engine.cql3.results import ColumnSpec, ResultMessage, Rows, SchemaChange, SetKeyspace
+from engine.cql3.statements.base import ClientState
+from engine.db.consistency_level import ConsistencyLevel
+from engine.errors import InvalidRequest
+
+
+def default_home() -> Path:
+    return Path(os.environ.get("CQLKIT_HOME", Path.home() / ".cqlkit"))
+
+
+_INVALID = re.compile(r"\W")
+
+
+def _field_name(name: str, index: int) -> str:
+    """A column name as a named-tuple field, cleaned the way the driver cleans it."""
+    cleaned = _INVALID.sub("_", name).strip("_") or f"field_{index}"
+    if cleaned[0].isdigit() or keyword.iskeyword(cleaned):
+        cleaned = f"field_{index}_" if not cleaned[0].isdigit() else f"field_{index}"
+    return cleaned
+
+
+class ResultSet:
+    def __init__(self, message: ResultMessage) -> None:
+        self.message = message
+        result = message.result
+        self.warnings = list(message.warnings)
+        self.schema_change = result if isinstance(result, SchemaChange) else None
+        self.keyspace = result.keyspace if isinstance(result, SetKeyspace) else None
+        if isinstance(result, Rows):
+            self.column_specs: tuple[ColumnSpec, ...] = result.columns
+            self.paging_state = result.paging_state
+            names = [_field_name(c.name, i) for i, c in enumerate(result.columns)]
+            if len(set(names)) != len(names):
+                names = [f"{n}_{i}" for i, n in enumerate(names)]
+            row_type = collections.namedtuple("Row", names, rename=True)  # type: ignore[misc]
+            types = [c.type for c in result.columns]
+            self.current_rows = [
+                row_type(*(None if v is None else t.deserialize(v) for t, v in zip(types, raw, strict=True)))
+                for raw in result.rows
+            ]
+        else:
+            self.column_specs = ()
+            self.paging_state = None
+            self.current_rows = []
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.column_specs]
+
+    @property
+    def column_types(self) -> list[str]:
+        return [c.type.cql() for c in self.column_specs]
+
+    @property
+    def has_more_pages(self) -> bool:
+        return self.paging_state is not None
+
+    def one(self) -> object | None:
+        return self.current_rows[0] if self.current_rows else None
+
+    def all(self) -> list[object]:
+        return list(self.current_rows)
+
+    def __iter__(self) -> Iterator[object]:
+        return iter(self.current_rows)
+
+    def __len__(self) -> int:
+        return len(self.current_rows)
+
+
+@dataclass(frozen=True)
+class PreparedStatement:
+    query_id: bytes
+    query_string: str
+    bind_specs: tuple[ColumnSpec, ...]
+    bind_names: tuple[str | None, ...]
+
+
+class Session:
+    def __init__(self, node: Node, keyspace: str | None = None) -> None:
+        self._node = node
+        self._client = ClientState()
+        self.default_consistency_level = ConsistencyLevel.ONE
+        if keyspace is not None:
+            self.set_keyspace(keyspace)
+
+    @property
+    def keyspace(self) -> str | None:
+        return self._client.keyspace
+
+    def set_keyspace(self, keyspace: str) -> None:
+        self.execute(f'USE "{keyspace}"')
+
+    def prepare(self, query: str) -> PreparedStatement:
+        prepared = self._node.query_processor.prepare(query, self._client)
+        statement = prepared.statement
+        return PreparedStatement(prepared.id, query, statement.bind_specs, statement.bind_names)
+
+    def execute(
+        self,
+        query: str | PreparedStatement,
+        parameters: Sequence[object] | Mapping[str, object] | None = None,
+        consistency_level: ConsistencyLevel | None = None,
+        fetch_size: int | None = None,
+        paging_state: bytes | None = None,
+    ) -> ResultSet:
+        processor = self._node.query_processor
+        if isinstance(query, str):
+            prepared = processor.prepare(query, self._client) if parameters else None
+        else:
+            prepared = processor.prepare(query.query_string, self._client)
+        values: tuple[bytes | None, ...] = ()
+        if prepared is not None:
+            values = _serialize(prepared.statement.bind_specs, prepared.statement.bind_names, parameters)
+        options = QueryOptions(
+            consistency=consistency_level or self.default_consistency_level,
+            values=values,
+            page_size=fetch_size,
+            paging_state=paging_state,
+        )
+        if prepared is not None:
+            message = processor.execute_prepared(prepared.id, self._client, options)
+        else:
+            assert isinstance(query, str)
+            message = processor.execute(query, self._client, options)
+        return ResultSet(message)
+
+
+def _serialize(
+    specs: tuple[ColumnSpec, ...],
+    names: tuple[str | None, ...],
+    parameters: Sequence[object] | Mapping[str, object] | None,
+) -> tuple[bytes | None, ...]:
+    if parameters is None:
+        parameters = ()
+    if isinstance(parameters, Mapping):
+        ordered = []
+        for spec, name in zip(specs, names, strict=True):
+            key = name or spec.name
+            if key not in parameters:
+                raise InvalidRequest(f"Missing value for bind variable {key}")
+            ordered.append(parameters[key])
+        parameters = ordered
+    if len(parameters) != len(specs):
+        raise InvalidRequest(
+            f"There were {len(specs)} markers(?) in CQL but {len(parameters)} bound variables"
+        )
+    out: list[bytes | None] = []
+    for spec, value in zip(specs, parameters, strict=True):
+        if value is UNSET:
+            out.append(UNSET)  # type: ignore[arg-type]
+        elif value is None:
+            out.append(None)
+        else:
+            out.append(spec.type.serialize(value))
+    return tuple(out)
+
+
+class Cluster:
+    """A cluster opened in this process from its directory (``$CQLKIT_HOME/clusters/<name>``)."""
+
+    def __init__(self, directory: Path, nodes: list[Node]) -> None:
+        self.directory = directory
+        self.nodes = nodes
+
+    @classmethod
+    def open(cls, path_or_name: str | Path | None = None, nodes: int | None = None) -> Cluster:
+        if path_or_name is None:
+            directory = default_home() / "clusters" / "default"
+        else:
+            candidate = Path(path_or_name)
+            directory = (
+                candidate
+                if (candidate.is_absolute() or os.sep in str(path_or_name))
+                else default_home() / "clusters" / str(path_or_name)
+            )
+        directory.mkdir(parents=True, exist_ok=True)
+        node = Node(directory / "node1")
+        return cls(directory, [node])
+
+    def connect(self, keyspace: str | None = None) -> Session:
+        return Session(self.nodes[0], keyspace)
+
+    def shutdown(self) -> None:
+        for node in self.nodes:
+            node.close()
+
+    def __enter__(self) -> Cluster:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()

@@ -1,0 +1,199 @@
+"""The entry point for CQL text on a node: parse, prepare (cached by id), execute.
+
+``QueryProcessor.execute(query, client, options)`` runs one statement; ``prepare`` returns a
+:class:`PreparedStatement` whose id is the MD5 of the query text with the keyspace it was prepared in
+(Cassandra's ``QueryProcessor.computeId``), cached so EXECUTE can find it. USE, TRUNCATE and BATCH are
+handled here; the statement families live in ``engine.cql3.statements``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass
+
+from engine.cql import ast, parse_one
+from engine.cql.ast import ddl
+from engine.cql3.query_options import DEFAULT_OPTIONS, QueryOptions
+from engine.cql3.results import ResultMessage, SetKeyspace, Void
+from engine.cql3.statements.base import ClientState, ExecutionContext, Prepared
+from engine.cql3.statements.modification import prepare_modification
+from engine.cql3.statements.schema_statements import prepare_schema_statement
+from engine.cql3.statements.select import prepare_select
+from engine.cql3.terms import BindVariables, PrepareContext
+from engine.errors import InvalidRequest, Unprepared
+from engine.schema.metadata import TableMetadata
+
+
+@dataclass(frozen=True)
+class PreparedStatement:
+    id: bytes
+    query: str
+    keyspace: str | None
+    statement: Prepared
+
+
+class _Use(Prepared):
+    def __init__(self, keyspace: str) -> None:
+        self.keyspace_name = keyspace
+
+    def execute(self, ctx: ExecutionContext, client: ClientState, options: QueryOptions) -> ResultMessage:
+        if ctx.catalog.schema.keyspace(self.keyspace_name) is None:
+            raise InvalidRequest(f"Keyspace '{self.keyspace_name}' does not exist")
+        client.keyspace = self.keyspace_name
+        return ResultMessage(SetKeyspace(self.keyspace_name))
+
+
+class _Truncate(Prepared):
+    def __init__(self, table: TableMetadata) -> None:
+        self.table_metadata = table
+
+    def execute(self, ctx: ExecutionContext, client: ClientState, options: QueryOptions) -> ResultMessage:
+        ctx.proxy.truncate(self.table_metadata.id)
+        return ResultMessage(Void())
+
+
+class _Batch(Prepared):
+    def __init__(self, statement: ast.BatchStatement, parts: list[Prepared]) -> None:
+        self.batch = statement
+        self.parts = parts
+
+    def execute(self, ctx: ExecutionContext, client: ClientState, options: QueryOptions) -> ResultMessage:
+        from engine.cql3.statements.modification import ModificationStatement
+
+        bind = ctx.bind_context(options)
+        conditional = [p for p in self.parts if isinstance(p, ModificationStatement) and p.is_conditional]
+        if conditional:
+            if len(self.parts) == 1:
+                return self.parts[0].execute(ctx, client, options)
+            raise InvalidRequest(
+                "Conditional batches are only supported on a single partition and run one statement at a time here"
+            )
+        mutations = []
+        for part in self.parts:
+            assert isinstance(part, ModificationStatement)
+            is_counter = part.table_metadata.is_counter
+            if self.batch.type is ast.BatchType.COUNTER and not is_counter:
+                raise InvalidRequest("Only counter mutations are allowed in COUNTER batches")
+            if self.batch.type is not ast.BatchType.COUNTER and is_counter:
+                raise InvalidRequest("Counter mutations are only allowed in COUNTER batches")
+            mutations.extend(part.mutations(ctx, bind, options))
+        ctx.proxy.mutate(mutations, options.consistency)
+        return ResultMessage(Void())
+
+
+class QueryProcessor:
+    def __init__(self, ctx: ExecutionContext) -> None:
+        self.ctx = ctx
+        self._prepared: dict[bytes, PreparedStatement] = {}
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------------------------ queries
+
+    def execute(
+        self, query: str, client: ClientState, options: QueryOptions = DEFAULT_OPTIONS
+    ) -> ResultMessage:
+        statement = parse_one(query)
+        prepared = self.prepare_statement(statement, client)
+        if (len(prepared.bind_specs) != len(options.values) and options.values) or (
+            prepared.bind_specs and not options.values
+        ):
+            raise InvalidRequest(
+                f"There were {len(prepared.bind_specs)} markers(?) in CQL but {len(options.values)} bound variables"
+            )
+        return self._run(prepared, client, options)
+
+    def prepare(self, query: str, client: ClientState) -> PreparedStatement:
+        statement_id = hashlib.md5(((client.keyspace or "") + query).encode()).digest()
+        with self._lock:
+            cached = self._prepared.get(statement_id)
+        if cached is not None:
+            return cached
+        prepared = PreparedStatement(
+            statement_id, query, client.keyspace, self.prepare_statement(parse_one(query), client)
+        )
+        with self._lock:
+            self._prepared[statement_id] = prepared
+        return prepared
+
+    def execute_prepared(
+        self, statement_id: bytes, client: ClientState, options: QueryOptions
+    ) -> ResultMessage:
+        with self._lock:
+            prepared = self._prepared.get(statement_id)
+        if prepared is None:
+            raise Unprepared(
+                f"Prepared query with ID {statement_id.hex()} not found (either the query was not prepared on this host (maybe the host has been restarted?) or you have prepared too many queries and it has been evicted from the internal cache)",
+                statement_id=statement_id,
+            )
+        if len(prepared.statement.bind_specs) != len(options.values):
+            raise InvalidRequest(
+                f"There were {len(prepared.statement.bind_specs)} markers(?) in CQL but {len(options.values)} bound variables"
+            )
+        return self._run(prepared.statement, client, options)
+
+    def _run(self, prepared: Prepared, client: ClientState, options: QueryOptions) -> ResultMessage:
+        self.ctx.warnings = []
+        return prepared.execute(self.ctx, client, options)
+
+    # -------------------------------------------------------------------------------- preparation
+
+    def _table(self, name: ast.QualifiedName, client: ClientState) -> TableMetadata:
+        keyspace = client.keyspace_for(name.keyspace)
+        schema = self.ctx.catalog.schema
+        ks = schema.keyspace(keyspace)
+        if ks is None:
+            raise InvalidRequest(f"Keyspace {keyspace} does not exist")
+        table = ks.table_or_view(name.name)
+        if table is None:
+            raise InvalidRequest(f"table {name.name} does not exist")
+        return table
+
+    def prepare_statement(self, statement: ast.Statement, client: ClientState) -> Prepared:
+        schema_statement = prepare_schema_statement(statement, client)
+        if schema_statement is not None:
+            return schema_statement
+        bind_variables = BindVariables()
+        match statement:
+            case ast.UseStatement(keyspace=keyspace):
+                return _Use(keyspace)
+            case ast.TruncateStatement(table=name):
+                return _Truncate(self._table(name, client))
+            case ast.SelectStatement():
+                table = self._table(statement.table, client)
+                ctx = PrepareContext(table.keyspace, table.name, bind_variables)
+                prepared: Prepared = prepare_select(statement, table, ctx)
+            case ast.InsertStatement() | ast.UpdateStatement() | ast.DeleteStatement():
+                table = self._table(statement.table, client)
+                ctx = PrepareContext(table.keyspace, table.name, bind_variables)
+                prepared = prepare_modification(statement, table, ctx)
+            case ast.BatchStatement():
+                parts: list[Prepared] = []
+                for inner in statement.statements:
+                    if isinstance(inner, ast.InsertJsonStatement):
+                        raise InvalidRequest("INSERT JSON is not supported yet in batches")
+                    table = self._table(inner.table, client)
+                    ctx = PrepareContext(table.keyspace, table.name, bind_variables)
+                    part = prepare_modification(inner, table, ctx)
+                    if statement.attributes.timestamp is not None and part.timestamp is None:
+                        from engine.cql3 import terms as terms_module
+                        from engine.cql3.results import ColumnSpec
+                        from engine.schema.types import NATIVE_TYPES
+
+                        bigint = NATIVE_TYPES[ast.NativeTypeName.BIGINT]
+                        part.timestamp = terms_module.prepare(
+                            statement.attributes.timestamp,
+                            ColumnSpec(table.keyspace, table.name, "[timestamp]", bigint),
+                            ctx,
+                        )
+                    parts.append(part)
+                prepared = _Batch(statement, parts)
+            case ddl.DescribeStatement():
+                raise InvalidRequest("DESCRIBE is not supported yet")
+            case _:
+                raise InvalidRequest(
+                    f"{type(statement).__name__.removesuffix('Statement')} statements are not supported yet"
+                )
+        prepared.bind_specs = tuple(bind_variables.specs)
+        prepared.bind_names = tuple(bind_variables.names)
+        return prepared

@@ -1,0 +1,270 @@
+"""The SELECT clause: selectors evaluated per row, or aggregated over all rows.
+
+Each selector becomes a result column with Cassandra's name for it: the column name or alias,
+``count`` for ``COUNT(*)``, ``system.<fn>(<args>)`` for native functions (``system.count(v)``,
+``system.max(v)``, ``system.token(k)``), ``writetime(v)``, ``ttl(v)``, ``cast(v as text)``.
+Aggregates (``count``, ``min``, ``max``, ``sum``, ``avg``) fold the rows; an aggregate query without
+GROUP BY returns exactly one row, even over no rows (``count`` 0, the others null).
+"""
+
+from __future__ import annotations
+
+import decimal
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from engine.cql import ast
+from engine.cql.ast import NativeTypeName
+from engine.cql3 import keys
+from engine.cql3.cells import cell_timestamp
+from engine.cql3.results import ColumnSpec
+from engine.cql3.terms import BindContext, PrepareContext
+from engine.errors import InvalidRequest
+from engine.schema.metadata import ColumnMetadata, TableMetadata
+from engine.schema.types import NATIVE_TYPES, CqlType
+
+_AGGREGATES = {"count", "min", "max", "sum", "avg"}
+
+
+def _native(name: NativeTypeName) -> CqlType:
+    return NATIVE_TYPES[name]
+
+
+@dataclass
+class Selector:
+    name: str
+    type: CqlType
+    evaluate: Callable[[object, BindContext], bytes | None]  # row → serialized value
+    aggregate: str | None = None
+    column: ColumnMetadata | None = None
+
+
+@dataclass
+class Selection:
+    table: TableMetadata
+    selectors: list[Selector]
+    selected_columns: list[ColumnMetadata] = field(default_factory=list)
+    json: bool = False
+
+    @property
+    def columns(self) -> tuple[ColumnSpec, ...]:
+        table = self.table
+        if self.json:
+            return (ColumnSpec(table.keyspace, table.name, "[json]", _native(NativeTypeName.TEXT)),)
+        return tuple(ColumnSpec(table.keyspace, table.name, s.name, s.type) for s in self.selectors)
+
+    @property
+    def is_aggregate(self) -> bool:
+        return any(s.aggregate is not None for s in self.selectors)
+
+    def row(self, row: object, bind: BindContext) -> tuple[bytes | None, ...]:
+        values = tuple(s.evaluate(row, bind) for s in self.selectors)
+        if self.json:
+            return (self._json(values),)
+        return values
+
+    def _json(self, values: tuple[bytes | None, ...]) -> bytes:
+        parts = []
+        for selector, raw in zip(self.selectors, values, strict=True):
+            name = selector.name
+            key = name if name == name.lower() and name.replace("_", "").isalnum() else f'"{name}"'
+            rendered = "null" if raw is None else selector.type.to_json(selector.type.deserialize(raw))
+            parts.append(f"{json.dumps(key)}: {rendered}")
+        return ("{" + ", ".join(parts) + "}").encode()
+
+    def aggregate(self, rows: Iterable[object], bind: BindContext) -> list[tuple[bytes | None, ...]]:
+        states: list[list[object]] = [[] for _ in self.selectors]
+        first: tuple[bytes | None, ...] | None = None
+        count = 0
+        for row in rows:
+            count += 1
+            evaluated = [s.evaluate(row, bind) for s in self.selectors]
+            if first is None:
+                first = tuple(evaluated)
+            for i, value in enumerate(evaluated):
+                states[i].append(value)
+        out: list[bytes | None] = []
+        for i, selector in enumerate(self.selectors):
+            if selector.aggregate is None:
+                out.append(first[i] if first is not None else None)
+            else:
+                out.append(_fold(selector, states[i], count))
+        values = tuple(out)
+        if self.json:
+            return [(self._json(values),)]
+        return [values]
+
+
+def _fold(selector: Selector, raw_values: list[object], count: int) -> bytes | None:
+    kind = selector.aggregate
+    result_type = selector.type
+    if kind == "count_rows":
+        return result_type.serialize(count)
+    present = [v for v in raw_values if v is not None]
+    if kind == "count":
+        return result_type.serialize(len(present))
+    values = [result_type.deserialize(v) for v in present]  # type: ignore[arg-type]
+    if kind in ("min", "max"):
+        if not present:
+            return None
+        keyed = sorted(present, key=result_type.sort_key)  # type: ignore[arg-type]
+        return keyed[0] if kind == "min" else keyed[-1]  # type: ignore[return-value]
+    if kind == "sum":
+        total = sum(values) if values else 0  # type: ignore[arg-type]
+        return result_type.serialize(_cast_number(result_type, total))
+    if kind == "avg":
+        if not values:
+            return result_type.serialize(_cast_number(result_type, 0))
+        total = sum(values)  # type: ignore[arg-type]
+        if isinstance(total, int):
+            return result_type.serialize(
+                int(total / len(values)) if total >= 0 else -int(-total / len(values))
+            )
+        if isinstance(total, decimal.Decimal):
+            return result_type.serialize(total / len(values))
+        return result_type.serialize(total / len(values))
+    raise InvalidRequest(f"Unknown aggregate {kind}")
+
+
+def _cast_number(result_type: CqlType, value: object) -> object:
+    return value
+
+
+def prepare_selection(
+    table: TableMetadata,
+    selections: tuple[ast.Selection, ...] | None,
+    ctx: PrepareContext,
+    *,
+    json: bool = False,
+) -> Selection:
+    if selections is None:
+        selectors = [_column_selector(c, c.name) for c in table.columns]
+        return Selection(table, selectors, list(table.columns), json)
+    selectors: list[Selector] = []
+    columns: list[ColumnMetadata] = []
+    for selection in selections:
+        selector = _prepare(table, selection.selector, ctx, columns)
+        if selection.alias is not None:
+            selector.name = selection.alias
+        selectors.append(selector)
+    aggregates = [s for s in selectors if s.aggregate is not None]
+    if aggregates and len(aggregates) != len(selectors):
+        [s for s in selectors if s.aggregate is None and s.column is not None]
+        if False:  # Cassandra 5.0 allows plain columns next to aggregates (first row's value)
+            raise InvalidRequest("")
+    return Selection(table, selectors, columns, json)
+
+
+def _column_selector(column: ColumnMetadata, name: str) -> Selector:
+    column_name = column.name
+    return Selector(name, column.type, lambda row, bind: row.values.get(column_name), column=column)  # type: ignore[attr-defined]
+
+
+def _resolve_column(table: TableMetadata, name: str) -> ColumnMetadata:
+    column = table.column(name)
+    if column is None:
+        raise InvalidRequest(f"Undefined column name {name} in table {table.keyspace}.{table.name}")
+    return column
+
+
+def _prepare(
+    table: TableMetadata, selector: ast.Selector, ctx: PrepareContext, columns: list[ColumnMetadata]
+) -> Selector:
+    match selector:
+        case ast.ColumnSelector(name=name):
+            column = _resolve_column(table, name)
+            columns.append(column)
+            return _column_selector(column, name)
+        case ast.CountRowsSelector():
+            return Selector(
+                "count", _native(NativeTypeName.BIGINT), lambda row, bind: None, aggregate="count_rows"
+            )
+        case ast.WritetimeSelector(kind=kind, column=inner):
+            if not isinstance(inner, ast.ColumnSelector):
+                raise InvalidRequest(f"Unsupported {kind.value.lower()} selector")
+            column = _resolve_column(table, inner.name)
+            if column.is_primary_key:
+                raise InvalidRequest(
+                    f"Cannot use selection function {kind.value.lower()} on PRIMARY KEY part {column.name}"
+                )
+            if column.type.is_multi_cell and kind is not ast.WritetimeKind.MAXWRITETIME:
+                raise InvalidRequest(
+                    f"Cannot use selection function {kind.value.lower()} on non-frozen collection {column.name}"
+                )
+            columns.append(column)
+            is_ttl = kind is ast.WritetimeKind.TTL
+            result_type = _native(NativeTypeName.INT if is_ttl else NativeTypeName.BIGINT)
+            column_name = column.name
+
+            def evaluate(row: object, bind: BindContext) -> bytes | None:
+                data = row.cells.get(column_name)  # type: ignore[attr-defined]
+                stamp, ttl = cell_timestamp(data, bind.now_seconds)  # type: ignore[arg-type]
+                value = ttl if is_ttl else stamp
+                return None if value is None else result_type.serialize(value)
+
+            return Selector(f"{kind.value.lower()}({column.name})", result_type, evaluate)
+        case ast.FunctionSelector(name=fname, arguments=arguments):
+            lowered = fname.name.lower()
+            if lowered in _AGGREGATES:
+                if len(arguments) != 1:
+                    raise InvalidRequest(
+                        f"Invalid number of arguments in call to function system.{lowered}: 1 required but {len(arguments)} provided"
+                    )
+                inner = _prepare(table, arguments[0], ctx, columns)
+                result_type = _native(NativeTypeName.BIGINT) if lowered == "count" else inner.type
+                label = f"system.{lowered}({_label(arguments[0])})"
+                return Selector(label, result_type, inner.evaluate, aggregate=lowered)
+            if lowered == "token":
+                pk = table.partition_key
+                names = [a.name for a in arguments if isinstance(a, ast.ColumnSelector)]
+                if names != [c.name for c in pk]:
+                    raise InvalidRequest("Type error: token() function requires partition key columns")
+                bigint = _native(NativeTypeName.BIGINT)
+                return Selector(
+                    f"system.token({', '.join(names)})",
+                    bigint,
+                    lambda row, bind: bigint.serialize(keys.token(row.partition_key)),  # type: ignore[attr-defined]
+                )
+            raise InvalidRequest(f"Unknown function '{fname.cql()}'")
+        case ast.CastSelector(selector=inner, type=target):
+            prepared = _prepare(table, inner, ctx, columns)
+            target_type = NATIVE_TYPES[target.name]
+            source_type = prepared.type
+
+            def cast(row: object, bind: BindContext) -> bytes | None:
+                raw = prepared.evaluate(row, bind)
+                if raw is None:
+                    return None
+                return target_type.serialize(_convert(source_type.deserialize(raw), target_type, source_type))
+
+            return Selector(f"cast({_label(inner)} as {target.cql()})", target_type, cast)
+        case ast.TermSelector(term=term):
+            if isinstance(term, ast.Constant) and term.kind is ast.ConstantKind.STRING:
+                text = _native(NativeTypeName.TEXT)
+                value = text.serialize(term.text)
+                return Selector(term.cql(), text, lambda row, bind: value)
+            if isinstance(term, ast.Constant) and term.kind is ast.ConstantKind.INTEGER:
+                int_type = _native(NativeTypeName.INT)
+                value_int = int_type.serialize(int(term.text))
+                return Selector(term.cql(), int_type, lambda row, bind: value_int)
+    raise InvalidRequest(f"Unsupported selector {selector.cql()}")
+
+
+def _label(selector: ast.Selector) -> str:
+    if isinstance(selector, ast.ColumnSelector):
+        return selector.name
+    return selector.cql()
+
+
+def _convert(value: object, target: CqlType, source: CqlType) -> object:
+    name = target.cql()
+    if name in ("text", "ascii", "varchar"):
+        return source.to_cql_literal(value).strip("'") if not isinstance(value, str) else value
+    if name in ("int", "bigint", "smallint", "tinyint", "varint", "counter"):
+        return int(value)  # type: ignore[call-overload]
+    if name in ("float", "double"):
+        return float(value)  # type: ignore[arg-type]
+    if name == "decimal":
+        return decimal.Decimal(str(value))
+    return value

@@ -1,0 +1,1 @@
+"""Executable statements, one module per family (schema changes, modifications, batches, selects)."""

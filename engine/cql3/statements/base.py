@@ -1,0 +1,78 @@
+"""What every executable statement sees: the node's catalog, storage proxy, clock and client state.
+
+A statement is prepared once (``prepare``: checked against the schema, its bind markers collected) and
+executed any number of times with :class:`~engine.cql3.query_options.QueryOptions`.
+"""
+
+from __future__ import annotations
+
+import abc
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from engine.cql3.query_options import QueryOptions
+from engine.cql3.results import ColumnSpec, ResultMessage
+from engine.cql3.terms import BindContext
+from engine.errors import InvalidRequest
+from engine.schema.catalog import Catalog
+from engine.service.storage_proxy import StorageProxy
+
+
+@dataclass
+class ClientState:
+    """One connection's (or embedded session's) state: its current keyspace."""
+
+    keyspace: str | None = None
+
+    def keyspace_for(self, explicit: str | None) -> str:
+        keyspace = explicit or self.keyspace
+        if keyspace is None:
+            raise InvalidRequest(
+                "No keyspace has been specified. USE a keyspace, or explicitly specify keyspace.tablename"
+            )
+        return keyspace
+
+
+def _wall_clock_micros() -> int:
+    return time.time_ns() // 1000
+
+
+@dataclass
+class ExecutionContext:
+    catalog: Catalog
+    proxy: StorageProxy
+    clock_micros: Callable[[], int] = _wall_clock_micros
+    new_timeuuid: Callable[[], uuid.UUID] = uuid.uuid1
+    warnings: list[str] = field(default_factory=list)
+    _last_timestamp: int = 0
+
+    def next_timestamp(self) -> int:
+        """A server-side write timestamp: the clock in µs, strictly increasing (Cassandra's
+        ``ClientState.getTimestamp`` keeps them unique per node)."""
+        now = self.clock_micros()
+        if now <= self._last_timestamp:
+            now = self._last_timestamp + 1
+        self._last_timestamp = now
+        return now
+
+    def bind_context(self, options: QueryOptions) -> BindContext:
+        now = self.clock_micros()
+        seconds = options.now_in_seconds if options.now_in_seconds is not None else now // 1_000_000
+        return BindContext(options, now, seconds, self.new_timeuuid)
+
+
+class Prepared(abc.ABC):
+    """An executable statement."""
+
+    bind_specs: tuple[ColumnSpec, ...] = ()
+    bind_names: tuple[str | None, ...] = ()
+    result_columns: tuple[ColumnSpec, ...] = ()
+    #: the table a statement is about, for the protocol's result metadata and partition-key indexes
+    keyspace: str | None = None
+    table: str | None = None
+    partition_key_bind_indexes: tuple[int, ...] = ()
+
+    @abc.abstractmethod
+    def execute(self, ctx: ExecutionContext, client: ClientState, options: QueryOptions) -> ResultMessage: ...

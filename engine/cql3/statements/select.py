@@ -1,0 +1,327 @@
+"""SELECT: restrictions → partitions → rows → selection → (aggregation) → a page of results.
+
+Execution reads the partitions the restrictions name (point reads for ``=``/``IN`` on the partition
+key, a token-ordered scan otherwise), turns each merged partition into CQL rows at the read's ``now``
+(expired and deleted data dropped; a partition with only static data yields one row when nothing
+restricts the clustering, as in Cassandra), filters them, orders them (clustering order, reversed by
+``ORDER BY``), applies ``PER PARTITION LIMIT``, ``LIMIT`` and paging, and evaluates the selectors.
+
+**Paging state** (opaque to clients): ``vint-free`` simple framing of the last row returned —
+``[2-byte length][partition key][1-byte n][n times (2-byte length, clustering value)][4-byte rows sent]`` —
+so the next page resumes after that row (Cassandra's ``PagingState`` records the same position).
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from engine.cql import ast
+from engine.cql3 import keys, terms
+from engine.cql3.cells import cell_timestamp, live_value
+from engine.cql3.query_options import QueryOptions
+from engine.cql3.restrictions import Restrictions
+from engine.cql3.restrictions import prepare as prepare_restrictions
+from engine.cql3.results import ColumnSpec, ResultMessage, Rows
+from engine.cql3.selection import Selection, prepare_selection
+from engine.cql3.statements.base import ClientState, ExecutionContext, Prepared
+from engine.cql3.terms import BindContext, PrepareContext, Term
+from engine.db.rows import PartitionUpdate
+from engine.dht.murmur3_partitioner import MAX_TOKEN
+from engine.errors import InvalidRequest
+from engine.schema.metadata import TableMetadata
+from engine.schema.types import NATIVE_TYPES
+
+DEFAULT_PAGE_SIZE = None
+
+
+@dataclass
+class CqlRow:
+    """One row of a read: serialized values by column name, plus cell metadata for writetime/ttl."""
+
+    partition_key: bytes
+    clustering: tuple[bytes, ...]
+    values: dict[str, bytes | None]
+    cells: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass
+class SelectStatement(Prepared):
+    table_metadata: TableMetadata
+    restrictions: Restrictions
+    selection: Selection
+    reversed: bool = False
+    limit: Term | None = None
+    per_partition_limit: Term | None = None
+    distinct: bool = False
+    order_by_in: bool = False
+    json: bool = False
+    virtual_rows: object = None  # a callable giving rows of a virtual table
+
+    def execute(self, ctx: ExecutionContext, client: ClientState, options: QueryOptions) -> ResultMessage:
+        bind = ctx.bind_context(options)
+        limit = self._bound_limit(self.limit, bind, "LIMIT")
+        per_partition = self._bound_limit(self.per_partition_limit, bind, "PER PARTITION LIMIT")
+        page_size = options.page_size if options.page_size and options.page_size > 0 else None
+        resume = _decode_paging_state(options.paging_state) if options.paging_state else None
+        rows = self._rows(ctx, bind, options, per_partition, resume)
+        if self.selection.is_aggregate:
+            values = self.selection.aggregate(rows, bind)
+            return ResultMessage(Rows(self.selection.columns, tuple(values)), tuple(ctx.warnings))
+        sent_before = resume[2] if resume else 0
+        out: list[tuple[bytes | None, ...]] = []
+        last: CqlRow | None = None
+        remaining = None if limit is None else max(limit - sent_before, 0)
+        paging_state = None
+        for row in rows:
+            if remaining is not None and len(out) >= remaining:
+                break
+            if page_size is not None and len(out) >= page_size:
+                assert last is not None
+                paging_state = _encode_paging_state(
+                    last.partition_key, last.clustering, sent_before + len(out)
+                )
+                break
+            out.append(self.selection.row(row, bind))
+            last = row
+        return ResultMessage(Rows(self.selection.columns, tuple(out), paging_state), tuple(ctx.warnings))
+
+    @staticmethod
+    def _bound_limit(term: Term | None, bind: BindContext, what: str) -> int | None:
+        if term is None:
+            return None
+        value = term.bind(bind)
+        if value is None:
+            raise InvalidRequest("Invalid null value of limit")
+        if value is terms.UNSET:
+            return None
+        number = int(value)  # type: ignore[call-overload]
+        if number <= 0:
+            raise InvalidRequest(f"{what} must be strictly positive")
+        return number
+
+    # ---------------------------------------------------------------------------------- reading
+
+    def _partitions(
+        self, ctx: ExecutionContext, bind: BindContext, options: QueryOptions, resume
+    ) -> Iterator[PartitionUpdate]:
+        table = self.table_metadata
+        r = self.restrictions
+        if r.is_key_lookup:
+            found = []
+            for components in r.partition_keys(bind):
+                key = keys.partition_key(table, components)
+                partition = ctx.proxy.read_partition(table.id, key, keys.token(key), options.consistency)
+                if partition is not None:
+                    found.append(partition)
+            if resume is not None:
+                keys_in_order = [p.key for p in found]
+                if resume[0] in keys_in_order:
+                    found = found[keys_in_order.index(resume[0]) :]
+            yield from found
+            return
+        start_bound, end_bound = r.token_bounds(bind)
+        start = None
+        if resume is not None:
+            start = (keys.token(resume[0]), resume[0])
+        elif start_bound is not None:
+            start = (start_bound[0], b"") if start_bound[1] else (start_bound[0] + 1, b"")
+        end = None
+        if end_bound is not None:
+            end = (end_bound[0] + 1, b"") if end_bound[1] else (end_bound[0], b"")
+            if end_bound[0] >= MAX_TOKEN:
+                end = None
+        if start is not None and end is not None and start >= end:
+            return
+        yield from ctx.proxy.scan(table.id, start, end, options.consistency)
+
+    def _rows(
+        self,
+        ctx: ExecutionContext,
+        bind: BindContext,
+        options: QueryOptions,
+        per_partition: int | None,
+        resume,
+    ) -> Iterator[CqlRow]:
+        table = self.table_metadata
+        now = bind.now_seconds
+        predicate = self.restrictions.row_filter(bind, include_partition=not self.restrictions.is_key_lookup)
+        restricts_rows = bool(self.restrictions.clustering or self.restrictions.multi) or any(
+            not c.is_static for c in (r.column for r in self.restrictions.others)
+        )
+        sort_key = keys.clustering_comparator(table)
+        for partition in self._partitions(ctx, bind, options, resume):
+            components = keys.split_partition_key(table, partition.key)
+            base = {c.name: components[c.position] for c in table.partition_key}
+            static_values: dict[str, bytes | None] = {}
+            static_cells: dict[str, object] = {}
+            static_live = False
+            if partition.static_row is not None:
+                static_live = partition.static_row.is_live(now)
+                for column in table.static_columns:
+                    data = partition.static_row.columns.get(column.name)
+                    static_values[column.name] = live_value(column, data, now)
+                    static_cells[column.name] = data
+            produced = 0
+            rows = [row for row in partition.rows if row.is_live(now)]
+            rows.sort(key=lambda r: sort_key(r.clustering), reverse=self.reversed)
+            if self.distinct:
+                if rows or static_live:
+                    values = dict(base)
+                    values.update(static_values)
+                    candidate = CqlRow(partition.key, (), values, static_cells)
+                    if predicate(values):
+                        yield candidate
+                continue
+            skipping = resume is not None and resume[0] == partition.key and resume[1]
+            for row in rows:
+                if skipping:
+                    if row.clustering == resume[1]:
+                        skipping = False
+                    continue
+                values = dict(base)
+                for column in table.clustering:
+                    values[column.name] = row.clustering[column.position]
+                values.update(static_values)
+                cells = dict(static_cells)
+                for column in table.regular_columns:
+                    data = row.columns.get(column.name)
+                    values[column.name] = live_value(column, data, now)
+                    cells[column.name] = data
+                if not predicate(values):
+                    continue
+                yield CqlRow(partition.key, row.clustering, values, cells)
+                produced += 1
+                if per_partition is not None and produced >= per_partition:
+                    break
+            if (
+                not rows
+                and static_live
+                and not restricts_rows
+                and not (resume is not None and resume[0] == partition.key)
+            ):
+                values = dict(base)
+                for column in table.clustering:
+                    values[column.name] = None
+                for column in table.regular_columns:
+                    values[column.name] = None
+                values.update(static_values)
+                if predicate(values):
+                    yield CqlRow(partition.key, (), values, static_cells)
+            if resume is not None and resume[0] == partition.key:
+                resume = None
+
+
+def _encode_paging_state(key: bytes, clustering: tuple[bytes, ...], sent: int) -> bytes:
+    out = bytearray(struct.pack(">H", len(key)) + key + bytes([len(clustering)]))
+    for value in clustering:
+        out += struct.pack(">H", len(value)) + value
+    out += struct.pack(">i", sent)
+    return bytes(out)
+
+
+def _decode_paging_state(data: bytes) -> tuple[bytes, tuple[bytes, ...], int]:
+    try:
+        (length,) = struct.unpack_from(">H", data, 0)
+        key = data[2 : 2 + length]
+        offset = 2 + length
+        count = data[offset]
+        offset += 1
+        clustering = []
+        for _ in range(count):
+            (n,) = struct.unpack_from(">H", data, offset)
+            clustering.append(data[offset + 2 : offset + 2 + n])
+            offset += 2 + n
+        (sent,) = struct.unpack_from(">i", data, offset)
+        return key, tuple(clustering), sent
+    except (struct.error, IndexError):
+        raise InvalidRequest("Invalid value for the paging state") from None
+
+
+# -------------------------------------------------------------------------------------- preparation
+
+
+def prepare_select(st: ast.SelectStatement, table: TableMetadata, ctx: PrepareContext) -> SelectStatement:
+    restrictions = prepare_restrictions(
+        table, st.where, ctx, for_select=True, allow_filtering=st.allow_filtering
+    )
+    selection = prepare_selection(table, st.selection, ctx, json=st.json)
+    reversed_ = False
+    if st.order_by:
+        reversed_ = _ordering(table, st.order_by, restrictions)
+    if st.distinct:
+        for column in selection.selected_columns:
+            if (
+                not (column.kind.is_primary_key and column.kind.value == "partition_key")
+                and not column.is_static
+            ):
+                raise InvalidRequest(
+                    f"SELECT DISTINCT queries must only request partition key columns and/or static columns (not {column.name})"
+                )
+    int_type = NATIVE_TYPES[ast.NativeTypeName.INT]
+    limit = (
+        terms.prepare(st.limit, ColumnSpec(table.keyspace, table.name, "[limit]", int_type), ctx)
+        if st.limit is not None
+        else None
+    )
+    per_partition = (
+        terms.prepare(
+            st.per_partition_limit,
+            ColumnSpec(table.keyspace, table.name, "[per_partition_limit]", int_type),
+            ctx,
+        )
+        if st.per_partition_limit is not None
+        else None
+    )
+    statement = SelectStatement(
+        table_metadata=table,
+        restrictions=restrictions,
+        selection=selection,
+        reversed=reversed_,
+        limit=limit,
+        per_partition_limit=per_partition,
+        distinct=st.distinct,
+        json=st.json,
+    )
+    statement.result_columns = selection.columns
+    return statement
+
+
+def _ordering(table: TableMetadata, order_by: tuple[ast.Ordering, ...], restrictions: Restrictions) -> bool:
+    clustering = table.clustering
+    if not clustering:
+        raise InvalidRequest(
+            "Order by is currently only supported on the clustered columns of the PRIMARY KEY, got "
+            + order_by[0].column
+        )
+    if not restrictions.is_key_lookup:
+        raise InvalidRequest(
+            "ORDER BY is only supported when the partition key is restricted by an EQ or an IN."
+        )
+    reversed_: bool | None = None
+    for i, ordering in enumerate(order_by):
+        column = table.column(ordering.column)
+        if column is None:
+            raise InvalidRequest(
+                f"Undefined column name {ordering.column} in table {table.keyspace}.{table.name}"
+            )
+        if column not in clustering:
+            raise InvalidRequest(
+                f"Order by is currently only supported on the clustered columns of the PRIMARY KEY, got {column.name}"
+            )
+        if clustering.index(column) != i:
+            raise InvalidRequest(
+                "Order by currently only supports the ordering of columns following their declared order in the PRIMARY KEY"
+            )
+        natural_desc = column.clustering_order.value == "desc"
+        wants_desc = ordering.direction is ast.Direction.DESC
+        this_reversed = natural_desc != wants_desc
+        if reversed_ is None:
+            reversed_ = this_reversed
+        elif reversed_ != this_reversed:
+            raise InvalidRequest("Unsupported order by relation")
+    return bool(reversed_)
+
+
+_unused = (cell_timestamp,)

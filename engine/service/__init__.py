@@ -1,0 +1,1 @@
+"""Coordination: the storage proxy that routes a statement's reads and writes to replicas."""
