@@ -29,7 +29,11 @@ The life of a statement
 8. A ``ResultSet`` (columns with CQL types, rows, paging state, warnings, trace id) returns to the caller:
    encoded as a RESULT frame, or rendered by ``shell.output``.
 
-Steps 1, 3 and 5 exist today; docs/architecture.md says what exists and what each later piece will add.
+Steps 1, 3, 4, 5, 7 and 8 exist today on a single node (step 6 is a one-node storage proxy);
+docs/architecture.md says what exists and what each later piece will add.
+
+The embedded API (``Cluster``, ``Session``, ``ResultSet``, ``PreparedStatement``, ``ConsistencyLevel``) is
+imported lazily, so tools that only need the parser (``engine.cql``) do not load the database.
 """
 
 from engine.errors import (
@@ -45,13 +49,36 @@ from engine.errors import (
     WriteTimeout,
 )
 
+_LAZY = {
+    "Cluster": "engine.cluster.session",
+    "Session": "engine.cluster.session",
+    "ResultSet": "engine.cluster.session",
+    "PreparedStatement": "engine.cluster.session",
+    "ConsistencyLevel": "engine.db.consistency_level",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'engine' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
+
 __all__ = [
     "AlreadyExists",
     "AuthenticationError",
+    "Cluster",
+    "ConsistencyLevel",
     "CqlError",
     "ErrorCode",
     "InvalidRequest",
+    "PreparedStatement",
     "ReadTimeout",
+    "ResultSet",
+    "Session",
     "SyntaxException",
     "Unauthorized",
     "Unavailable",

@@ -40,6 +40,18 @@ def main_callback(
     """A Cassandra you can pip install: a Cassandra-compatible database, cqlsh and nodetool."""
 
 
+@app.command(
+    "cqlsh",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []},
+    add_help_option=False,
+)
+def cqlsh(ctx: typer.Context) -> None:
+    """The CQL shell (cqlsh's options; run ``cqlkit cqlsh --help``)."""
+    from shell.cli import main as cqlsh_main
+
+    raise typer.Exit(cqlsh_main(ctx.args))
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -27,6 +27,7 @@ from engine.cql3.results import ColumnSpec, ResultMessage, Rows, SchemaChange, S
 from engine.cql3.statements.base import ClientState
 from engine.db.consistency_level import ConsistencyLevel
 from engine.errors import InvalidRequest
+from engine.schema.metadata import Schema
 
 
 def default_home() -> Path:
@@ -54,6 +55,7 @@ class ResultSet:
         if isinstance(result, Rows):
             self.column_specs: tuple[ColumnSpec, ...] = result.columns
             self.paging_state = result.paging_state
+            self.raw_rows = result.rows
             names = [_field_name(c.name, i) for i, c in enumerate(result.columns)]
             if len(set(names)) != len(names):
                 names = [f"{n}_{i}" for i, n in enumerate(names)]
@@ -66,6 +68,7 @@ class ResultSet:
         else:
             self.column_specs = ()
             self.paging_state = None
+            self.raw_rows: tuple[tuple[bytes | None, ...], ...] = ()
             self.current_rows = []
 
     @property
@@ -112,6 +115,11 @@ class Session:
     @property
     def keyspace(self) -> str | None:
         return self._client.keyspace
+
+    @property
+    def schema(self) -> Schema:
+        """The node's current schema (keyspaces, tables, user types), as driver metadata would give it."""
+        return self._node.catalog.schema
 
     def set_keyspace(self, keyspace: str) -> None:
         self.execute(f'USE "{keyspace}"')

@@ -92,7 +92,7 @@ class CellFactory:
 
     def elements(self, column_type: CqlType, value: object) -> Iterable[tuple[bytes, Cell]]:
         """The cells (path → cell) of a collection or user type value."""
-        kind = getattr(column_type, "collection_kind", None)
+        kind = getattr(column_type, "kind_name", None)
         if kind == "list":
             element = column_type.element  # type: ignore[attr-defined]
             for item in value:  # type: ignore[attr-defined]
@@ -158,7 +158,7 @@ def live_value(column: ColumnMetadata, data: ColumnData | None, now: int) -> byt
     cells = [(path, cell) for path, cell in data.cells.items() if cell.is_live(now)]
     if not cells:
         return None
-    kind = getattr(column_type, "collection_kind", None)
+    kind = getattr(column_type, "kind_name", None)
     if kind == "list":
         cells.sort()
         element = column_type.element  # type: ignore[attr-defined]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from engine.cql import ast, parse_one
 from engine.cql.ast import ddl
+from engine.cql3 import functions
 from engine.cql3.query_options import DEFAULT_OPTIONS, QueryOptions
 from engine.cql3.results import ResultMessage, SetKeyspace, Void
 from engine.cql3.statements.base import ClientState, ExecutionContext, Prepared
@@ -161,11 +162,11 @@ class QueryProcessor:
                 return _Truncate(self._table(name, client))
             case ast.SelectStatement():
                 table = self._table(statement.table, client)
-                ctx = PrepareContext(table.keyspace, table.name, bind_variables)
+                ctx = PrepareContext(table.keyspace, table.name, bind_variables, functions.resolve)
                 prepared: Prepared = prepare_select(statement, table, ctx)
             case ast.InsertStatement() | ast.UpdateStatement() | ast.DeleteStatement():
                 table = self._table(statement.table, client)
-                ctx = PrepareContext(table.keyspace, table.name, bind_variables)
+                ctx = PrepareContext(table.keyspace, table.name, bind_variables, functions.resolve)
                 prepared = prepare_modification(statement, table, ctx)
             case ast.BatchStatement():
                 parts: list[Prepared] = []
@@ -173,7 +174,7 @@ class QueryProcessor:
                     if isinstance(inner, ast.InsertJsonStatement):
                         raise InvalidRequest("INSERT JSON is not supported yet in batches")
                     table = self._table(inner.table, client)
-                    ctx = PrepareContext(table.keyspace, table.name, bind_variables)
+                    ctx = PrepareContext(table.keyspace, table.name, bind_variables, functions.resolve)
                     part = prepare_modification(inner, table, ctx)
                     if statement.attributes.timestamp is not None and part.timestamp is None:
                         from engine.cql3 import terms as terms_module

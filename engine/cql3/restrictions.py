@@ -362,9 +362,9 @@ def prepare(
                             f"Multi-column relations can only be applied to clustering columns but was applied to: {name}"
                         )
                     columns.append(column)
-                from engine.schema.types import tuple_of
+                from engine.schema.types import TupleType
 
-                tuple_type = tuple_of(tuple(c.type for c in columns))
+                tuple_type = TupleType(tuple(c.type for c in columns))
                 label = "(" + ",".join(names) + ")"
                 values = value if isinstance(value, tuple) else (value,)
                 prepared = []
@@ -374,10 +374,10 @@ def prepare(
                         and isinstance(v, ast.BindMarker)
                         and not isinstance(value, tuple)
                     ):
-                        from engine.schema.types import list_of
+                        from engine.schema.types import ListType
 
                         prepared.append(
-                            terms.prepare(v, _spec(table, f"in({label})", list_of(tuple_type)), ctx)
+                            terms.prepare(v, _spec(table, f"in({label})", ListType(tuple_type, True)), ctx)
                         )
                     else:
                         prepared.append(terms.prepare(v, _spec(table, label, tuple_type), ctx))
@@ -403,10 +403,12 @@ def _single(
             return Restriction(
                 column, operator, values=tuple(terms.prepare(v, spec, ctx) for v in value.items)
             )
-        from engine.schema.types import list_of
+        from engine.schema.types import ListType
 
         return Restriction(
-            column, operator, terms.prepare(value, _spec(table, f"in({name})", list_of(column.type)), ctx)
+            column,
+            operator,
+            terms.prepare(value, _spec(table, f"in({name})", ListType(column.type, True)), ctx),
         )
     assert not isinstance(value, ast.InValues)
     if operator is Operator.CONTAINS:

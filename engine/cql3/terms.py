@@ -181,7 +181,7 @@ def _prepare_composite(term: ast.Term, receiver: ColumnSpec, ctx: PrepareContext
     """A collection/tuple/UDT literal with markers or calls inside: each part is prepared for its own
     receiver (element, key/value, field) and the value is built when bound."""
     spec = receiver.type
-    kind = getattr(spec, "collection_kind", None)
+    kind = getattr(spec, "kind_name", None)
 
     def sub(t: ast.Term, sub_type: CqlType, sub_name: str) -> Term:
         return prepare(t, ColumnSpec(receiver.keyspace, receiver.table, sub_name, sub_type), ctx)

@@ -31,7 +31,7 @@ import os
 import threading
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, fields
+from dataclasses import fields
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Protocol
@@ -200,7 +200,7 @@ def _table_from_doc(keyspace: str, doc: dict[str, Any], ks: KeyspaceMetadata) ->
         for n, t, kind, position, order in doc["columns"]
     )
     raw = doc["params"]
-    defaults = asdict(TableParams())
+    defaults = [f.name for f in fields(TableParams)]
     values: dict[str, Any] = {}
     for key in defaults:
         if key not in raw:

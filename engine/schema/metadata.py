@@ -124,11 +124,11 @@ class TableParams:
     additional_write_policy: str = "99p"
     allow_auto_snapshot: bool = True
     bloom_filter_fp_chance: float = 0.01
-    caching: Mapping[str, str] = DEFAULT_CACHING
+    caching: Mapping[str, str] = field(default_factory=lambda: DEFAULT_CACHING)
     cdc: bool = False
     comment: str = ""
-    compaction: Mapping[str, str] = DEFAULT_COMPACTION
-    compression: Mapping[str, str] = DEFAULT_COMPRESSION
+    compaction: Mapping[str, str] = field(default_factory=lambda: DEFAULT_COMPACTION)
+    compression: Mapping[str, str] = field(default_factory=lambda: DEFAULT_COMPRESSION)
     memtable: str = "default"
     crc_check_chance: float = 1.0
     default_time_to_live: int = 0

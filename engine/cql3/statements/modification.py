@@ -171,13 +171,8 @@ class ModificationStatement(Prepared):
         static_columns: dict[str, object] = {}
         rows: list[Row] = []
         needs_current = table.is_counter or any(
-            (
-                a.kind in (OperationKind.SET_ELEMENT,)
-                and getattr(a.column.type, "collection_kind", None) == "list"
-            )
-            or (
-                a.kind is OperationKind.SUBTRACT and getattr(a.column.type, "collection_kind", None) == "list"
-            )
+            (a.kind in (OperationKind.SET_ELEMENT,) and getattr(a.column.type, "kind_name", None) == "list")
+            or (a.kind is OperationKind.SUBTRACT and getattr(a.column.type, "kind_name", None) == "list")
             for a in self.assignments
         )
         current = (
@@ -211,7 +206,7 @@ class ModificationStatement(Prepared):
         if value is UNSET:
             return None
         column_type = column.type
-        kind = getattr(column_type, "collection_kind", None)
+        kind = getattr(column_type, "kind_name", None)
         if column_type.is_counter:
             if a.kind not in (OperationKind.ADD, OperationKind.SUBTRACT):
                 raise InvalidRequest(
@@ -334,7 +329,7 @@ class ModificationStatement(Prepared):
                 continue
             element_value = element.bind(bind)
             column_type = column.type
-            kind = getattr(column_type, "collection_kind", None)
+            kind = getattr(column_type, "kind_name", None)
             if kind == "map":
                 target[column.name] = ComplexColumn(
                     MappingProxyType({column_type.key.serialize(element_value): cells.tombstone()})
@@ -376,6 +371,8 @@ class ModificationStatement(Prepared):
             static = current.static_row if current is not None else None
             row_live = row is not None and row.is_live(now)
             values = _row_values(table, row, static, now)
+            if row_live:
+                values.update({c.name: keys_[0][c.position] for c in table.partition_key})
             applied, shown = self._check_conditions(
                 bind, row_live, values, static is not None and static.is_live(now)
             )
@@ -566,9 +563,9 @@ def _conditions(
         else:
             spec_type = column_type
             if condition.operator is Operator.IN:
-                from engine.schema.types import list_of
+                from engine.schema.types import ListType
 
-                spec_type = list_of(column_type)
+                spec_type = ListType(column_type, True)
             out.append(
                 Condition(
                     column,
@@ -674,7 +671,7 @@ def _prepare_update(
         if column.is_primary_key:
             raise InvalidRequest(f"PRIMARY KEY part {column.name} found in SET part")
         column_type = column.type
-        kind = getattr(column_type, "collection_kind", None)
+        kind = getattr(column_type, "kind_name", None)
         element = None
         value_type = column_type
         if op.kind is OperationKind.SET_ELEMENT:
@@ -694,9 +691,9 @@ def _prepare_update(
                 raise InvalidRequest(f"UDT column {column.name} does not have a field named {op.field}")
             value_type = column_type.field_types[names.index(op.field)]  # type: ignore[attr-defined]
         elif op.kind is OperationKind.SUBTRACT and kind == "map":
-            from engine.schema.types import set_of
+            from engine.schema.types import SetType
 
-            value_type = set_of(column_type.key)  # type: ignore[attr-defined]
+            value_type = SetType(column_type.key, True)  # type: ignore[attr-defined]
         elif column_type.is_counter and op.kind in (OperationKind.ADD, OperationKind.SUBTRACT):
             value_type = _int_type()[1]
         elif (

@@ -1,0 +1,1 @@
+"""Connections the shell runs statements through; each adapts its results into ``shell.output.result``."""
