@@ -78,7 +78,11 @@ class _Batch(Prepared):
                 raise InvalidRequest("Only counter mutations are allowed in COUNTER batches")
             if self.batch.type is not ast.BatchType.COUNTER and is_counter:
                 raise InvalidRequest("Counter mutations are only allowed in COUNTER batches")
-            mutations.extend(part.mutations(ctx, bind, options))
+            if is_counter:
+                # A counter update reads the shard it advances: apply each before the next reads it.
+                ctx.proxy.mutate(part.mutations(ctx, bind, options), options.consistency)
+            else:
+                mutations.extend(part.mutations(ctx, bind, options))
         ctx.proxy.mutate(mutations, options.consistency)
         return ResultMessage(Void())
 

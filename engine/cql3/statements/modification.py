@@ -178,20 +178,27 @@ class ModificationStatement(Prepared):
         current = (
             ctx.proxy.read_partition(table.id, key, token, options.consistency) if needs_current else None
         )
+        static_done = False
         for clustering in clusterings or [()]:
-            if full and len(clustering) < full:
-                break
+            partial = bool(full) and len(clustering) < full  # a write of static columns only
             columns: dict[str, object] = {}
             current_row = _find_row(current, clustering) if current is not None else None
             for assignment in self.assignments:
+                if assignment.column.is_static and static_done:
+                    continue  # static columns are written once per partition, not once per row
                 target = static_columns if assignment.column.is_static else columns
                 data = self._assign(assignment, bind, cells, current, current_row)
                 if data is not None:
+                    earlier = target.get(assignment.column.name)
+                    if isinstance(earlier, ComplexColumn) and isinstance(data, ComplexColumn):
+                        data = earlier.merge(data)  # several operations on one collection
                     target[assignment.column.name] = data
-            if self.is_insert or columns or not table.clustering or not static_columns:
-                liveness = cells.liveness() if self.is_insert else None
-                if columns or liveness is not None:
-                    rows.append(Row(clustering, liveness, LIVE, MappingProxyType(columns)))
+            static_done = True
+            if partial:
+                continue
+            liveness = cells.liveness() if self.is_insert else None
+            if columns or liveness is not None:
+                rows.append(Row(clustering, liveness, LIVE, MappingProxyType(columns)))
         static_row = Row((), None, LIVE, MappingProxyType(static_columns)) if static_columns else None
         if not rows and static_row is None:
             return None
@@ -400,23 +407,11 @@ class ModificationStatement(Prepared):
         for condition in self.conditions:
             if not _condition_holds(condition, bind, values.get(condition.column.name)):
                 ok = False
-        shown_columns = []
-        if not ok:
-            seen = set()
-            for column in (*table.primary_key,):
-                if exists:
-                    shown_columns.append(column)
-                    seen.add(column.name)
-            for condition in self.conditions:
-                if condition.column.name not in seen:
-                    shown_columns.append(condition.column)
-                    seen.add(condition.column.name)
-            if not exists and not any(values.get(c.column.name) is not None for c in self.conditions):
-                shown_columns = (
-                    [c for c in shown_columns if c.is_static]
-                    if any(c.column.is_static for c in self.conditions)
-                    else []
-                )
+        shown_columns: list[ColumnMetadata] = []
+        if not ok and (exists or static_exists):
+            # Cassandra returns the current values of the columns the conditions name, in table order.
+            named = {c.column.name for c in self.conditions}
+            shown_columns = [c for c in table.columns if c.name in named]
         return ok, shown_columns
 
 
@@ -615,8 +610,9 @@ def _prepare_insert(
     for column in table.partition_key:
         if column.name not in seen:
             raise InvalidRequest(f"Some partition key parts are missing: {column.name}")
+    static_only = bool(assignments) and all(c.is_static for c, _ in assignments)
     for column in table.clustering:
-        if column.name not in seen:
+        if column.name not in seen and not static_only:
             raise InvalidRequest(f"Some clustering keys are missing: {column.name}")
     restrictions = prepare_restrictions(table, relations, ctx, for_select=False)
     prepared = [
@@ -705,7 +701,8 @@ def _prepare_update(
         value = terms.prepare(op.value, _spec(table, column.name, value_type), ctx)
         assignments.append(Assignment(column, op.kind, value, element, op.field))
     restrictions = prepare_restrictions(table, st.where, ctx, for_select=False)
-    _check_where(table, restrictions, delete=False)
+    static_only = bool(assignments) and all(a.column.is_static for a in assignments)
+    _check_where(table, restrictions, delete=static_only)
     return ModificationStatement(
         table_metadata=table,
         restrictions=restrictions,
