@@ -16,6 +16,7 @@ from typing import TextIO
 import engine
 from engine.cql.splitter import split_statements
 from shell.connection.embedded import EmbeddedConnection
+from shell.output.describe import describe_target, render_describe
 from shell.output.errors import ServerError, SourcePosition, error_line, error_message
 from shell.output.formatting import FormatOptions
 from shell.output.printer import DisplayOptions, render_result, render_static_result, render_warnings
@@ -68,17 +69,28 @@ def run_statements(
         position = SourcePosition(source, statement.line)
         if not statement.terminated and source != "<stdin>" and not text.rstrip().endswith(statement.text):
             continue
+        first_word = statement.text.split(None, 1)[0].lower()
+        is_describe = first_word in ("describe", "desc")
         try:
             pages = list(connection.execute(statement.text))
         except engine.CqlError as error:
             outcome.failures += 1
-            err.write(error_line(error_message(server_error(error)), position=position, color=color) + "\n")
+            # cqlsh prints only the message of a failed DESCRIBE (do_describe).
+            text = error.message if is_describe else error_message(server_error(error))
+            err.write(error_line(text, position=position, color=color) + "\n")
             if on_error is not None:
                 on_error()
             continue
+        if is_describe:
+            rows = [
+                dict(zip([c.name for c in page.columns], row, strict=True))
+                for page in pages
+                for row in page.rows
+            ]
+            out.write(render_describe(describe_target(statement.text), rows, connection.keyspace))
+            continue
         if not pages:
             continue
-        first_word = statement.text.split(None, 1)[0].lower()
         if first_word in _COUNTED:
             out.write(render_result(pages, display))
         else:

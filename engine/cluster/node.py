@@ -28,6 +28,7 @@ from engine.db.commitlog import CommitLogConfig
 from engine.db.local_storage import LocalStorage
 from engine.schema.catalog import Catalog
 from engine.schema.metadata import Schema, TableMetadata
+from engine.schema.system_tables import system_keyspaces
 from engine.service.storage_proxy import LocalStorageProxy
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,12 @@ def _storage_params(table: TableMetadata) -> StorageParams:
 
 class Node:
     def __init__(
-        self, directory: Path, *, commitlog_config: CommitLogConfig | None = None, name: str = "node1"
+        self,
+        directory: Path,
+        *,
+        commitlog_config: CommitLogConfig | None = None,
+        name: str = "node1",
+        cluster_name: str = "Test Cluster",
     ) -> None:
         self.name = name
         self.directory = directory
@@ -62,7 +68,7 @@ class Node:
             compaction_stage=self._compaction_stage,
             **kwargs,
         )
-        self.catalog = Catalog(data)
+        self.catalog = Catalog(data, system_keyspaces())
         self._dropped: set[uuid.UUID] = set()
         for table in self.catalog.schema.all_tables():
             self._open_table(table)
@@ -70,11 +76,11 @@ class Node:
         self.storage.replay_commitlog()
         self.proxy = LocalStorageProxy(self.storage, self._truncate)
         self.context = ExecutionContext(self.catalog, self.proxy)
-        self.query_processor = QueryProcessor(self.context)
+        self.query_processor = QueryProcessor(self.context, cluster_name)
 
     def _open_table(self, table: TableMetadata) -> None:
-        if table.virtual:
-            return
+        if table.virtual or self.catalog.is_system_keyspace(table.keyspace):
+            return  # system tables are served from memory (engine.schema.system_schema)
         self.storage.add_table(
             table.keyspace, table.name, table.id, clustering_comparator(table), _storage_params(table)
         )

@@ -208,7 +208,7 @@ class Cluster:
                 else default_home() / "clusters" / str(path_or_name)
             )
         directory.mkdir(parents=True, exist_ok=True)
-        node = Node(directory / "node1")
+        node = Node(directory / "node1", cluster_name=directory.name)
         return cls(directory, [node])
 
     def connect(self, keyspace: str | None = None) -> Session:

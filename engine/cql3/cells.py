@@ -25,7 +25,6 @@ from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
 from engine.db.rows import (
-    LIVE,
     NO_DELETION_TIME,
     Cell,
     ColumnData,
@@ -199,6 +198,3 @@ def cell_timestamp(data: ColumnData | None, now: int) -> tuple[int | None, int |
 
 def row_is_live(row: Row, now: int) -> bool:
     return row.is_live(now)
-
-
-_unused = LIVE

@@ -16,7 +16,7 @@ from engine.cql import ast, parse_one
 from engine.cql.ast import ddl
 from engine.cql3 import functions
 from engine.cql3.query_options import DEFAULT_OPTIONS, QueryOptions
-from engine.cql3.results import ResultMessage, SetKeyspace, Void
+from engine.cql3.results import ColumnSpec, ResultMessage, Rows, SetKeyspace, Void
 from engine.cql3.statements.base import ClientState, ExecutionContext, Prepared
 from engine.cql3.statements.modification import prepare_modification
 from engine.cql3.statements.schema_statements import prepare_schema_statement
@@ -87,9 +87,31 @@ class _Batch(Prepared):
         return ResultMessage(Void())
 
 
+class _Describe(Prepared):
+    """Server-side DESCRIBE (Cassandra 4.0+): rows of ``keyspace_name, type, name[, create_statement]``."""
+
+    def __init__(self, statement: ddl.DescribeStatement, cluster_name: str) -> None:
+        self.statement = statement
+        self.cluster_name = cluster_name
+
+    def execute(self, ctx: ExecutionContext, client: ClientState, options: QueryOptions) -> ResultMessage:
+        from engine.schema.describe import ClusterInfo, describe
+        from engine.schema.types import parse_type
+
+        result = describe(self.statement, ctx.catalog.schema, client.keyspace, ClusterInfo(self.cluster_name))
+        types = [parse_type(t, "system", lambda k, n: None) for t in result.column_types]
+        columns = tuple(ColumnSpec("", "", name, t) for name, t in zip(result.columns, types, strict=True))
+        rows = tuple(
+            tuple(None if v is None else t.serialize(v) for t, v in zip(types, row, strict=True))
+            for row in result.rows
+        )
+        return ResultMessage(Rows(columns, rows))
+
+
 class QueryProcessor:
-    def __init__(self, ctx: ExecutionContext) -> None:
+    def __init__(self, ctx: ExecutionContext, cluster_name: str = "Test Cluster") -> None:
         self.ctx = ctx
+        self.cluster_name = cluster_name
         self._prepared: dict[bytes, PreparedStatement] = {}
         self._lock = threading.Lock()
 
@@ -168,7 +190,12 @@ class QueryProcessor:
                 table = self._table(statement.table, client)
                 ctx = PrepareContext(table.keyspace, table.name, bind_variables, functions.resolve)
                 prepared: Prepared = prepare_select(statement, table, ctx)
-            case ast.InsertStatement() | ast.UpdateStatement() | ast.DeleteStatement():
+            case (
+                ast.InsertStatement()
+                | ast.InsertJsonStatement()
+                | ast.UpdateStatement()
+                | ast.DeleteStatement()
+            ):
                 table = self._table(statement.table, client)
                 ctx = PrepareContext(table.keyspace, table.name, bind_variables, functions.resolve)
                 prepared = prepare_modification(statement, table, ctx)
@@ -194,7 +221,7 @@ class QueryProcessor:
                     parts.append(part)
                 prepared = _Batch(statement, parts)
             case ddl.DescribeStatement():
-                raise InvalidRequest("DESCRIBE is not supported yet")
+                return _Describe(statement, self.cluster_name)
             case _:
                 raise InvalidRequest(
                     f"{type(statement).__name__.removesuffix('Statement')} statements are not supported yet"

@@ -226,7 +226,7 @@ def _prepare(
                     bigint,
                     lambda row, bind: bigint.serialize(keys.token(row.partition_key)),  # type: ignore[attr-defined]
                 )
-            raise InvalidRequest(f"Unknown function '{fname.cql()}'")
+            return _scalar_function(table, fname, arguments, ctx, columns)
         case ast.CastSelector(selector=inner, type=target):
             prepared = _prepare(table, inner, ctx, columns)
             target_type = NATIVE_TYPES[target.name]
@@ -268,3 +268,53 @@ def _convert(value: object, target: CqlType, source: CqlType) -> object:
     if name == "decimal":
         return decimal.Decimal(str(value))
     return value
+
+
+def _scalar_function(
+    table: TableMetadata,
+    fname: ast.FunctionName,
+    arguments: tuple[ast.Selector, ...],
+    ctx: PrepareContext,
+    columns: list[ColumnMetadata],
+) -> Selector:
+    """A native scalar function over selectors (``toDate(t)``, ``intAsBlob(v)``, ``now()``)."""
+    from engine.cql3.functions import REGISTRY
+
+    name = fname.name.lower()
+    qualified = f"system.{name}"
+    candidates = [c for c in REGISTRY.get(name, []) if len(c.argument_types) == len(arguments)]
+    if not REGISTRY.get(name):
+        raise InvalidRequest(f"Unknown function '{fname.cql()}'")
+    inner = [_prepare(table, a, ctx, columns) for a in arguments]
+    fitting = [
+        c
+        for c in candidates
+        if all(t.cql() == s.type.cql() for t, s in zip(c.argument_types, inner, strict=True))
+    ]
+    if not fitting:
+        if not candidates:
+            expected = len(REGISTRY[name][0].argument_types)
+            raise InvalidRequest(
+                f"Invalid number of arguments in call to function {qualified}: {expected} required but "
+                f"{len(arguments)} provided"
+            )
+        argument = inner[0] if inner else None
+        raise InvalidRequest(
+            f"Type error: {argument.name if argument else ''} cannot be passed as argument 0 of function "
+            f"{qualified} of type {candidates[0].argument_types[0].cql() if candidates[0].argument_types else ''}"
+        )
+    function = fitting[0]
+    result_type = function.return_type
+
+    def evaluate(row: object, bind: BindContext) -> bytes | None:
+        values = []
+        for selector in inner:
+            raw = selector.evaluate(row, bind)
+            if raw is None:
+                return None
+            values.append(selector.type.deserialize(raw))
+        value = function.impl(bind, values)
+        return None if value is None else result_type.serialize(value)
+
+    label = f"{qualified}({', '.join(_label(a) for a in arguments)})"
+    return Selector(label, result_type, evaluate)

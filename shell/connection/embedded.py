@@ -56,14 +56,15 @@ class EmbeddedConnection:
             table = schema.table(spec.keyspace, spec.table)
             column = table.column(spec.name) if table is not None else None
             kind = _KIND[column.kind.value] if column is not None else ColumnKind.NONE
-            columns.append(ColumnSpec(spec.name, _driver_type_name(spec.type), kind))
-            decoders.append(cqltypes.lookup_casstype(spec.type.marshal_name()))
+            decoder = driver_type(spec.type)
+            columns.append(ColumnSpec(spec.name, decoder.cql_parameterized_type(), kind))
+            decoders.append(decoder)
             ks = schema.keyspace(spec.keyspace)
             for user_type in ks.types.values() if ks is not None else ():
                 user_types[user_type.name] = UserTypeSpec(
                     user_type.name,
                     user_type.field_names,
-                    tuple(_driver_type_name(t) for t in user_type.field_types),
+                    tuple(driver_type(t).cql_parameterized_type() for t in user_type.field_types),
                 )
         rows = [
             tuple(_decode(decoder, value) for decoder, value in zip(decoders, raw, strict=True))
@@ -75,9 +76,29 @@ class EmbeddedConnection:
         self.cluster.shutdown()
 
 
-def _driver_type_name(cql_type: object) -> str:
-    """The column type as cassandra-driver's ``cql_typename`` spells it (UDTs and tuples frozen)."""
-    return cqltypes.lookup_casstype(cql_type.marshal_name()).cql_parameterized_type()  # type: ignore[attr-defined]
+def driver_type(cql_type: object) -> type:
+    """cassandra-driver's type class for one of the engine's types (what the driver builds from a RESULT
+    frame's column specs), so values decode and names print exactly as over the network."""
+    from engine.schema.types import ListType, MapType, SetType, TupleType, UserType
+
+    inner = cql_type.unwrap() if getattr(cql_type, "is_reversed", False) else cql_type  # type: ignore[attr-defined]
+    if isinstance(inner, ListType):
+        built = cqltypes.ListType.apply_parameters([driver_type(inner.element)])
+    elif isinstance(inner, SetType):
+        built = cqltypes.SetType.apply_parameters([driver_type(inner.element)])
+    elif isinstance(inner, MapType):
+        built = cqltypes.MapType.apply_parameters([driver_type(inner.key), driver_type(inner.value)])
+    elif isinstance(inner, TupleType):
+        return cqltypes.TupleType.apply_parameters([driver_type(t) for t in inner.elements])
+    elif isinstance(inner, UserType):
+        built = cqltypes.UserType.make_udt_class(
+            inner.keyspace, inner.name, list(inner.field_names), [driver_type(t) for t in inner.field_types]
+        )
+    else:
+        return cqltypes.lookup_casstype(inner.marshal_name())  # type: ignore[attr-defined]
+    if inner.is_frozen:  # type: ignore[attr-defined]
+        return cqltypes.FrozenType.apply_parameters([built])
+    return built
 
 
 def _decode(decoder: type, value: bytes | None) -> object:

@@ -12,6 +12,7 @@ write lock).
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from engine.cql.ast import OperationKind, Operator
 from engine.cql3 import keys, terms
 from engine.cql3.cells import CellFactory, counter_cell, live_value
 from engine.cql3.query_options import UNSET, QueryOptions
-from engine.cql3.restrictions import Restrictions
+from engine.cql3.restrictions import Restriction, Restrictions
 from engine.cql3.restrictions import prepare as prepare_restrictions
 from engine.cql3.results import ColumnSpec, ResultMessage, Rows, Void
 from engine.cql3.statements.base import ClientState, ExecutionContext, Prepared
@@ -581,6 +582,8 @@ def prepare_modification(
     match statement:
         case ast.InsertStatement():
             return _prepare_insert(statement, table, ctx)
+        case ast.InsertJsonStatement():
+            return _prepare_insert_json(statement, table, ctx)
         case ast.UpdateStatement():
             return _prepare_update(statement, table, ctx)
         case ast.DeleteStatement():
@@ -747,4 +750,85 @@ def _prepare_delete(
     )
 
 
-_unused = ColumnKind
+# ------------------------------------------------------------------------------------- INSERT JSON
+
+
+@dataclass(frozen=True)
+class _JsonDocument(Term):
+    """The bound JSON text of ``INSERT ... JSON ?``, parsed once per execution into column → value."""
+
+    text: Term
+    table: TableMetadata
+
+    def bind(self, ctx: BindContext) -> object:
+        cached = getattr(ctx, "_json_document", None)
+        if cached is not None and cached[0] is self:
+            return cached[1]
+        text = self.text.bind(ctx)
+        if text is None or text is UNSET:
+            raise InvalidRequest("Got null for INSERT JSON values")
+        try:
+            document = json.loads(text)  # type: ignore[arg-type]
+        except ValueError as e:
+            raise InvalidRequest(
+                f"Could not decode JSON string as a map: {e}. (String was: {text})"
+            ) from None
+        if not isinstance(document, dict):
+            raise InvalidRequest(
+                f"Could not decode JSON string as a map: not an object. (String was: {text})"
+            )
+        by_column: dict[str, object] = {}
+        for key, value in document.items():
+            name = key[1:-1] if len(key) > 1 and key.startswith('"') and key.endswith('"') else key.lower()
+            if self.table.column(name) is None:
+                raise InvalidRequest(f"JSON values map contains unrecognized column: {name}")
+            by_column[name] = value
+        ctx._json_document = (self, by_column)  # type: ignore[attr-defined]
+        return by_column
+
+
+@dataclass(frozen=True)
+class _JsonColumn(Term):
+    document: _JsonDocument
+    column: ColumnMetadata
+    default_unset: bool
+
+    def bind(self, ctx: BindContext) -> object:
+        document = self.document.bind(ctx)
+        assert isinstance(document, dict)
+        if self.column.name not in document:
+            return UNSET if self.default_unset else None
+        return self.column.type.from_json(document[self.column.name], self.column.name)
+
+
+def _prepare_insert_json(
+    st: ast.InsertJsonStatement, table: TableMetadata, ctx: PrepareContext
+) -> ModificationStatement:
+    if table.is_counter:
+        raise InvalidRequest("INSERT statements are not allowed on counter tables, use UPDATE instead")
+    text_type = NATIVE_TYPES[ast.NativeTypeName.TEXT]
+    document = _JsonDocument(terms.prepare(st.json, _spec(table, "[json]", text_type), ctx), table)
+    relations = []
+    restrictions = Restrictions(table)
+    for column in table.primary_key:
+        term = _JsonColumn(document, column, False)
+        restriction = Restriction(column, Operator.EQ, term)
+        target = (
+            restrictions.partition if column.kind is ColumnKind.PARTITION_KEY else restrictions.clustering
+        )
+        target.setdefault(column.name, []).append(restriction)
+    del relations
+    assignments = [
+        Assignment(c, OperationKind.SET, _JsonColumn(document, c, st.default_unset))
+        for c in table.value_columns
+    ]
+    timestamp, ttl = _attributes(table, st.attributes, ctx)
+    return ModificationStatement(
+        table_metadata=table,
+        restrictions=restrictions,
+        assignments=assignments,
+        timestamp=timestamp,
+        ttl=ttl,
+        is_insert=True,
+        if_not_exists=st.if_not_exists,
+    )

@@ -30,7 +30,6 @@ from engine.schema.metadata import (
     KeyspaceMetadata,
     Schema,
     TableMetadata,
-    TableParams,
 )
 from engine.schema.types import CqlType, UserType, resolve_type
 
@@ -543,6 +542,3 @@ def prepare_schema_statement(statement: ast.Statement, client: ClientState) -> S
     prepared = kind(statement, keyspace)
     prepared.keyspace = keyspace
     return prepared
-
-
-_unused = TableParams

@@ -13,13 +13,14 @@ so the next page resumes after that row (Cassandra's ``PagingState`` records the
 
 from __future__ import annotations
 
+import itertools
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from engine.cql import ast
 from engine.cql3 import keys, terms
-from engine.cql3.cells import cell_timestamp, live_value
+from engine.cql3.cells import live_value
 from engine.cql3.query_options import QueryOptions
 from engine.cql3.restrictions import Restrictions
 from engine.cql3.restrictions import prepare as prepare_restrictions
@@ -57,7 +58,7 @@ class SelectStatement(Prepared):
     distinct: bool = False
     order_by_in: bool = False
     json: bool = False
-    virtual_rows: object = None  # a callable giving rows of a virtual table
+    group_by: tuple[str, ...] = ()
 
     def execute(self, ctx: ExecutionContext, client: ClientState, options: QueryOptions) -> ResultMessage:
         bind = ctx.bind_context(options)
@@ -66,8 +67,19 @@ class SelectStatement(Prepared):
         page_size = options.page_size if options.page_size and options.page_size > 0 else None
         resume = _decode_paging_state(options.paging_state) if options.paging_state else None
         rows = self._rows(ctx, bind, options, per_partition, resume)
-        if self.selection.is_aggregate:
-            values = self.selection.aggregate(rows, bind)
+        if self.selection.is_aggregate or self.group_by:
+            if not self.restrictions.is_key_lookup:
+                ctx.warnings.append("Aggregation query used without partition key")
+            if self.group_by:
+                values = []
+                for _, group in itertools.groupby(
+                    rows, key=lambda r: tuple(r.values.get(c) for c in self.group_by)
+                ):
+                    values.extend(self.selection.aggregate(group, bind))
+                    if limit is not None and len(values) >= limit:
+                        break
+            else:
+                values = self.selection.aggregate(rows, bind)
             return ResultMessage(Rows(self.selection.columns, tuple(values)), tuple(ctx.warnings))
         sent_before = resume[2] if resume else 0
         out: list[tuple[bytes | None, ...]] = []
@@ -274,7 +286,9 @@ def prepare_select(st: ast.SelectStatement, table: TableMetadata, ctx: PrepareCo
         if st.per_partition_limit is not None
         else None
     )
+    group_by = _group_by(table, st.group_by)
     statement = SelectStatement(
+        group_by=group_by,
         table_metadata=table,
         restrictions=restrictions,
         selection=selection,
@@ -286,6 +300,30 @@ def prepare_select(st: ast.SelectStatement, table: TableMetadata, ctx: PrepareCo
     )
     statement.result_columns = selection.columns
     return statement
+
+
+def _group_by(table: TableMetadata, selectors: tuple[ast.Selector, ...]) -> tuple[str, ...]:
+    """GROUP BY columns: a prefix of the primary key, in order (Cassandra's ``SelectStatement``)."""
+    names = []
+    primary_key = table.primary_key
+    for i, selector in enumerate(selectors):
+        if not isinstance(selector, ast.ColumnSelector):
+            raise InvalidRequest(f"Group by is only supported on columns, got {selector.cql()}")
+        column = table.column(selector.name)
+        if column is None:
+            raise InvalidRequest(
+                f"Undefined column name {selector.name} in table {table.keyspace}.{table.name}"
+            )
+        if not column.is_primary_key:
+            raise InvalidRequest(
+                f"Group by is currently only supported on the columns of the PRIMARY KEY, got {column.name}"
+            )
+        if i >= len(primary_key) or primary_key[i] != column:
+            raise InvalidRequest(
+                "Group by currently only support groups of columns following their declared order in the PRIMARY KEY"
+            )
+        names.append(column.name)
+    return tuple(names)
 
 
 def _ordering(table: TableMetadata, order_by: tuple[ast.Ordering, ...], restrictions: Restrictions) -> bool:
@@ -322,6 +360,3 @@ def _ordering(table: TableMetadata, order_by: tuple[ast.Ordering, ...], restrict
         elif reversed_ != this_reversed:
             raise InvalidRequest("Unsupported order by relation")
     return bool(reversed_)
-
-
-_unused = (cell_timestamp,)
