@@ -286,13 +286,13 @@ class _Coercer:
                 )
         prepared = []
         for key, value in term.entries:
-            k = self.value(key, t.key, f"key({receiver})")
-            v = self.value(value, t.value, f"value({receiver})")
             if contains_bind_marker(key) or contains_bind_marker(value):
                 raise InvalidRequest(
                     f"Invalid map literal for {receiver}: bind variables are not supported inside collection literals"
                 )
-            prepared.append((k, v))
+            prepared.append(
+                (self.value(key, t.key, f"key({receiver})"), self.value(value, t.value, f"value({receiver})"))
+            )
         entries = []
         for k, v in prepared:
             if k is None or v is None:

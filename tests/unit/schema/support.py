@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from engine.cql.ast.terms import Term
 from engine.cql.parser import parse_one
 from engine.schema import types as ct
-from engine.schema.values import NANOS_PER_DAY, Date, Duration, Time
+from engine.schema.values import EMPTY, NANOS_PER_DAY, Date, Duration, Time
 
 PROPERTY_SETTINGS = settings(
     max_examples=150,
@@ -148,3 +148,25 @@ def _composite(draw: st.DrawFn, depth: int) -> tuple[ct.CqlType, Any]:
 
 def a_date(days: int) -> datetime.date:
     return datetime.date(1970, 1, 1) + datetime.timedelta(days=days)
+
+
+def survives_text(t: ct.CqlType, value: Any) -> bool:
+    """Whether a value's CQL literal and JSON read back as the value. Not so, in Cassandra too, for
+    empty values (printed ``null``/``""``), timestamps printed in the Julian calendar (before 1583) or
+    outside years 1-9999, and zero durations (printed as nothing)."""
+    if value is EMPTY:
+        return False
+    if value is None:
+        return True
+    base = t.unwrap()
+    if base == ct.TIMESTAMP:
+        return not isinstance(value, int) and value.year >= 1583
+    if base == ct.DURATION:
+        return value != Duration()
+    if isinstance(base, ct.MapType):
+        return all(survives_text(base.key, k) and survives_text(base.value, v) for k, v in value.items())
+    if isinstance(base, ct.TupleType | ct.UserType):
+        return all(survives_text(s, v) for s, v in zip(base.subtypes, value, strict=False))
+    if isinstance(base, ct.ListType | ct.SetType | ct.VectorType):
+        return all(survives_text(base.subtypes[0], v) for v in value)
+    return True
