@@ -22,7 +22,7 @@ from engine.cql3.statements.modification import prepare_modification
 from engine.cql3.statements.schema_statements import prepare_schema_statement
 from engine.cql3.statements.select import prepare_select
 from engine.cql3.terms import BindVariables, PrepareContext
-from engine.errors import InvalidRequest, Unprepared
+from engine.errors import InvalidRequest, Unauthorized, Unprepared
 from engine.schema.metadata import TableMetadata
 
 
@@ -176,6 +176,11 @@ class QueryProcessor:
             raise InvalidRequest(f"table {name.name} does not exist")
         return table
 
+    def _check_modifiable(self, table: TableMetadata) -> None:
+        # ClientState.preventSystemKSSchemaModification / the system keyspaces' write protection
+        if self.ctx.catalog.is_system_keyspace(table.keyspace):
+            raise Unauthorized(f"{table.keyspace} keyspace is not user-modifiable.")
+
     def prepare_statement(self, statement: ast.Statement, client: ClientState) -> Prepared:
         schema_statement = prepare_schema_statement(statement, client)
         if schema_statement is not None:
@@ -185,7 +190,9 @@ class QueryProcessor:
             case ast.UseStatement(keyspace=keyspace):
                 return _Use(keyspace)
             case ast.TruncateStatement(table=name):
-                return _Truncate(self._table(name, client))
+                table = self._table(name, client)
+                self._check_modifiable(table)
+                return _Truncate(table)
             case ast.SelectStatement():
                 table = self._table(statement.table, client)
                 ctx = PrepareContext(table.keyspace, table.name, bind_variables, functions.resolve)
@@ -197,6 +204,7 @@ class QueryProcessor:
                 | ast.DeleteStatement()
             ):
                 table = self._table(statement.table, client)
+                self._check_modifiable(table)
                 ctx = PrepareContext(table.keyspace, table.name, bind_variables, functions.resolve)
                 prepared = prepare_modification(statement, table, ctx)
             case ast.BatchStatement():
@@ -205,6 +213,7 @@ class QueryProcessor:
                     if isinstance(inner, ast.InsertJsonStatement):
                         raise InvalidRequest("INSERT JSON is not supported yet in batches")
                     table = self._table(inner.table, client)
+                    self._check_modifiable(table)
                     ctx = PrepareContext(table.keyspace, table.name, bind_variables, functions.resolve)
                     part = prepare_modification(inner, table, ctx)
                     if statement.attributes.timestamp is not None and part.timestamp is None:

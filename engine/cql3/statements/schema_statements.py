@@ -19,7 +19,7 @@ from engine.cql3 import properties
 from engine.cql3.query_options import QueryOptions
 from engine.cql3.results import ResultMessage, SchemaChange, SchemaChangeTarget, SchemaChangeType, Void
 from engine.cql3.statements.base import ClientState, ExecutionContext, Prepared
-from engine.errors import AlreadyExists, ConfigurationException, InvalidRequest
+from engine.errors import AlreadyExists, ConfigurationException, InvalidRequest, Unauthorized
 from engine.schema.metadata import (
     ClusteringOrder,
     ColumnKind,
@@ -74,7 +74,7 @@ class SchemaStatement(Prepared):
 
     def execute(self, ctx: ExecutionContext, client: ClientState, options: QueryOptions) -> ResultMessage:
         if ctx.catalog.is_system_keyspace(self.keyspace_name):
-            raise InvalidRequest(f"{self.keyspace_name} keyspace is not user-modifiable")
+            raise Unauthorized(f"{self.keyspace_name} keyspace is not user-modifiable.")
         changes: list[SchemaChange] = []
 
         def change(schema: Schema) -> Schema:

@@ -31,7 +31,8 @@ from engine.cql3.terms import BindContext, PrepareContext, Term
 from engine.db.rows import PartitionUpdate
 from engine.dht.murmur3_partitioner import MAX_TOKEN
 from engine.errors import InvalidRequest
-from engine.schema.metadata import TableMetadata
+from engine.schema import system_schema
+from engine.schema.metadata import Schema, TableMetadata
 from engine.schema.types import NATIVE_TYPES
 
 DEFAULT_PAGE_SIZE = None
@@ -148,6 +149,36 @@ class SelectStatement(Prepared):
             return
         yield from ctx.proxy.scan(table.id, start, end, options.consistency)
 
+    def _system_rows(
+        self, ctx: ExecutionContext, bind: BindContext, per_partition: int | None, resume
+    ) -> Iterator[CqlRow]:
+        """The rows of a system table, in token then clustering order, filtered like stored rows."""
+        table = self.table_metadata
+        predicate = self.restrictions.row_filter(bind, include_partition=True)
+        sort_key = keys.clustering_comparator(table)
+        rows = []
+        for source in _system_table_rows(table, ctx.catalog.schema):
+            values = {
+                c.name: None if source.get(c.name) is None else c.type.serialize(source[c.name])
+                for c in table.columns
+            }
+            key = keys.partition_key(table, [values[c.name] or b"" for c in table.partition_key])
+            clustering = tuple(values[c.name] or b"" for c in table.clustering)
+            rows.append(CqlRow(key, clustering, values))
+        rows.sort(key=lambda r: (keys.token(r.partition_key), r.partition_key, sort_key(r.clustering)))
+        produced: dict[bytes, int] = {}
+        started = resume is None
+        for row in rows:
+            if not started:
+                started = (row.partition_key, row.clustering) == (resume[0], resume[1])
+                continue
+            if not predicate(row.values):
+                continue
+            if per_partition is not None and produced.get(row.partition_key, 0) >= per_partition:
+                continue
+            produced[row.partition_key] = produced.get(row.partition_key, 0) + 1
+            yield row
+
     def _rows(
         self,
         ctx: ExecutionContext,
@@ -157,6 +188,9 @@ class SelectStatement(Prepared):
         resume,
     ) -> Iterator[CqlRow]:
         table = self.table_metadata
+        if ctx.catalog.is_system_keyspace(table.keyspace):
+            yield from self._system_rows(ctx, bind, per_partition, resume)
+            return
         now = bind.now_seconds
         predicate = self.restrictions.row_filter(bind, include_partition=not self.restrictions.is_key_lookup)
         restricts_rows = bool(self.restrictions.clustering or self.restrictions.multi) or any(
@@ -223,6 +257,16 @@ class SelectStatement(Prepared):
                     yield CqlRow(partition.key, (), values, static_cells)
             if resume is not None and resume[0] == partition.key:
                 resume = None
+
+
+def _system_table_rows(table: TableMetadata, schema: Schema) -> Iterator[dict[str, object]]:
+    """Rows of a system table, generated from the schema (decision 14 in docs/decisions.md)."""
+    if table.keyspace == "system_schema":
+        return system_schema.rows(table.name, schema)
+    if table.keyspace == "system_virtual_schema":
+        return system_schema.virtual_rows(table.name, ())
+    # The node-state tables (system.local, peers, ...) are filled by the cluster and protocol layers.
+    return iter(())
 
 
 def _encode_paging_state(key: bytes, clustering: tuple[bytes, ...], sent: int) -> bytes:
