@@ -12,7 +12,9 @@ task writes its partitions to a new SSTable, installs the SSTable and drops the 
 then tells the commitlog that this table's data up to the memtable's last position is durable.
 
 Read: ``get`` merges the partition's versions from every memtable and every SSTable whose key range and
-bloom filter admit it; ``scan`` merges all sources in (token, key) order.
+bloom filter admit it; ``read_partition`` does the same for the rows within clustering slices (in
+forward or reverse order), skipping SSTables by their clustering bounds and by timestamp; ``scan`` merges
+all sources in (token, key) order, from an inclusive or exclusive start (paging).
 """
 
 from __future__ import annotations
@@ -34,7 +36,16 @@ from engine.db.background import Stage
 from engine.db.compaction import CompactionParams, StrategyProgress
 from engine.db.memtable import Memtable
 from engine.db.metrics import LatencyHistogram
-from engine.db.rows import ClusteringKey, PartitionUpdate, merge_partitions
+from engine.db.rows import (
+    LIVE,
+    NO_TIMESTAMP,
+    ClusteringKey,
+    DeletionTime,
+    PartitionUpdate,
+    Row,
+    merge_partitions,
+)
+from engine.db.slices import Slices
 from engine.db.sstable import SSTableDirectory, SSTableReader, SSTableWriter
 
 TokenKey = tuple[int, bytes]
@@ -72,6 +83,12 @@ class TableView:
     flushing: tuple[Memtable, ...] = ()
     sstables: tuple[SSTableReader, ...] = ()
     compacting: frozenset[int] = field(default_factory=frozenset)
+    #: ``sstables`` by decreasing max timestamp: the order partition reads visit them in.
+    newest_first: tuple[SSTableReader, ...] = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        ordered = sorted(self.sstables, key=lambda r: r.statistics.max_timestamp, reverse=True)
+        object.__setattr__(self, "newest_first", tuple(ordered))
 
     @property
     def memtables(self) -> tuple[Memtable, ...]:
@@ -309,32 +326,123 @@ class ColumnFamilyStore:
             if version is not None:
                 versions.append(version)
         merged = merge_partitions(versions, self.clustering_key) if versions else None
+        self._record_read(started, len(versions))
+        return merged
+
+    def read_partition(
+        self, key: bytes, token: int, slices: Slices | None = None, reversed: bool = False
+    ) -> PartitionUpdate | None:
+        """One partition restricted to ``slices`` of its clusterings (None: every row), merged across the
+        memtables and SSTables; None when nothing of the partition is selected.
+
+        Rows come in clustering order, or the reverse when ``reversed``. The partition deletion, the
+        static row and the range tombstones that reach into the slices are kept, and every deletion shadows
+        what it covers whichever source it comes from. Unlike ``get``, what a deletion left empty is
+        dropped: rows with no marker, cell or deletion of their own, and row deletions that the partition
+        deletion supersedes (the rows keep no copy of it).
+
+        Sources are the memtables, then the SSTables newest first (by max timestamp). Once a partition
+        deletion newer than an SSTable's newest data is known, that SSTable and all older ones are skipped:
+        everything in them is shadowed (Cassandra's "collect newest first"). An SSTable whose clustering
+        bounds miss every slice is skipped when it holds no partition-level data (range tombstone, static
+        row, partition deletion) and otherwise read for the partition's header only (Cassandra's
+        ``shouldInclude`` and its tombstone check).
+        """
+        started = time.perf_counter_ns()
+        view = self._view
+        clustering_key = self.clustering_key
+        if slices is not None:
+            slices = slices.normalized(clustering_key)
+            if slices.is_all:
+                slices = None
+        versions: list[PartitionUpdate] = []
+        newest_deletion = NO_TIMESTAMP
+        for memtable in view.memtables:
+            version = memtable.get(key, token)
+            if version is not None:
+                versions.append(version)
+                newest_deletion = max(newest_deletion, version.deletion.marked_for_delete_at)
+        for sstable in view.newest_first:
+            stats = sstable.statistics
+            if stats.max_timestamp < newest_deletion:
+                break  # this one and every later one hold only data the deletion shadows
+            rows = True
+            if slices is not None and (
+                stats.min_clustering is None
+                or stats.max_clustering is None
+                or not slices.intersects(stats.min_clustering, stats.max_clustering, clustering_key)
+            ):
+                if not (
+                    stats.range_tombstone_count or stats.static_row_count or stats.partition_deletion_count
+                ):
+                    continue
+                rows = False
+            version = sstable.get(key, token, rows=rows)
+            if version is not None:
+                versions.append(version)
+                newest_deletion = max(newest_deletion, version.deletion.marked_for_delete_at)
+        result = None
+        if versions:
+            if slices is not None:
+                versions = [_sliced(v, slices, clustering_key) for v in versions]
+            result = _trimmed(merge_partitions(versions, clustering_key), slices, clustering_key, reversed)
+        self._record_read(started, len(versions))
+        return result
+
+    def _record_read(self, started: int, touched: int) -> None:
+        """Count a partition read; ``touched``: the memtables and SSTables that held the partition."""
         elapsed_us = (time.perf_counter_ns() - started) // 1000
         metrics = self.metrics
         metrics.read_count += 1
         metrics.read_latency_total_us += elapsed_us
         metrics.read_latency.record(elapsed_us)
-        touched = len(versions)  # versions found: memtables and SSTables that held the key
         metrics.sstables_per_read_total += touched
         metrics.sstables_per_read.record(touched)
-        return merged
 
-    def scan(self, start: TokenKey | None = None, end: TokenKey | None = None) -> Iterator[PartitionUpdate]:
-        """Partitions with ``start <= (token, key) < end``, merged across all sources, in order."""
+    def scan(
+        self,
+        start: TokenKey | None = None,
+        end: TokenKey | None = None,
+        *,
+        start_inclusive: bool = True,
+        end_inclusive: bool = False,
+        slices: Slices | None = None,
+    ) -> Iterator[PartitionUpdate]:
+        """Partitions from ``start`` to ``end`` (``(token, key)`` positions; None: unbounded), merged across
+        all sources, in order. By default ``start <= (token, key) < end``; a page that resumes after the
+        last partition it returned passes that partition as ``start`` with ``start_inclusive=False``.
+
+        With ``slices``, each partition keeps only the rows they select (as ``read_partition`` filters them,
+        but without dropping partitions or emptied rows: a range read decides what to show).
+        """
         view = self._view
         self.metrics.range_read_count += 1
-        sources: list[Iterator[PartitionUpdate]] = [m.partition_range(start, end) for m in view.memtables]
+        sources: list[Iterator[PartitionUpdate]] = [
+            m.partition_range(start, end, start_inclusive=start_inclusive, end_inclusive=end_inclusive)
+            for m in view.memtables
+        ]
         for sstable in view.sstables:
-            sources.append(sstable.scan(start, end, start_inclusive=True, end_inclusive=False))
+            sources.append(
+                sstable.scan(start, end, start_inclusive=start_inclusive, end_inclusive=end_inclusive)
+            )
+        clustering_key = self.clustering_key
+        if slices is not None:
+            slices = slices.normalized(clustering_key)
+            if slices.is_all:
+                slices = None
         merged = heapq.merge(*sources, key=lambda p: (p.token, p.key))
         group: list[PartitionUpdate] = []
         for partition in merged:
             if group and (group[0].token, group[0].key) != (partition.token, partition.key):
-                yield merge_partitions(group, self.clustering_key)
+                yield self._scanned(group, slices)
                 group = []
             group.append(partition)
         if group:
-            yield merge_partitions(group, self.clustering_key)
+            yield self._scanned(group, slices)
+
+    def _scanned(self, group: list[PartitionUpdate], slices: Slices | None) -> PartitionUpdate:
+        merged = merge_partitions(group, self.clustering_key)
+        return merged if slices is None else _sliced(merged, slices, self.clustering_key)
 
     def _discard_commitlog(self, memtable: Memtable) -> None:
         """Tell the commitlog what of this table no longer needs it, after ``memtable`` left the view.
@@ -424,3 +532,43 @@ class ColumnFamilyStore:
     def close(self) -> None:
         for reader in self._view.sstables:
             reader.close()
+
+
+def _sliced(partition: PartitionUpdate, slices: Slices, clustering_key: ClusteringKey) -> PartitionUpdate:
+    """``partition`` with only the rows ``slices`` select (everything else kept)."""
+    if not partition.rows:
+        return partition
+    rows = slices.select(partition.rows, clustering_key)
+    if len(rows) == len(partition.rows):
+        return partition
+    return replace(partition, rows=tuple(rows))
+
+
+def _trimmed(
+    partition: PartitionUpdate, slices: Slices | None, clustering_key: ClusteringKey, reversed: bool
+) -> PartitionUpdate | None:
+    """A merged partition as ``read_partition`` returns it: emptied rows dropped, row deletions the
+    partition deletion supersedes cleared, range tombstones outside the slices dropped, rows reversed if
+    asked; None if nothing is left."""
+    deletion = partition.deletion
+    rows = [kept for row in partition.rows if (kept := _trimmed_row(row, deletion)) is not None]
+    static = partition.static_row
+    if static is not None:
+        static = _trimmed_row(static, deletion)
+    tombstones = partition.range_tombstones
+    if slices is not None and tombstones:
+        tombstones = tuple(rt for rt in tombstones if slices.intersects_range(rt, clustering_key))
+    if deletion is LIVE and static is None and not rows and not tombstones:
+        return None
+    if reversed:
+        rows.reverse()
+    return PartitionUpdate(partition.key, partition.token, deletion, static, tuple(rows), tombstones)
+
+
+def _trimmed_row(row: Row, partition_deletion: DeletionTime) -> Row | None:
+    own = row.deletion
+    if own is not LIVE and not own.supersedes(partition_deletion):
+        own = LIVE
+    if row.liveness is None and not row.columns and own is LIVE:
+        return None
+    return row if own is row.deletion else Row(row.clustering, row.liveness, own, row.columns)

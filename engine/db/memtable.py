@@ -166,11 +166,17 @@ class Memtable:
             yield frozen
 
     def partition_range(
-        self, start: tuple[int, bytes] | None, end: tuple[int, bytes] | None
+        self,
+        start: tuple[int, bytes] | None,
+        end: tuple[int, bytes] | None,
+        *,
+        start_inclusive: bool = True,
+        end_inclusive: bool = False,
     ) -> Iterator[PartitionUpdate]:
-        """Partitions with ``start <= (token, key) < end`` (either end open when None)."""
+        """Partitions from ``start`` to ``end`` (either end open when None; by default
+        ``start <= (token, key) < end``)."""
         with self._lock:
-            slots = list(self._partitions.irange(start, end, inclusive=(True, False)))
+            slots = list(self._partitions.irange(start, end, inclusive=(start_inclusive, end_inclusive)))
         for slot in slots:
             with self._lock:
                 partition = self._partitions.get(slot)

@@ -278,7 +278,7 @@ class RangeTombstone:
     deletion: DeletionTime
 
     def covers(self, clustering: Clustering, key: ClusteringKey) -> bool:
-        return _after_start(clustering, self.start, key) and _before_end(clustering, self.end, key)
+        return after_start(clustering, self.start, key) and before_end(clustering, self.end, key)
 
 
 def _compare_prefix(clustering: Clustering, prefix: Clustering, key: ClusteringKey) -> int:
@@ -288,14 +288,16 @@ def _compare_prefix(clustering: Clustering, prefix: Clustering, key: ClusteringK
     return (a > b) - (a < b)  # type: ignore[operator]
 
 
-def _after_start(clustering: Clustering, start: Bound, key: ClusteringKey) -> bool:
+def after_start(clustering: Clustering, start: Bound, key: ClusteringKey) -> bool:
+    """Whether ``clustering`` is at or after ``start`` (an empty prefix: always)."""
     if not start.prefix:
         return True
     cmp = _compare_prefix(clustering, start.prefix, key)
     return cmp > 0 or (cmp == 0 and start.inclusive)
 
 
-def _before_end(clustering: Clustering, end: Bound, key: ClusteringKey) -> bool:
+def before_end(clustering: Clustering, end: Bound, key: ClusteringKey) -> bool:
+    """Whether ``clustering`` is at or before ``end`` (an empty prefix: always)."""
     if not end.prefix:
         return True
     cmp = _compare_prefix(clustering, end.prefix, key)

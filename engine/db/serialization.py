@@ -327,7 +327,9 @@ def read_row(reader: Reader) -> Row:
     return Row(clustering, liveness, deletion, MappingProxyType(columns))
 
 
-def read_partition(reader: Reader) -> PartitionUpdate:
+def read_partition(reader: Reader, *, rows: bool = True) -> PartitionUpdate:
+    """The next partition; with ``rows=False`` only its header (deletion, static row, range tombstones):
+    the reader stops before the rows."""
     key = reader.raw("partition key")
     token = reader.i64("partition token")
     deletion = reader.deletion("partition deletion")
@@ -337,8 +339,10 @@ def read_partition(reader: Reader) -> PartitionUpdate:
         start = _read_bound(reader, "range start")
         end = _read_bound(reader, "range end")
         tombstones.append(RangeTombstone(start, end, reader.deletion("range deletion")))
-    rows = tuple(read_row(reader) for _ in range(reader.vint("row count")))
-    return PartitionUpdate(key, token, deletion, static, rows, tuple(tombstones))
+    if not rows:
+        return PartitionUpdate(key, token, deletion, static, (), tuple(tombstones))
+    decoded = tuple(read_row(reader) for _ in range(reader.vint("row count")))
+    return PartitionUpdate(key, token, deletion, static, decoded, tuple(tombstones))
 
 
 def _read_bound(reader: Reader, field: str) -> Bound:
@@ -346,10 +350,11 @@ def _read_bound(reader: Reader, field: str) -> Bound:
     return Bound(_read_clustering(reader), bool(inclusive))
 
 
-def deserialize_partition(data: bytes | memoryview) -> PartitionUpdate:
+def deserialize_partition(data: bytes | memoryview, *, rows: bool = True) -> PartitionUpdate:
+    """One partition that is all of ``data`` (with ``rows=False``, just its header: see ``read_partition``)."""
     reader = Reader(data)
-    partition = read_partition(reader)
-    if reader.offset != reader.end:
+    partition = read_partition(reader, rows=rows)
+    if rows and reader.offset != reader.end:
         raise CorruptDataError(
             "end of partition", reader.offset, f"{reader.end - reader.offset} bytes left over"
         )

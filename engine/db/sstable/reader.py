@@ -149,8 +149,9 @@ class SSTableReader:
         """What the bloom filter says (no counting: this is not a read)."""
         return self._bloom.might_contain(key)
 
-    def get(self, key: bytes, token: int) -> PartitionUpdate | None:
-        """The partition stored for ``key``, or None."""
+    def get(self, key: bytes, token: int, *, rows: bool = True) -> PartitionUpdate | None:
+        """The partition stored for ``key``, or None; with ``rows=False`` only its header (partition
+        deletion, static row, range tombstones), for a slice read that needs nothing else here."""
         target = (token, key)
         if target < self.summary.first or target > self.summary.last:
             return None
@@ -167,7 +168,7 @@ class SSTableReader:
                 self._true_positives += 1
         if entry is None:
             return None
-        return self._partition(entry, self._cached_chunk)
+        return self._partition(entry, self._cached_chunk, rows)
 
     def scan(
         self,
@@ -217,7 +218,9 @@ class SSTableReader:
         start, end = self.summary.block_extent(number)
         return Block(read_block(self._index_fd, self._index_path, start, end), self._index_path, start)
 
-    def _partition(self, entry: IndexEntry, chunk: Callable[[int], bytes]) -> PartitionUpdate:
+    def _partition(
+        self, entry: IndexEntry, chunk: Callable[[int], bytes], rows: bool = True
+    ) -> PartitionUpdate:
         length = self.compression.chunk_length
         position, size = entry.position, entry.size
         if size <= 0 or position + size > self.compression.uncompressed_length:
@@ -239,7 +242,7 @@ class SSTableReader:
                 )
             span = b"".join(parts)
         try:
-            partition = deserialize_partition(span)
+            partition = deserialize_partition(span, rows=rows)
         except CorruptDataError as error:
             raise CorruptSSTableError(
                 self._data_path,

@@ -15,8 +15,9 @@ Collected while the SSTable is written (:class:`StatsCollector`) and loaded whol
   ``nodetool tablehistograms``/``tablestats``; exact partition, row, cell and **tombstone** counts
   (tombstone cells + row deletions + collection deletions + range tombstones + partition deletions);
 * **min/max clustering** of the regular rows, in the table's clustering order (static rows and range
-  tombstone bounds are not included: a slice read may skip an SSTable by them only if
-  ``range_tombstone_count`` is 0);
+  tombstone bounds are not included), and the counts of **static rows** and **partition deletions**: a
+  slice read skips an SSTable whose clustering bounds miss its slices only if it holds no range
+  tombstone, static row or partition deletion, and otherwise reads just the partition's header there;
 * the key range (first/last token and key), compressed/uncompressed lengths, and the mutable-by-rewrite
   compaction fields **level** (LCS) and **repaired_at**, changed with :func:`rewrite_statistics`.
 
@@ -25,16 +26,19 @@ deletion times ``NO_DELETION_TIME``; TTLs 0), so an SSTable is never wrongly ski
 
 Statistics.db::
 
-    u8 format version (1),
+    u8 format version (2),
     i64 min_timestamp, i64 max_timestamp, i32 min_local_deletion_time, i32 max_local_deletion_time,
     i32 min_ttl, i32 max_ttl,
     vint partition_count, vint row_count, vint cell_count, vint tombstone_count, vint range_tombstone_count,
+    vint static_row_count, vint partition_deletion_count,
     histogram partition_sizes, histogram cell_counts    histogram := vint n_buckets, vint count[n_buckets]
     vint n_bins, (i64 point, vint count)[n_bins]        the drop-time histogram, points ascending
     u8 has_clustering, [clustering min, clustering max]  clustering := vint n, bytes component[n]
     i64 first_token, bytes first_key, i64 last_token, bytes last_key,
     vint uncompressed_length, vint compressed_length, vint level, i64 repaired_at,
     u32 crc32 of everything before it
+
+Version 2 added ``static_row_count`` and ``partition_deletion_count``; version 1 files are refused.
 """
 
 from __future__ import annotations
@@ -71,7 +75,7 @@ CELL_COUNT_BUCKETS = 118
 DROP_TIME_ROUNDING = 60
 DROP_TIME_BINS = 100
 
-_FORMAT_VERSION = 1
+_FORMAT_VERSION = 2
 _I64 = struct.Struct(">q")
 _I32 = struct.Struct(">i")
 
@@ -200,6 +204,8 @@ class StatsMetadata:
     cell_count: int
     tombstone_count: int
     range_tombstone_count: int
+    static_row_count: int
+    partition_deletion_count: int
     partition_sizes: EstimatedHistogram
     cell_counts: EstimatedHistogram
     drop_times: tuple[tuple[int, int], ...]  # (local deletion time rounded up, count), ascending
@@ -242,7 +248,7 @@ class StatsMetadata:
         out += struct.pack(">qqiiii", self.min_timestamp, self.max_timestamp, self.min_local_deletion_time,
                            self.max_local_deletion_time, self.min_ttl, self.max_ttl)  # fmt: skip
         counts = (self.partition_count, self.row_count, self.cell_count, self.tombstone_count,
-                  self.range_tombstone_count)  # fmt: skip
+                  self.range_tombstone_count, self.static_row_count, self.partition_deletion_count)  # fmt: skip
         for value in counts:
             write_vint(out, value)
         for histogram in (self.partition_sizes, self.cell_counts):
@@ -280,7 +286,8 @@ class StatsMetadata:
             ints = tuple(
                 reader.i32(f) for f in ("min deletion time", "max deletion time", "min ttl", "max ttl")
             )
-            names = ("partition count", "row count", "cell count", "tombstone count", "range tombstone count")
+            names = ("partition count", "row count", "cell count", "tombstone count", "range tombstone count",
+                     "static row count", "partition deletion count")  # fmt: skip
             counts = tuple(reader.vint(name) for name in names)
             histograms = []
             for field in ("partition size histogram", "cell count histogram"):
@@ -318,6 +325,7 @@ class StatsCollector:
         self._min_ldt, self._max_ldt = NO_DELETION_TIME, -(2**31)
         self._min_ttl, self._max_ttl = 2**31 - 1, -1
         self._partitions = self._rows = self._cells = self._tombstones = self._range_tombstones = 0
+        self._static_rows = self._partition_deletions = 0
         self._sizes = _HistogramBuilder(PARTITION_SIZE_BUCKETS)
         self._cells_per_partition = _HistogramBuilder(CELL_COUNT_BUCKETS)
         self._drop_times: dict[int, int] = {}
@@ -332,11 +340,14 @@ class StatsCollector:
         self._partitions += 1
         self._sizes.add(size)
         cells_before = self._cells
+        if partition.deletion.marked_for_delete_at != NO_TIMESTAMP:
+            self._partition_deletions += 1
         self._deletion(partition.deletion)
         for rt in partition.range_tombstones:
             self._range_tombstones += 1
             self._deletion(rt.deletion)
         if partition.static_row is not None:
+            self._static_rows += 1
             self._row(partition.static_row)
         for row in partition.rows:
             self._rows += 1
@@ -425,6 +436,8 @@ class StatsCollector:
             self._cells,
             self._tombstones,
             self._range_tombstones,
+            self._static_rows,
+            self._partition_deletions,
             self._sizes.build(),
             self._cells_per_partition.build(),
             tuple(sorted(_compress_bins(self._drop_times, DROP_TIME_BINS).items())),

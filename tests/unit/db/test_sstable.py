@@ -335,6 +335,7 @@ def test_statistics_are_exact_on_a_known_input(tmp_path: Path) -> None:
     assert (stats.min_ttl, stats.max_ttl) == (0, 10)
     assert (stats.partition_count, stats.estimated_partitions) == (3, 3)
     assert (stats.row_count, stats.cell_count, stats.range_tombstone_count) == (3, 4, 1)
+    assert (stats.static_row_count, stats.partition_deletion_count) == (1, 1)
     # one tombstone cell + partition deletion + range tombstone + row deletion + collection deletion
     assert stats.tombstone_count == 5
     assert (stats.min_clustering, stats.max_clustering) == ((b"\x00",), (b"\x02",))
