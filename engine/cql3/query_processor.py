@@ -231,6 +231,13 @@ class QueryProcessor:
                 prepared = _Batch(statement, parts)
             case ddl.DescribeStatement():
                 return _Describe(statement, self.cluster_name)
+            case ddl.CreateFunctionStatement() | ddl.CreateAggregateStatement():
+                # Cassandra runs UDFs as Java (or JavaScript before 5.0); cqlkit has no sandbox for them and
+                # answers as a Cassandra node with user_defined_functions_enabled: false does.
+                raise InvalidRequest(
+                    "User-defined functions are disabled in cassandra.yaml - set "
+                    "user_defined_functions_enabled=true to enable"
+                )
             case _:
                 raise InvalidRequest(
                     f"{type(statement).__name__.removesuffix('Statement')} statements are not supported yet"

@@ -79,6 +79,7 @@ class Restrictions:
     tokens: list[TokenRestriction] = field(default_factory=list)
     others: list[Restriction] = field(default_factory=list)
     needs_filtering: bool = False
+    uses_index: bool = False
     partition_key_bind_indexes: tuple[int, ...] = ()
 
     # ------------------------------------------------------------------------- execution: partitions
@@ -434,6 +435,31 @@ def _single(
     return Restriction(column, operator, terms.prepare(value, spec, ctx))
 
 
+_SAI = "org.apache.cassandra.index.sai.StorageAttachedIndex"
+
+
+def _indexed(table: TableMetadata, restriction: Restriction, *, sai_only: bool = False) -> bool:
+    """Whether an index of ``table`` can answer ``restriction`` (targets: ``c``, ``values(c)``,
+    ``keys(c)``, ``entries(c)``, ``full(c)``; SAI also answers ranges)."""
+    name = restriction.column.name
+    operator = restriction.operator
+    for index in table.indexes.values():
+        target = index.target
+        sai = index.options.get("class_name") == _SAI
+        if sai_only and not sai:
+            continue
+        if target == name or target == f"full({name})":
+            if operator is Operator.EQ or (sai and operator in _SLICE):
+                return restriction.key is None
+        if target == f"values({name})" and operator is Operator.CONTAINS:
+            return True
+        if target == f"keys({name})" and operator is Operator.CONTAINS_KEY:
+            return True
+        if target == f"entries({name})" and restriction.key is not None and operator is Operator.EQ:
+            return True
+    return False
+
+
 def _validate(r: Restrictions, *, for_select: bool, allow_filtering: bool) -> None:
     table = r.table
     # Partition key: EQ/IN only (or token ranges).
@@ -493,7 +519,17 @@ def _validate(r: Restrictions, *, for_select: bool, allow_filtering: bool) -> No
         previous = column
     if r.clustering and not r.partition and not r.tokens and for_select:
         r.needs_filtering = True
+    indexed = [x for x in r.others if _indexed(table, x)]
     if r.others:
         r.needs_filtering = True
+    if indexed and for_select:
+        # A secondary index answers the query (StatementRestrictions.usesSecondaryIndexing): only the
+        # restrictions no index supports still filter.
+        r.uses_index = True
+        # Legacy indexes answer one expression and filter the others; SAI intersects its expressions.
+        legacy = [x for x in indexed if not _indexed(table, x, sai_only=True)]
+        r.needs_filtering = any(not _indexed(table, x) for x in r.others) or (
+            len(indexed) > 1 and bool(legacy)
+        )
     if for_select and r.needs_filtering and not allow_filtering:
         raise InvalidRequest(_FILTERING_MESSAGE)
