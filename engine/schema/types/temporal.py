@@ -37,6 +37,7 @@ from engine.schema.values import Date, Duration, Time
 
 _LONG = struct.Struct(">q")
 _UINT = struct.Struct(">I")
+_LONG_UNPACK = _LONG.unpack
 
 
 def _expected(kind: str, obj: Any) -> MarshalException:
@@ -87,7 +88,7 @@ class TimestampType(CqlType):
         return timeparse.millis_to_datetime(_LONG.unpack(data)[0])
 
     def sort_key(self, data: bytes) -> Any:
-        return _LONG.unpack(data)[0] if data else EMPTY_NUMERIC_KEY
+        return _LONG_UNPACK(data)[0] if data else EMPTY_NUMERIC_KEY
 
     def millis(self, data: bytes) -> int:
         return _LONG.unpack(data)[0]

@@ -10,6 +10,7 @@ The two types order differently (Cassandra's ``UUIDType`` and ``TimeUUIDType``, 
 from __future__ import annotations
 
 import re
+import struct
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,7 @@ from engine.schema.types.base import MARSHAL_PACKAGE, CqlType, MarshalException,
 
 _UUID_RE = re.compile(r"[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}\Z")
 _SIGNED_BYTES = 0x8080808080808080  # flips each byte's sign bit: unsigned order = signed byte order
+_TWO_LONGS = struct.Struct(">QQ").unpack
 
 
 def _timestamp(msb: int) -> int:
@@ -81,10 +83,10 @@ class UuidType(_UuidBase):
     def sort_key(self, data: bytes) -> Any:
         if not data:
             return ()
-        msb = int.from_bytes(data[:8], "big")
+        msb, lsb = _TWO_LONGS(data)
         version = (msb >> 12) & 0xF
         high = _timestamp(msb) if version == 1 else msb
-        return (version, high, int.from_bytes(data[8:], "big"))
+        return (version, high, lsb)
 
     def parse_string(self, text: str) -> bytes:
         return parse_uuid(text)
@@ -122,8 +124,8 @@ class TimeuuidType(_UuidBase):
     def sort_key(self, data: bytes) -> Any:
         if not data:
             return ()
-        msb = int.from_bytes(data[:8], "big")
-        return (_timestamp(msb), int.from_bytes(data[8:], "big") ^ _SIGNED_BYTES)
+        msb, lsb = _TWO_LONGS(data)
+        return (_timestamp(msb), lsb ^ _SIGNED_BYTES)
 
     def parse_string(self, text: str) -> bytes:
         if text and not _UUID_RE.match(text):

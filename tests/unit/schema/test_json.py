@@ -44,6 +44,8 @@ U = uuid.UUID("6bddc89a-5644-11e4-97fc-56847afe9799")
         (ct.DOUBLE, 123123.0, "123123.0"),
         (ct.DOUBLE, 1e10, "1.0E10"),
         (ct.DOUBLE, 0.0001, "1.0E-4"),
+        (ct.DOUBLE, 5e-324, "4.9E-324"),
+        (ct.FLOAT, 1.401298464324817e-45, "1.4E-45"),
         (ct.DOUBLE, math.nan, "null"),
         (ct.DOUBLE, -math.inf, "null"),
         (ct.FLOAT, 123.123, "123.123"),

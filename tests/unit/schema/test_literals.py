@@ -91,6 +91,43 @@ def test_coerce(text: str, t: ct.CqlType, expected: Any) -> None:
     assert coerce(text, t) == expected
 
 
+@pytest.mark.parametrize(
+    ("t", "value", "literal"),
+    [
+        (ct.TEXT, "it's", "'it''s'"),
+        (ct.ASCII, "", "''"),
+        (ct.BLOB, b"\xca\xfe", "0xcafe"),
+        (ct.BLOB, b"", "0x"),
+        (ct.INT, EMPTY, "null"),
+        (ct.BIGINT, -5, "-5"),
+        (ct.DECIMAL, Decimal("-1.23E-12"), "-0.00000000000123"),
+        (ct.DOUBLE, 1e10, "1.0E10"),
+        (ct.DOUBLE, math.nan, "NaN"),
+        (ct.FLOAT, -math.inf, "-Infinity"),
+        (ct.BOOLEAN, True, "true"),
+        (ct.UUID, uuid.UUID(int=1), "00000000-0000-0000-0000-000000000001"),
+        (ct.INET, "::1", "'0:0:0:0:0:0:0:1'"),
+        (ct.TIMESTAMP, datetime.datetime(2024, 1, 1), "'2024-01-01T00:00:00.000Z'"),
+        (ct.DATE, Date(0), "'1970-01-01'"),
+        (ct.TIME, Time(1), "'00:00:00.000000001'"),
+        (ct.DURATION, Duration(0, 0, 5_400_000_000_000), "1h30m"),
+        (ct.ListType(ct.TEXT), ["a", "b"], "['a', 'b']"),
+        (ct.SetType(ct.INT), {2, 1}, "{1, 2}"),
+        (ct.MapType(ct.TEXT, ct.INT), {"b": 1, "a": 2}, "{'a': 2, 'b': 1}"),
+        (ct.TupleType((ct.INT, ct.TEXT)), (1, None), "(1, null)"),
+        (
+            ct.UserType("ks", "u", ("a", "Street name"), (ct.INT, ct.TEXT)),
+            (1, "x"),
+            "{a: 1, \"Street name\": 'x'}",
+        ),
+        (ct.VectorType(ct.FLOAT, 2), [1.0, 2.0], "[1.0, 2.0]"),
+        (ct.INT, None, "null"),
+    ],
+)
+def test_to_cql_literal(t: ct.CqlType, value: Any, literal: str) -> None:
+    assert t.to_cql_literal(value) == literal
+
+
 def test_reversed_receivers_coerce_as_their_base() -> None:
     assert coerce("5", ct.ReversedType(ct.INT)) == 5
     assert coerce("[1]", ct.ReversedType(ct.ListType(ct.INT, True))) == [1]
