@@ -448,9 +448,9 @@ def _indexed(table: TableMetadata, restriction: Restriction, *, sai_only: bool =
         sai = index.options.get("class_name") == _SAI
         if sai_only and not sai:
             continue
-        if target == name or target == f"full({name})":
-            if operator is Operator.EQ or (sai and operator in _SLICE):
-                return restriction.key is None
+        simple = target in (name, f"full({name})")
+        if simple and (operator is Operator.EQ or (sai and operator in _SLICE)):
+            return restriction.key is None
         if target == f"values({name})" and operator is Operator.CONTAINS:
             return True
         if target == f"keys({name})" and operator is Operator.CONTAINS_KEY:
