@@ -200,6 +200,11 @@ class CqlType(ABC):
     def _validate(self, data: bytes) -> None:
         return None
 
+    def normalize(self, data: bytes) -> bytes:
+        """The canonical bytes of a value (sets and maps inside sorted and de-duplicated, as Cassandra
+        stores what clients send); native values are already canonical."""
+        return data
+
     @abstractmethod
     def sort_key(self, data: bytes) -> Any:
         """A key whose order is Cassandra's ``compare`` of serialized values (empty values first)."""
@@ -318,6 +323,22 @@ class ReversedType(CqlType):
     def is_reversed(self) -> bool:
         return True
 
+    @property  # type: ignore[override]
+    def allows_empty(self) -> bool:
+        return self.base.allows_empty
+
+    @property  # type: ignore[override]
+    def fixed_length(self) -> int | None:
+        return self.base.fixed_length
+
+    @property  # type: ignore[override]
+    def value_length_if_fixed(self) -> int | None:
+        return self.base.value_length_if_fixed
+
+    @property  # type: ignore[override]
+    def protocol_code(self) -> ProtocolTypeCode:
+        return self.base.protocol_code
+
     def unwrap(self) -> CqlType:
         return self.base
 
@@ -373,6 +394,9 @@ class ReversedType(CqlType):
 
     def validate(self, data: bytes) -> None:
         self.base.validate(data)
+
+    def normalize(self, data: bytes) -> bytes:
+        return self.base.normalize(data)
 
     def sort_key(self, data: bytes) -> Any:
         key = self.base.sort_key(data)
