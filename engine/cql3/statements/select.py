@@ -13,6 +13,7 @@ so the next page resumes after that row (Cassandra's ``PagingState`` records the
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import struct
 from collections.abc import Iterator
@@ -149,6 +150,22 @@ class SelectStatement(Prepared):
             return
         yield from ctx.proxy.scan(table.id, start, end, options.consistency)
 
+    def _exact_clustering(self, bind: BindContext) -> tuple[bytes, ...] | None:
+        """The one clustering every clustering column's ``=`` names, if the WHERE clause names one."""
+        clustering = self.table_metadata.clustering
+        if not clustering or self.restrictions.multi:
+            return None
+        values = []
+        for column in clustering:
+            restrictions = self.restrictions.clustering.get(column.name, [])
+            if len(restrictions) != 1 or restrictions[0].operator is not ast.Operator.EQ:
+                return None
+            value = restrictions[0].bound_values(bind)[0]
+            if value is None:
+                return None
+            values.append(column.type.serialize(value))
+        return tuple(values)
+
     def _system_rows(
         self, ctx: ExecutionContext, bind: BindContext, per_partition: int | None, resume
     ) -> Iterator[CqlRow]:
@@ -197,6 +214,9 @@ class SelectStatement(Prepared):
             not c.is_static for c in (r.column for r in self.restrictions.others)
         )
         sort_key = keys.clustering_comparator(table)
+        clustering_columns = table.clustering
+        regular_columns = table.regular_columns
+        exact = self._exact_clustering(bind)
         for partition in self._partitions(ctx, bind, options, resume):
             components = keys.split_partition_key(table, partition.key)
             base = {c.name: components[c.position] for c in table.partition_key}
@@ -210,8 +230,18 @@ class SelectStatement(Prepared):
                     static_values[column.name] = live_value(column, data, now)
                     static_cells[column.name] = data
             produced = 0
-            rows = [row for row in partition.rows if row.is_live(now)]
-            rows.sort(key=lambda r: sort_key(r.clustering), reverse=self.reversed)
+            # Storage returns rows in clustering order; a full-key equality is a binary search.
+            candidates = partition.rows
+            if exact is not None:
+                at = bisect.bisect_left(candidates, sort_key(exact), key=lambda r: sort_key(r.clustering))
+                candidates = (
+                    candidates[at : at + 1]
+                    if at < len(candidates) and candidates[at].clustering == exact
+                    else ()
+                )
+            rows = [row for row in candidates if row.is_live(now)]
+            if self.reversed:
+                rows.reverse()
             if self.distinct:
                 if rows or static_live:
                     values = dict(base)
@@ -227,11 +257,11 @@ class SelectStatement(Prepared):
                         skipping = False
                     continue
                 values = dict(base)
-                for column in table.clustering:
+                for column in clustering_columns:
                     values[column.name] = row.clustering[column.position]
                 values.update(static_values)
                 cells = dict(static_cells)
-                for column in table.regular_columns:
+                for column in regular_columns:
                     data = row.columns.get(column.name)
                     values[column.name] = live_value(column, data, now)
                     cells[column.name] = data
