@@ -438,6 +438,18 @@ def _single(
 _SAI = "org.apache.cassandra.index.sai.StorageAttachedIndex"
 
 
+def _check_slice_bounds(name: str, operators: list[Operator]) -> None:
+    """One start and one end bound per column, and no range next to an equality (SliceRestriction.mergeWith)."""
+    starts = [o for o in operators if o in (Operator.GT, Operator.GTE)]
+    ends = [o for o in operators if o in (Operator.LT, Operator.LTE)]
+    if (starts or ends) and Operator.EQ in operators:
+        raise InvalidRequest(f"{name} cannot be restricted by both an equality and an inequality relation")
+    if len(starts) > 1:
+        raise InvalidRequest(f"More than one restriction was found for the start bound on {name}")
+    if len(ends) > 1:
+        raise InvalidRequest(f"More than one restriction was found for the end bound on {name}")
+
+
 def _indexed(table: TableMetadata, restriction: Restriction, *, sai_only: bool = False) -> bool:
     """Whether an index of ``table`` can answer ``restriction`` (targets: ``c``, ``values(c)``,
     ``keys(c)``, ``entries(c)``, ``full(c)``; SAI also answers ranges)."""
@@ -512,6 +524,7 @@ def _validate(r: Restrictions, *, for_select: bool, allow_filtering: bool) -> No
                 )
             r.needs_filtering = True
         ops = {x.operator for x in restrictions}
+        _check_slice_bounds(column.name, [x.operator for x in restrictions])
         if ops & set(_SLICE):
             slice_seen = column
         if ops & {Operator.CONTAINS, Operator.CONTAINS_KEY, Operator.NEQ, Operator.LIKE}:

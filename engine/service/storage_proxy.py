@@ -18,13 +18,20 @@ from engine.db.consistency_level import ConsistencyLevel
 from engine.db.local_storage import LocalStorage
 from engine.db.mutation import Mutation
 from engine.db.rows import PartitionUpdate
+from engine.db.slices import Slices
 
 
 class StorageProxy(Protocol):
     def mutate(self, mutations: Sequence[Mutation], consistency: ConsistencyLevel) -> None: ...
 
     def read_partition(
-        self, table_id: uuid.UUID, key: bytes, token: int, consistency: ConsistencyLevel
+        self,
+        table_id: uuid.UUID,
+        key: bytes,
+        token: int,
+        consistency: ConsistencyLevel,
+        *,
+        slices: Slices | None = None,
     ) -> PartitionUpdate | None: ...
 
     def scan(
@@ -50,9 +57,18 @@ class LocalStorageProxy:
             self._storage.apply(mutation)
 
     def read_partition(
-        self, table_id: uuid.UUID, key: bytes, token: int, consistency: ConsistencyLevel
+        self,
+        table_id: uuid.UUID,
+        key: bytes,
+        token: int,
+        consistency: ConsistencyLevel,
+        *,
+        slices: Slices | None = None,
     ) -> PartitionUpdate | None:
-        return self._storage.table(table_id).get(key, token)
+        store = self._storage.table(table_id)
+        if slices is None:
+            return store.get(key, token)
+        return store.read_partition(key, token, slices)
 
     def scan(
         self,
