@@ -85,9 +85,10 @@ def test_slices_normalize_sorted_disjoint_and_non_empty() -> None:
 
 def test_slice_bounds_on_prefixes() -> None:
     rows = [Row((a, b)) for a in (b"a", b"b", b"c") for b in (b"1", b"2")]
-    pick = lambda *ranges: [
-        r.clustering for r in Slices.of(*ranges).normalized(by_bytes).select(rows, by_bytes)
-    ]  # noqa: E731
+
+    def pick(*ranges: tuple[Bound, Bound]) -> list[tuple[bytes, ...]]:
+        return [r.clustering for r in Slices.of(*ranges).normalized(by_bytes).select(rows, by_bytes)]
+
     assert pick((inc(b"b"), inc(b"b"))) == [(b"b", b"1"), (b"b", b"2")]
     assert pick((exc(b"a"), exc(b"c"))) == [(b"b", b"1"), (b"b", b"2")]
     assert pick((inc(b"a", b"2"), exc(b"b", b"2"))) == [(b"a", b"2"), (b"b", b"1")]
@@ -121,9 +122,10 @@ def test_descending_clustering_order() -> None:
 
 def test_range_tombstone_intersection() -> None:
     slices = Slices.of((inc(b"b"), exc(b"d"))).normalized(by_bytes)
-    reaches = lambda start, end: slices.intersects_range(
-        RangeTombstone(start, end, DeletionTime(1, 1)), by_bytes
-    )  # noqa: E731
+
+    def reaches(start: Bound, end: Bound) -> bool:
+        return slices.intersects_range(RangeTombstone(start, end, DeletionTime(1, 1)), by_bytes)
+
     assert reaches(inc(b"a"), inc(b"b"))
     assert not reaches(inc(b"a"), exc(b"b"))
     assert reaches(inc(b"c", b"x"), inc(b"c", b"y"))
