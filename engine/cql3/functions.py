@@ -14,9 +14,12 @@ TimeUUIDs are version-1 UUIDs whose 60-bit time counts 100 ns intervals since 15
 from __future__ import annotations
 
 import datetime
+import decimal
+import math
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from engine.cql import ast
 from engine.cql.ast import NativeTypeName
@@ -124,6 +127,13 @@ def _registry() -> dict[str, list[NativeFunction]]:
         TIMEUUID,
         lambda ctx, a: _max_timeuuid(a[0]),
     )
+    for type_name in _NUMERIC:
+        native = NATIVE_TYPES[type_name]
+        add(("abs",), (native,), native, _math(native, abs))
+        add(("exp",), (native,), native, _math(native, math.exp))
+        add(("log",), (native,), native, _math(native, math.log))
+        add(("log10",), (native,), native, _math(native, math.log10))
+        add(("round",), (native,), native, _math(native, _round_half_up))
     for type_name, native in NATIVE_TYPES.items():
         if type_name in (NativeTypeName.BLOB, NativeTypeName.COUNTER, NativeTypeName.VARCHAR):
             continue
@@ -134,6 +144,52 @@ def _registry() -> dict[str, list[NativeFunction]]:
     for function in functions:
         registry.setdefault(function.name, []).append(function)
     return registry
+
+
+_NUMERIC = (
+    NativeTypeName.TINYINT,
+    NativeTypeName.SMALLINT,
+    NativeTypeName.INT,
+    NativeTypeName.BIGINT,
+    NativeTypeName.VARINT,
+    NativeTypeName.FLOAT,
+    NativeTypeName.DOUBLE,
+    NativeTypeName.DECIMAL,
+)
+
+
+def _round_half_up(value: float | int | decimal.Decimal) -> float | int | decimal.Decimal:
+    """Java's Math.round / BigDecimal.setScale(0, HALF_UP) for MathFcts.round."""
+    if isinstance(value, decimal.Decimal):
+        return value.quantize(decimal.Decimal(1), rounding=decimal.ROUND_HALF_UP)
+    if isinstance(value, int):
+        return value
+    if math.isnan(value) or math.isinf(value):
+        return value
+    return float(math.floor(value + 0.5))
+
+
+def _math(native: CqlType, operation: Callable[[Any], Any]) -> Impl:
+    """A math function on one numeric type; the result keeps the argument's type, as the per-type
+    ``NumberType`` implementations of Cassandra's MathFcts do (integers truncate)."""
+    integral = native.cql() in ("tinyint", "smallint", "int", "bigint", "varint")
+    is_decimal = native.cql() == "decimal"
+
+    def apply(ctx: BindContext, args: list[object]) -> object:
+        value = args[0]
+        try:
+            result = operation(
+                float(value) if operation in (math.exp, math.log, math.log10) and not is_decimal else value
+            )  # type: ignore[arg-type]
+        except (ValueError, OverflowError):
+            result = float("nan") if operation is not math.exp else float("inf")
+        if integral:
+            return int(result)
+        if is_decimal and not isinstance(result, decimal.Decimal):
+            return decimal.Decimal(str(result))
+        return result
+
+    return apply
 
 
 def _max_timeuuid(value: object) -> uuid.UUID:

@@ -282,6 +282,8 @@ def _scalar_function(
 
     name = fname.name.lower()
     qualified = f"system.{name}"
+    if name in _COLLECTION_FUNCTIONS:
+        return _collection_function(table, name, arguments, ctx, columns)
     candidates = [c for c in REGISTRY.get(name, []) if len(c.argument_types) == len(arguments)]
     if not REGISTRY.get(name):
         raise InvalidRequest(f"Unknown function '{fname.cql()}'")
@@ -318,3 +320,74 @@ def _scalar_function(
 
     label = f"{qualified}({', '.join(_label(a) for a in arguments)})"
     return Selector(label, result_type, evaluate)
+
+
+_COLLECTION_FUNCTIONS = frozenset(
+    {
+        "map_keys",
+        "map_values",
+        "collection_count",
+        "collection_min",
+        "collection_max",
+        "collection_sum",
+        "collection_avg",
+    }
+)
+
+
+def _collection_function(
+    table: TableMetadata,
+    name: str,
+    arguments: tuple[ast.Selector, ...],
+    ctx: PrepareContext,
+    columns: list[ColumnMetadata],
+) -> Selector:
+    """Cassandra 5.0's collection functions (``CollectionFcts``) over one collection selector."""
+    from engine.schema.types import ListType, MapType, SetType
+
+    qualified = f"system.{name}"
+    if len(arguments) != 1:
+        raise InvalidRequest(
+            f"Invalid number of arguments in call to function {qualified}: 1 required but {len(arguments)} provided"
+        )
+    inner = _prepare(table, arguments[0], ctx, columns)
+    source = inner.type
+    if name in ("map_keys", "map_values"):
+        if not isinstance(source, MapType):
+            raise InvalidRequest(
+                f"Function {qualified} requires a map argument, but found argument {_label(arguments[0])} of type {source.cql()}"
+            )
+        result_type = SetType(source.key, True) if name == "map_keys" else ListType(source.value, True)
+    elif not isinstance(source, ListType | SetType | MapType):
+        raise InvalidRequest(
+            f"Function {qualified} requires a collection argument, but found argument {_label(arguments[0])} of type {source.cql()}"
+        )
+    elif name == "collection_count":
+        result_type = _native(NativeTypeName.INT)
+    else:
+        result_type = source.value if isinstance(source, MapType) else source.element
+
+    def evaluate(row: object, bind: BindContext) -> bytes | None:
+        raw = inner.evaluate(row, bind)
+        if raw is None:
+            return None
+        value = source.deserialize(raw)
+        if name == "map_keys":
+            return result_type.serialize(list(value.keys()))
+        if name == "map_values":
+            return result_type.serialize(list(value.values()))
+        elements = list(value.values()) if isinstance(source, MapType) else list(value)
+        if name == "collection_count":
+            return result_type.serialize(len(elements))
+        if not elements:
+            return None
+        if name in ("collection_min", "collection_max"):
+            keyed = sorted((result_type.serialize(e) for e in elements), key=result_type.sort_key)
+            return keyed[0] if name == "collection_min" else keyed[-1]
+        total = sum(elements)
+        if name == "collection_sum":
+            return result_type.serialize(total)
+        average = total / len(elements)
+        return result_type.serialize(int(average) if isinstance(total, int) else average)
+
+    return Selector(f"{qualified}({_label(arguments[0])})", result_type, evaluate)

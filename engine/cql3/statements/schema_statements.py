@@ -409,6 +409,73 @@ class CreateType(SchemaStatement):
         )
 
 
+class AlterType(SchemaStatement):
+    def transform(self, schema: Schema, ctx: ExecutionContext) -> tuple[Schema, SchemaChange]:
+        st = self.statement
+        assert isinstance(st, ddl.AlterTypeStatement)
+        keyspace = self.keyspace_name
+        ks = _keyspace(schema, keyspace)
+        name = st.name.name
+        old = ks.types.get(name)
+        if old is None:
+            if st.if_exists:
+                raise _Noop
+            raise InvalidRequest(f"No user type named '{name}' exists.")
+        names, types = list(old.field_names), list(old.field_types)
+        match st.action:
+            case ddl.AlterTypeAction.ADD:
+                assert st.field is not None and st.type is not None
+                if st.field in names:
+                    if st.if_field_exists:
+                        raise _Noop
+                    raise InvalidRequest(
+                        f"Cannot add new field {st.field} to type {keyspace}.{name}: a field with name {st.field} already exists"
+                    )
+                field_type = _column_type(st.type, keyspace, schema)
+                if field_type.references_counter():
+                    raise InvalidRequest("A user type cannot contain counters")
+                names.append(st.field)
+                types.append(field_type)
+            case ddl.AlterTypeAction.RENAME:
+                for old_field, new_field in st.renamed:
+                    if old_field not in names:
+                        if st.if_field_exists:
+                            continue
+                        raise InvalidRequest(f"Unkown field {old_field} in user type {keyspace}.{name}")
+                    if new_field in names:
+                        raise InvalidRequest(f"Duplicate field name {new_field} in type {keyspace}.{name}")
+                    names[names.index(old_field)] = new_field
+            case ddl.AlterTypeAction.ALTER_TYPE:
+                raise InvalidRequest("Alterations of field types are not supported")
+        new = UserType(keyspace, name, tuple(names), tuple(types))
+        ks = ks.with_type(new)
+        for other in list(ks.types.values()):
+            if other.name != name:
+                ks = ks.with_type(_with_user_type(other, new))  # type: ignore[arg-type]
+        for table in list(ks.tables.values()):
+            columns = tuple(replace(c, type=_with_user_type(c.type, new)) for c in table.columns)
+            ks = ks.with_table(replace(table, columns=columns))
+        return schema.with_keyspace(ks), SchemaChange(UPDATED, SchemaChangeTarget.TYPE, keyspace, name)
+
+
+def _with_user_type(t: CqlType, new: UserType) -> CqlType:
+    """``t`` with every occurrence of the user type ``new`` names replaced by ``new`` (keeping frozenness)."""
+    if isinstance(t, UserType):
+        fields = tuple(_with_user_type(f, new) for f in t.field_types)
+        if (t.keyspace, t.name) == (new.keyspace, new.name):
+            return replace(new, frozen=t.frozen)
+        return replace(t, field_types=fields)
+    changes = {}
+    for attribute in ("element", "key", "value", "base"):
+        inner = getattr(t, attribute, None)
+        if isinstance(inner, CqlType):
+            changes[attribute] = _with_user_type(inner, new)
+    elements = getattr(t, "elements", None)
+    if isinstance(elements, tuple):
+        changes["elements"] = tuple(_with_user_type(e, new) for e in elements)
+    return replace(t, **changes) if changes else t  # type: ignore[type-var]
+
+
 class DropType(SchemaStatement):
     def transform(self, schema: Schema, ctx: ExecutionContext) -> tuple[Schema, SchemaChange]:
         st = self.statement
@@ -512,6 +579,7 @@ _BY_STATEMENT: dict[type, type[SchemaStatement]] = {
     ddl.AlterTableStatement: AlterTable,
     ddl.DropTableStatement: DropTable,
     ddl.CreateTypeStatement: CreateType,
+    ddl.AlterTypeStatement: AlterType,
     ddl.DropTypeStatement: DropType,
     ddl.CreateIndexStatement: CreateIndex,
     ddl.DropIndexStatement: DropIndex,
@@ -533,7 +601,7 @@ def prepare_schema_statement(statement: ast.Statement, client: ClientState) -> S
             | ddl.CreateIndexStatement()
         ):
             keyspace = client.keyspace_for(statement.table.keyspace)
-        case ddl.CreateTypeStatement() | ddl.DropTypeStatement():
+        case ddl.CreateTypeStatement() | ddl.AlterTypeStatement() | ddl.DropTypeStatement():
             keyspace = client.keyspace_for(statement.name.keyspace)
         case ddl.DropIndexStatement():
             keyspace = client.keyspace_for(statement.index.keyspace)
