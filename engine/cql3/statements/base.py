@@ -9,7 +9,7 @@ from __future__ import annotations
 import abc
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from engine.cql3.query_options import QueryOptions
@@ -46,6 +46,9 @@ class ExecutionContext:
     clock_micros: Callable[[], int] = _wall_clock_micros
     new_timeuuid: Callable[[], uuid.UUID] = uuid.uuid1
     warnings: list[str] = field(default_factory=list)
+    #: rows of the node-state system tables (system.local, system.peers, ...) by (keyspace, table); the
+    #: node supplies it (system_schema is generated from the schema instead)
+    node_state_rows: Callable[[str, str], Iterable[dict[str, object]]] | None = None
     _last_timestamp: int = 0
 
     def next_timestamp(self) -> int:

@@ -224,7 +224,7 @@ class SelectStatement(Prepared):
         predicate = self.restrictions.row_filter(bind, include_partition=True)
         sort_key = keys.clustering_comparator(table)
         rows = []
-        for source in _system_table_rows(table, ctx.catalog.schema):
+        for source in _system_table_rows(table, ctx):
             values = {
                 c.name: None if source.get(c.name) is None else c.type.serialize(source[c.name])
                 for c in table.columns
@@ -339,14 +339,16 @@ class SelectStatement(Prepared):
                 resume = None
 
 
-def _system_table_rows(table: TableMetadata, schema: Schema) -> Iterator[dict[str, object]]:
-    """Rows of a system table, generated from the schema (decision 14 in docs/decisions.md)."""
+def _system_table_rows(table: TableMetadata, ctx: ExecutionContext) -> Iterator[dict[str, object]]:
+    """Rows of a system table: generated from the schema (decision 14 in docs/decisions.md) for
+    ``system_schema``, from the node's state (``ExecutionContext.node_state_rows``) for the others."""
     if table.keyspace == "system_schema":
-        return system_schema.rows(table.name, schema)
+        return system_schema.rows(table.name, ctx.catalog.schema)
     if table.keyspace == "system_virtual_schema":
         return system_schema.virtual_rows(table.name, ())
-    # The node-state tables (system.local, peers, ...) are filled by the cluster and protocol layers.
-    return iter(())
+    if ctx.node_state_rows is None:
+        return iter(())
+    return iter(ctx.node_state_rows(table.keyspace, table.name))
 
 
 def _encode_paging_state(key: bytes, clustering: tuple[bytes, ...], sent: int) -> bytes:
