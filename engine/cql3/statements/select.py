@@ -34,7 +34,7 @@ from engine.db.slices import Slices
 from engine.dht.murmur3_partitioner import MAX_TOKEN
 from engine.errors import InvalidRequest
 from engine.schema import system_schema
-from engine.schema.metadata import Schema, TableMetadata
+from engine.schema.metadata import TableMetadata
 from engine.schema.types import NATIVE_TYPES
 
 DEFAULT_PAGE_SIZE = None
