@@ -22,12 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.cluster.node import Node
-from engine.cql3.query_options import UNSET, QueryOptions
-from engine.cql3.results import ColumnSpec, ResultMessage, Rows, SchemaChange, SetKeyspace
 from engine.cql3.statements.base import ClientState
 from engine.db.consistency_level import ConsistencyLevel
 from engine.errors import InvalidRequest
 from engine.schema.metadata import Schema
+from engine.service.query_options import UNSET, QueryOptions
+from engine.service.results import ColumnSpec, ResultMessage, Rows, SchemaChange, SetKeyspace
 
 
 def default_home() -> Path:

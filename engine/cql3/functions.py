@@ -24,11 +24,11 @@ from typing import Any
 from engine.cql import ast
 from engine.cql.ast import NativeTypeName
 from engine.cql3 import terms
-from engine.cql3.results import ColumnSpec
 from engine.cql3.terms import BindContext, FunctionTerm, PrepareContext, Term
 from engine.errors import InvalidRequest
 from engine.schema.types import NATIVE_TYPES, CqlType
 from engine.schema.values import Date, Time
+from engine.service.results import ColumnSpec
 
 UUID_EPOCH_OFFSET = 0x01B21DD213814000  # 100 ns intervals between 1582-10-15 and 1970-01-01
 MIN_CLOCK_AND_NODE = 0x8080808080808080

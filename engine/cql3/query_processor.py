@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from engine.cql import ast, parse_one
 from engine.cql.ast import ddl
 from engine.cql3 import functions
-from engine.cql3.query_options import DEFAULT_OPTIONS, QueryOptions
-from engine.cql3.results import ColumnSpec, ResultMessage, Rows, SetKeyspace, Void
 from engine.cql3.statements.base import ClientState, ExecutionContext, Prepared
 from engine.cql3.statements.modification import prepare_modification
 from engine.cql3.statements.schema_statements import prepare_schema_statement
@@ -24,6 +22,8 @@ from engine.cql3.statements.select import prepare_select
 from engine.cql3.terms import BindVariables, PrepareContext
 from engine.errors import InvalidRequest, Unauthorized, Unprepared
 from engine.schema.metadata import TableMetadata
+from engine.service.query_options import DEFAULT_OPTIONS, QueryOptions
+from engine.service.results import ColumnSpec, ResultMessage, Rows, SetKeyspace, Void
 
 
 @dataclass(frozen=True)
@@ -218,8 +218,8 @@ class QueryProcessor:
                     part = prepare_modification(inner, table, ctx)
                     if statement.attributes.timestamp is not None and part.timestamp is None:
                         from engine.cql3 import terms as terms_module
-                        from engine.cql3.results import ColumnSpec
                         from engine.schema.types import NATIVE_TYPES
+                        from engine.service.results import ColumnSpec
 
                         bigint = NATIVE_TYPES[ast.NativeTypeName.BIGINT]
                         part.timestamp = terms_module.prepare(

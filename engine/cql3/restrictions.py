@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from engine.cql import ast
 from engine.cql.ast import Operator
 from engine.cql3 import terms
-from engine.cql3.results import ColumnSpec
 from engine.cql3.terms import BindContext, PrepareContext, Term
 from engine.errors import InvalidRequest
 from engine.schema.metadata import ColumnKind, ColumnMetadata, TableMetadata
 from engine.schema.types import CqlType
+from engine.service.results import ColumnSpec
 
 _SLICE = (Operator.LT, Operator.LTE, Operator.GT, Operator.GTE)
 _FILTERING_MESSAGE = (

@@ -18,11 +18,11 @@ from engine.cql import ast
 from engine.cql.ast import NativeTypeName
 from engine.cql3 import keys
 from engine.cql3.cells import cell_timestamp
-from engine.cql3.results import ColumnSpec
 from engine.cql3.terms import BindContext, PrepareContext
 from engine.errors import InvalidRequest
 from engine.schema.metadata import ColumnMetadata, TableMetadata
 from engine.schema.types import NATIVE_TYPES, CqlType
+from engine.service.results import ColumnSpec
 
 _AGGREGATES = {"count", "min", "max", "sum", "avg"}
 

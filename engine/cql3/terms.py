@@ -5,7 +5,7 @@ prepared once for the column (or other receiver) it is assigned to or compared w
 coerced to the receiver's type right away (with Cassandra's messages for a mismatch), bind markers get
 their index and receiver (the prepared statement's bind metadata), function calls are resolved. At
 execution ``bind`` turns the prepared term into a Python value of the receiver's type, ``None`` for
-null, or :data:`~engine.cql3.query_options.UNSET`.
+null, or :data:`~engine.service.query_options.UNSET`.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from engine.cql import ast
-from engine.cql3.query_options import UNSET, QueryOptions, Unset
-from engine.cql3.results import ColumnSpec
 from engine.errors import InvalidRequest
 from engine.schema.types import CqlType, coerce_literal
+from engine.service.query_options import UNSET, QueryOptions, Unset
+from engine.service.results import ColumnSpec
 
 Value = object  # a Python value of some CQL type
 

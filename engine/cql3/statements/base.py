@@ -1,7 +1,7 @@
 """What every executable statement sees: the node's catalog, storage proxy, clock and client state.
 
 A statement is prepared once (``prepare``: checked against the schema, its bind markers collected) and
-executed any number of times with :class:`~engine.cql3.query_options.QueryOptions`.
+executed any number of times with :class:`~engine.service.query_options.QueryOptions`.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from engine.cql3.query_options import QueryOptions
-from engine.cql3.results import ColumnSpec, ResultMessage
 from engine.cql3.terms import BindContext
 from engine.errors import InvalidRequest
 from engine.schema.catalog import Catalog
+from engine.service.query_options import QueryOptions
+from engine.service.results import ColumnSpec, ResultMessage
 from engine.service.storage_proxy import StorageProxy
 
 

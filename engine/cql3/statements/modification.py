@@ -22,10 +22,8 @@ from engine.cql import ast
 from engine.cql.ast import OperationKind, Operator
 from engine.cql3 import keys, terms
 from engine.cql3.cells import CellFactory, counter_cell, live_value
-from engine.cql3.query_options import UNSET, QueryOptions
 from engine.cql3.restrictions import Restriction, Restrictions
 from engine.cql3.restrictions import prepare as prepare_restrictions
-from engine.cql3.results import ColumnSpec, ResultMessage, Rows, Void
 from engine.cql3.statements.base import ClientState, ExecutionContext, Prepared
 from engine.cql3.terms import BindContext, PrepareContext, Term
 from engine.db.mutation import Mutation
@@ -42,6 +40,8 @@ from engine.db.rows import (
 from engine.errors import InvalidRequest
 from engine.schema.metadata import ColumnKind, ColumnMetadata, TableMetadata
 from engine.schema.types import NATIVE_TYPES
+from engine.service.query_options import UNSET, QueryOptions
+from engine.service.results import ColumnSpec, ResultMessage, Rows, Void
 
 MAX_TTL = 630720000
 _LWT_LOCK = threading.Lock()

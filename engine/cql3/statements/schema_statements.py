@@ -16,8 +16,6 @@ from types import MappingProxyType
 from engine.cql import ast
 from engine.cql.ast import ddl
 from engine.cql3 import properties
-from engine.cql3.query_options import QueryOptions
-from engine.cql3.results import ResultMessage, SchemaChange, SchemaChangeTarget, SchemaChangeType, Void
 from engine.cql3.statements.base import ClientState, ExecutionContext, Prepared
 from engine.errors import AlreadyExists, ConfigurationException, InvalidRequest, Unauthorized
 from engine.schema.metadata import (
@@ -32,6 +30,8 @@ from engine.schema.metadata import (
     TableMetadata,
 )
 from engine.schema.types import CqlType, UserType, resolve_type
+from engine.service.query_options import QueryOptions
+from engine.service.results import ResultMessage, SchemaChange, SchemaChangeTarget, SchemaChangeType, Void
 
 _NAME = re.compile(r"\w+\Z", re.ASCII)
 NAME_LENGTH = 48

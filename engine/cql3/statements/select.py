@@ -22,10 +22,8 @@ from dataclasses import dataclass, field
 from engine.cql import ast
 from engine.cql3 import keys, terms
 from engine.cql3.cells import live_value
-from engine.cql3.query_options import QueryOptions
 from engine.cql3.restrictions import Restrictions
 from engine.cql3.restrictions import prepare as prepare_restrictions
-from engine.cql3.results import ColumnSpec, ResultMessage, Rows
 from engine.cql3.selection import Selection, prepare_selection
 from engine.cql3.statements.base import ClientState, ExecutionContext, Prepared
 from engine.cql3.terms import BindContext, PrepareContext, Term
@@ -36,6 +34,8 @@ from engine.errors import InvalidRequest
 from engine.schema import system_schema
 from engine.schema.metadata import TableMetadata
 from engine.schema.types import NATIVE_TYPES
+from engine.service.query_options import QueryOptions
+from engine.service.results import ColumnSpec, ResultMessage, Rows
 
 DEFAULT_PAGE_SIZE = None
 

@@ -1,4 +1,4 @@
-"""Result messages of statement execution, as the native protocol's RESULT kinds (v4 spec §4.2.5).
+"""Result messages of statement execution (shared by ``engine.cql3``, which produces them, and ``engine.transport``, which encodes them), as the native protocol's RESULT kinds (v4 spec §4.2.5).
 
 Rows carry their values serialized (the protocol's ``[bytes]``: ``None`` is null), with the CQL type of
 each column, so the transport can send them as they are and the embedded API deserializes them into
