@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 
 from engine.cql import ast
 from engine.cql.ast import Operator
-from engine.cql3 import terms
+from engine.cql3 import keys, terms
 from engine.cql3.terms import BindContext, PrepareContext, Term
+from engine.db.rows import Bound
+from engine.db.slices import Slices
 from engine.errors import InvalidRequest
 from engine.schema.metadata import ColumnKind, ColumnMetadata, TableMetadata
 from engine.schema.types import CqlType
@@ -146,6 +148,52 @@ class Restrictions:
         for multi in self.multi:
             checks.append(_multi_check(multi, ctx))
         return lambda row: all(check(row) for check in checks)
+
+    def clustering_slices(self, bind: BindContext) -> Slices | None:
+        """The clustering slices the WHERE clause selects (Cassandra's ``ClusteringIndexSliceFilter``), so
+        storage reads only those rows; None when the restrictions are not a prefix of equalities followed by
+        at most one range (the rows are then filtered after the read)."""
+        r = self
+        if r.multi or not r.clustering:
+            return None
+        prefixes: list[tuple[bytes, ...]] = [()]
+        for column in self.table.clustering:
+            restrictions = r.clustering.get(column.name)
+            if not restrictions:
+                break
+            operators = {x.operator for x in restrictions}
+            if operators <= {Operator.EQ, Operator.IN} and len(restrictions) == 1:
+                values = [
+                    column.type.serialize(v) for v in restrictions[0].bound_values(bind) if v is not None
+                ]
+                prefixes = [(*p, v) for p in prefixes for v in values]
+                continue
+            if not operators <= {Operator.GT, Operator.GTE, Operator.LT, Operator.LTE}:
+                return None
+            lower: tuple[bytes, bool] | None = None
+            upper: tuple[bytes, bool] | None = None
+            for x in restrictions:
+                value = x.bound_values(bind)[0]
+                if value is None:
+                    return None
+                raw = column.type.serialize(value)
+                if x.operator in (Operator.GT, Operator.GTE):
+                    lower = (raw, x.operator is Operator.GTE)
+                else:
+                    upper = (raw, x.operator is Operator.LTE)
+            if column.clustering_order.value == "desc":
+                lower, upper = upper, lower  # in the table's (descending) order the range is reversed
+            ranges = []
+            for prefix in prefixes:
+                start = Bound((*prefix, lower[0]), lower[1]) if lower else Bound(prefix, True)
+                end = Bound((*prefix, upper[0]), upper[1]) if upper else Bound(prefix, True)
+                ranges.append((start, end))
+            return Slices.of(*ranges).normalized(keys.clustering_comparator(self.table))
+        if prefixes == [()]:
+            return None
+        return Slices.of(*((Bound(p, True), Bound(p, True)) for p in prefixes)).normalized(
+            keys.clustering_comparator(self.table)
+        )
 
     @property
     def restricts_clustering_or_regular(self) -> bool:

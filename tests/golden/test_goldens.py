@@ -29,6 +29,7 @@ def test_golden(path: Path, tmp_path: Path, request: pytest.FixtureRequest) -> N
     blocks = parse(path.read_text())
     connection = EmbeddedConnection(tmp_path / "cluster")
     mismatches = []
+    wrong_outcome = []  # an error where none was expected, or none where one was: never rewritten
     try:
         setup = run_statements(SETUP, connection, io.StringIO(), io.StringIO(), source="<setup>")
         assert setup.failures == 0
@@ -37,13 +38,13 @@ def test_golden(path: Path, tmp_path: Path, request: pytest.FixtureRequest) -> N
             if block.expect_error:
                 actual = stderr.rstrip("\n")
                 if not failures:
-                    mismatches.append(
+                    wrong_outcome.append(
                         f"expected an error from:\n{block.statements}\nbut it succeeded: {stdout!r}"
                     )
             else:
                 actual = stdout.rstrip("\n")
                 if failures:
-                    mismatches.append(f"unexpected error from:\n{block.statements}\n{stderr}")
+                    wrong_outcome.append(f"unexpected error from:\n{block.statements}\n{stderr}")
             got = actual if actual else None
             expected = block.expected if block.expected else None
             if got != expected:
@@ -55,6 +56,7 @@ def test_golden(path: Path, tmp_path: Path, request: pytest.FixtureRequest) -> N
                     )
     finally:
         connection.close()
+    assert not wrong_outcome, "\n\n".join(wrong_outcome)
     if update:
         path.write_text(render(blocks))
         return

@@ -144,7 +144,7 @@ class ModificationStatement(Prepared):
         per_column: list[list[bytes]] = []
         for column in self.table_metadata.clustering:
             restrictions = self.restrictions.clustering.get(column.name)
-            if not restrictions:
+            if not restrictions or restrictions[0].operator not in (Operator.EQ, Operator.IN):
                 break
             restriction = restrictions[0]
             values = []
@@ -310,6 +310,18 @@ class ModificationStatement(Prepared):
 
     def _deletion(self, bind, cells, key, token, clusterings, full) -> PartitionUpdate | None:
         table = self.table_metadata
+        ranged = any(
+            r.operator not in (Operator.EQ, Operator.IN)
+            for rs in self.restrictions.clustering.values()
+            for r in rs
+        )
+        if ranged:
+            if self.deletions:
+                raise InvalidRequest("Range deletions are not supported for specific columns")
+            slices = self.restrictions.clustering_slices(bind)
+            pieces = slices.slices if slices is not None else ()
+            tombstones = tuple(RangeTombstone(p.start, p.end, cells.row_deletion()) for p in pieces)
+            return PartitionUpdate(key, token, LIVE, None, (), tombstones)
         if not self.deletions:
             if not clusterings or clusterings == [()]:
                 if table.clustering and not clusterings:
@@ -651,10 +663,11 @@ def _check_where(table: TableMetadata, restrictions: Restrictions, *, delete: bo
         if missing_clustering:
             raise InvalidRequest(f"Missing PRIMARY KEY part {column.name} since {column.name} is set")
         for r in rs:
-            if r.operator not in (Operator.EQ, Operator.IN):
-                raise InvalidRequest(
-                    f"Invalid operator {r.operator.value} for PRIMARY KEY part {column.name}"
-                )
+            if r.operator in (Operator.EQ, Operator.IN):
+                continue
+            if delete and r.operator in (Operator.GT, Operator.GTE, Operator.LT, Operator.LTE):
+                continue  # a range deletion (Cassandra 3.0+)
+            raise InvalidRequest(f"Invalid operator {r.operator.value} for PRIMARY KEY part {column.name}")
     if missing_clustering and not delete:
         first = next(c.name for c in table.clustering if c.name not in restrictions.clustering)
         raise InvalidRequest(f"Some clustering keys are missing: {first}")

@@ -27,7 +27,7 @@ from engine.cql3.restrictions import prepare as prepare_restrictions
 from engine.cql3.selection import Selection, prepare_selection
 from engine.cql3.statements.base import ClientState, ExecutionContext, Prepared
 from engine.cql3.terms import BindContext, PrepareContext, Term
-from engine.db.rows import Bound, PartitionUpdate
+from engine.db.rows import PartitionUpdate
 from engine.db.slices import Slices
 from engine.dht.murmur3_partitioner import MAX_TOKEN
 from engine.errors import InvalidRequest
@@ -155,50 +155,7 @@ class SelectStatement(Prepared):
         yield from ctx.proxy.scan(table.id, start, end, options.consistency)
 
     def _slices(self, bind: BindContext) -> Slices | None:
-        """The clustering slices the WHERE clause selects (Cassandra's ``ClusteringIndexSliceFilter``), so
-        storage reads only those rows; None when the restrictions are not a prefix of equalities followed by
-        at most one range (the rows are then filtered after the read)."""
-        r = self.restrictions
-        if r.multi or not r.clustering:
-            return None
-        prefixes: list[tuple[bytes, ...]] = [()]
-        for column in self.table_metadata.clustering:
-            restrictions = r.clustering.get(column.name)
-            if not restrictions:
-                break
-            operators = {x.operator for x in restrictions}
-            if operators <= {ast.Operator.EQ, ast.Operator.IN} and len(restrictions) == 1:
-                values = [
-                    column.type.serialize(v) for v in restrictions[0].bound_values(bind) if v is not None
-                ]
-                prefixes = [(*p, v) for p in prefixes for v in values]
-                continue
-            if not operators <= {ast.Operator.GT, ast.Operator.GTE, ast.Operator.LT, ast.Operator.LTE}:
-                return None
-            lower: tuple[bytes, bool] | None = None
-            upper: tuple[bytes, bool] | None = None
-            for x in restrictions:
-                value = x.bound_values(bind)[0]
-                if value is None:
-                    return None
-                raw = column.type.serialize(value)
-                if x.operator in (ast.Operator.GT, ast.Operator.GTE):
-                    lower = (raw, x.operator is ast.Operator.GTE)
-                else:
-                    upper = (raw, x.operator is ast.Operator.LTE)
-            if column.clustering_order.value == "desc":
-                lower, upper = upper, lower  # in the table's (descending) order the range is reversed
-            ranges = []
-            for prefix in prefixes:
-                start = Bound((*prefix, lower[0]), lower[1]) if lower else Bound(prefix, True)
-                end = Bound((*prefix, upper[0]), upper[1]) if upper else Bound(prefix, True)
-                ranges.append((start, end))
-            return Slices.of(*ranges).normalized(keys.clustering_comparator(self.table_metadata))
-        if prefixes == [()]:
-            return None
-        return Slices.of(*((Bound(p, True), Bound(p, True)) for p in prefixes)).normalized(
-            keys.clustering_comparator(self.table_metadata)
-        )
+        return self.restrictions.clustering_slices(bind)
 
     def _exact_clustering(self, bind: BindContext) -> tuple[bytes, ...] | None:
         """The one clustering every clustering column's ``=`` names, if the WHERE clause names one."""
