@@ -231,6 +231,9 @@ class QueryProcessor:
                 prepared = _Batch(statement, parts)
             case ddl.DescribeStatement():
                 return _Describe(statement, self.cluster_name)
+            case ddl.CreateViewStatement():
+                # Cassandra 5.0 ships with materialized_views_enabled: false; cqlkit answers as such a node.
+                raise InvalidRequest("Materialized views are disabled. Enable in cassandra.yaml to use.")
             case ddl.CreateFunctionStatement() | ddl.CreateAggregateStatement():
                 # Cassandra runs UDFs as Java (or JavaScript before 5.0); cqlkit has no sandbox for them and
                 # answers as a Cassandra node with user_defined_functions_enabled: false does.
