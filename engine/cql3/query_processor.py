@@ -65,11 +65,7 @@ class _Batch(Prepared):
         bind = ctx.bind_context(options)
         conditional = [p for p in self.parts if isinstance(p, ModificationStatement) and p.is_conditional]
         if conditional:
-            if len(self.parts) == 1:
-                return self.parts[0].execute(ctx, client, options)
-            raise InvalidRequest(
-                "Conditional batches are only supported on a single partition and run one statement at a time here"
-            )
+            return self._execute_conditional(ctx, bind, options)
         mutations = []
         for part in self.parts:
             assert isinstance(part, ModificationStatement)
@@ -85,6 +81,26 @@ class _Batch(Prepared):
                 mutations.extend(part.mutations(ctx, bind, options))
         ctx.proxy.mutate(mutations, options.consistency)
         return ResultMessage(Void())
+
+    def _execute_conditional(self, ctx: ExecutionContext, bind, options: QueryOptions) -> ResultMessage:
+        """A conditional batch: one partition of one table; every condition holds or nothing is applied."""
+        from engine.cql3.statements import modification
+
+        parts = [p for p in self.parts if isinstance(p, modification.ModificationStatement)]
+        tables = {p.table_metadata.id for p in parts}
+        if len(tables) > 1:
+            raise InvalidRequest("Batch with conditions cannot span multiple tables")
+        if len({p.conditional_partition(bind) for p in parts}) > 1:
+            raise InvalidRequest("Batch with conditions cannot span multiple partitions")
+        with modification.LWT_LOCK:
+            for part in parts:
+                if part.is_conditional:
+                    applied, failure = part.check(ctx, bind, options, in_batch=True)
+                    if not applied:
+                        return ResultMessage(failure)
+            mutations = [m for part in parts for m in part.mutations(ctx, bind, options)]
+            ctx.proxy.mutate(mutations, options.consistency)
+        return ResultMessage(modification.applied_result(parts[0].table_metadata))
 
 
 class _Describe(Prepared):

@@ -44,7 +44,7 @@ from engine.service.query_options import UNSET, QueryOptions
 from engine.service.results import ColumnSpec, ResultMessage, Rows, Void
 
 MAX_TTL = 630720000
-_LWT_LOCK = threading.Lock()
+LWT_LOCK = threading.Lock()  # conditional writes of this node run one at a time (Paxos's role)
 COUNTER_SHARD = b"\x00" * 16  # this node's counter shard id (one node: one shard)
 
 
@@ -373,41 +373,49 @@ class ModificationStatement(Prepared):
     def _execute_conditional(
         self, ctx: ExecutionContext, bind: BindContext, options: QueryOptions
     ) -> ResultMessage:
-        table = self.table_metadata
+        with LWT_LOCK:
+            applied, failure = self.check(ctx, bind, options)
+            if applied:
+                ctx.proxy.mutate(self.mutations(ctx, bind, options), options.consistency)
+                return ResultMessage(applied_result(self.table_metadata))
+        return ResultMessage(failure)
+
+    def conditional_partition(self, bind: BindContext) -> bytes:
         keys_ = self.restrictions.partition_keys(bind)
         if len(keys_) != 1:
             raise InvalidRequest("IN on the partition key is not supported with conditional updates")
+        return keys.partition_key(self.table_metadata, keys_[0])
+
+    def check(
+        self, ctx: ExecutionContext, bind: BindContext, options: QueryOptions, *, in_batch: bool = False
+    ) -> tuple[bool, Rows]:
+        """Whether the conditions hold on the current row (read under ``LWT_LOCK``), and the
+        ``[applied] = False`` result with the current values Cassandra returns when they do not."""
+        table = self.table_metadata
+        key = self.conditional_partition(bind)
+        components = keys.split_partition_key(table, key)
         clusterings = self._clusterings(bind)
         if len(clusterings) > 1:
             raise InvalidRequest("IN on the clustering key columns is not supported with conditional updates")
         clustering = clusterings[0] if clusterings else ()
-        key = keys.partition_key(table, keys_[0])
-        token = keys.token(key)
-        _, bool_type = _int_type()[1:]
-        with _LWT_LOCK:
-            current = ctx.proxy.read_partition(table.id, key, token, options.consistency)
-            row = _find_row(current, clustering) if current is not None else None
-            now = bind.now_seconds
-            static = current.static_row if current is not None else None
-            row_live = row is not None and row.is_live(now)
-            values = _row_values(table, row, static, now)
-            if row_live:
-                values.update({c.name: keys_[0][c.position] for c in table.partition_key})
-            applied, shown = self._check_conditions(
-                bind, row_live, values, static is not None and static.is_live(now)
-            )
-            if applied:
-                ctx.proxy.mutate(self.mutations(ctx, bind, options), options.consistency)
-                return ResultMessage(
-                    Rows((ColumnSpec(table.keyspace, table.name, "[applied]", bool_type),), ((b"\x01",),))
-                )
+        current = ctx.proxy.read_partition(table.id, key, keys.token(key), options.consistency)
+        row = _find_row(current, clustering) if current is not None else None
+        now = bind.now_seconds
+        static = current.static_row if current is not None else None
+        row_live = row is not None and row.is_live(now)
+        values = _row_values(table, row, static, now)
+        if row_live:
+            values.update({c.name: components[c.position] for c in table.partition_key})
+        applied, shown = self._check_conditions(
+            bind, row_live, values, static is not None and static.is_live(now)
+        )
+        bool_type = _int_type()[2]
         columns = [ColumnSpec(table.keyspace, table.name, "[applied]", bool_type)]
         out: list[bytes | None] = [b"\x00"]
-        if shown:
-            for column in shown:
-                columns.append(ColumnSpec(table.keyspace, table.name, column.name, column.type))
-                out.append(values.get(column.name))
-        return ResultMessage(Rows(tuple(columns), (tuple(out),)))
+        for column in shown:
+            columns.append(ColumnSpec(table.keyspace, table.name, column.name, column.type))
+            out.append(values.get(column.name))
+        return applied, Rows(tuple(columns), (tuple(out),))
 
     def _check_conditions(self, bind: BindContext, exists: bool, values: dict, static_exists: bool):
         table = self.table_metadata
@@ -426,6 +434,11 @@ class ModificationStatement(Prepared):
             named = {c.column.name for c in self.conditions}
             shown_columns = [c for c in table.columns if c.name in named]
         return ok, shown_columns
+
+
+def applied_result(table: TableMetadata) -> Rows:
+    """The one-row ``[applied] = True`` result of a conditional write that was applied."""
+    return Rows((ColumnSpec(table.keyspace, table.name, "[applied]", _int_type()[2]),), ((b"\x01",),))
 
 
 def _condition_holds(condition: Condition, bind: BindContext, raw: bytes | None) -> bool:
