@@ -409,6 +409,9 @@ class ModificationStatement(Prepared):
         applied, shown = self._check_conditions(
             bind, row_live, values, static is not None and static.is_live(now)
         )
+        if in_batch and shown and not (self.if_exists or self.if_not_exists):
+            # A batch's result names the row too (ModificationStatement.buildCasResultSet with isBatch).
+            shown = [*table.primary_key, *(c for c in shown if not c.is_primary_key)]
         bool_type = _int_type()[2]
         columns = [ColumnSpec(table.keyspace, table.name, "[applied]", bool_type)]
         out: list[bytes | None] = [b"\x00"]
