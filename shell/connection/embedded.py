@@ -17,6 +17,8 @@ import engine
 from shell.output.result import ColumnKind, ColumnSpec, ResultPage, UserTypeSpec
 
 PROTOCOL_VERSION = 5
+#: cqlsh pages every SELECT by 100 rows (its `--page-size` default), even in batch mode
+DEFAULT_PAGE_SIZE = 100
 
 _KIND = {
     "partition_key": ColumnKind.PARTITION_KEY,
@@ -35,7 +37,7 @@ class EmbeddedConnection:
     def keyspace(self) -> str | None:
         return self.session.keyspace
 
-    def execute(self, statement: str, fetch_size: int | None = None) -> Iterator[ResultPage]:
+    def execute(self, statement: str, fetch_size: int | None = DEFAULT_PAGE_SIZE) -> Iterator[ResultPage]:
         """The pages of ``statement``'s result (none for statements without rows); raises engine.CqlError."""
         result = self.session.execute(statement, fetch_size=fetch_size)
         if not result.column_specs:

@@ -70,6 +70,15 @@ class SelectStatement(Prepared):
         page_size = options.page_size if options.page_size and options.page_size > 0 else None
         resume = _decode_paging_state(options.paging_state) if options.paging_state else None
         rows = self._rows(ctx, bind, options, per_partition, resume)
+        if self.order_by_in and len(self.restrictions.partition_keys(bind)) > 1:
+            if page_size is not None:
+                raise InvalidRequest(
+                    "Cannot page queries with both ORDER BY and a IN restriction on the partition key; you must "
+                    "either remove the ORDER BY or the IN and sort client side, or disable paging for this query"
+                )
+            # Rows of several partitions ordered by clustering (SelectStatement's post-query ordering).
+            sort_key = keys.clustering_comparator(self.table_metadata)
+            rows = iter(sorted(rows, key=lambda r: sort_key(r.clustering), reverse=self.reversed))
         if self.selection.is_aggregate or self.group_by:
             if not self.restrictions.is_key_lookup:
                 ctx.warnings.append("Aggregation query used without partition key")
@@ -380,6 +389,7 @@ def prepare_select(st: ast.SelectStatement, table: TableMetadata, ctx: PrepareCo
         per_partition_limit=per_partition,
         distinct=st.distinct,
         json=st.json,
+        order_by_in=bool(st.order_by),
     )
     statement.result_columns = selection.columns
     return statement

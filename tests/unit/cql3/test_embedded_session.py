@@ -129,3 +129,13 @@ def test_schema_and_data_survive_restart(tmp_path: Path) -> None:
     with Cluster.open(tmp_path / "c") as cluster:
         row = cluster.connect("ks").execute("SELECT v FROM t WHERE k = 1").one()
         assert row.v == "kept"
+
+
+def test_in_with_order_by_sorts_across_partitions_without_paging(session) -> None:
+    session.execute("CREATE TABLE o (k int, c int, PRIMARY KEY (k, c))")
+    for k, c in ((1, 1), (1, 3), (2, 0), (2, 5)):
+        session.execute("INSERT INTO o (k, c) VALUES (?, ?)", (k, c))
+    rows = session.execute("SELECT k, c FROM o WHERE k IN (1, 2) ORDER BY c DESC").all()
+    assert [(r.k, r.c) for r in rows] == [(2, 5), (1, 3), (1, 1), (2, 0)]
+    with pytest.raises(InvalidRequest, match="Cannot page queries with both ORDER BY and a IN restriction"):
+        session.execute("SELECT k, c FROM o WHERE k IN (1, 2) ORDER BY c DESC", fetch_size=10)

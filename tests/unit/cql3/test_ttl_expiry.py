@@ -23,7 +23,9 @@ def test_cells_rows_and_default_ttl_expire(tmp_path: Path) -> None:
     with Cluster.open(tmp_path / "c") as cluster:
         cluster.nodes[0].context.clock_micros = clock
         s = cluster.connect()
-        s.execute("CREATE KEYSPACE ks WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
+        s.execute(
+            "CREATE KEYSPACE ks WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}"
+        )
         s.set_keyspace("ks")
         s.execute("CREATE TABLE t (k int PRIMARY KEY, a text, b text) WITH default_time_to_live = 100")
         s.execute("INSERT INTO t (k, a) VALUES (1, 'default ttl')")
