@@ -186,7 +186,7 @@ class QueryProcessor:
         schema = self.ctx.catalog.schema
         ks = schema.keyspace(keyspace)
         if ks is None:
-            raise InvalidRequest(f"Keyspace {keyspace} does not exist")
+            raise InvalidRequest(f"keyspace {keyspace} does not exist")
         table = ks.table_or_view(name.name)
         if table is None:
             raise InvalidRequest(f"table {name.name} does not exist")
