@@ -14,6 +14,7 @@ replication behind the same API.
 from __future__ import annotations
 
 import collections
+import functools
 import keyword
 import os
 import re
@@ -45,6 +46,15 @@ def _field_name(name: str, index: int) -> str:
     return cleaned
 
 
+@functools.lru_cache(maxsize=1024)
+def _row_type(column_names: tuple[str, ...]) -> type:
+    """The named-tuple class of rows with these columns (built once: namedtuple() costs ~0.2 ms)."""
+    names = [_field_name(name, i) for i, name in enumerate(column_names)]
+    if len(set(names)) != len(names):
+        names = [f"{n}_{i}" for i, n in enumerate(names)]
+    return collections.namedtuple("Row", names, rename=True)  # type: ignore[misc]
+
+
 class ResultSet:
     def __init__(self, message: ResultMessage) -> None:
         self.message = message
@@ -56,10 +66,7 @@ class ResultSet:
             self.column_specs: tuple[ColumnSpec, ...] = result.columns
             self.paging_state = result.paging_state
             self.raw_rows = result.rows
-            names = [_field_name(c.name, i) for i, c in enumerate(result.columns)]
-            if len(set(names)) != len(names):
-                names = [f"{n}_{i}" for i, n in enumerate(names)]
-            row_type = collections.namedtuple("Row", names, rename=True)  # type: ignore[misc]
+            row_type = _row_type(tuple(c.name for c in result.columns))
             types = [c.type for c in result.columns]
             self.current_rows = [
                 row_type(*(None if v is None else t.deserialize(v) for t, v in zip(types, raw, strict=True)))
