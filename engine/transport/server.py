@@ -1,0 +1,215 @@
+"""The native protocol server: an asyncio TCP listener on its own thread, statements in a thread pool.
+
+``NativeServer(handler, host, port).start()`` binds (port 0 picks a free one: see :attr:`port`) and
+serves until :meth:`stop`. Each connection gets its own :class:`~engine.transport.connection.ProtocolConnection`
+(protocol state) and :class:`~engine.transport.handler.ClientSession` (statement state). The event loop
+only moves bytes and frames; QUERY/PREPARE/EXECUTE/BATCH run in the pool, each as its own task, so
+requests on different streams overlap and are answered in the order they finish, as the protocol allows.
+
+After a schema change succeeds, every connection that REGISTERed for SCHEMA_CHANGE gets the event
+(Cassandra pushes them to all registered connections, the one that made the change included);
+:meth:`publish` pushes any event from any thread (topology and status changes come from the cluster).
+
+Robustness: a connection's bad bytes are answered on that connection alone; an exception in a handler
+is logged and answered as a server error; nothing a client sends stops the listener. :meth:`stop`
+drains: it stops accepting, lets running requests finish (up to a timeout), then closes connections.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import logging
+import threading
+from dataclasses import dataclass, field
+
+from engine.errors import CqlError
+from engine.transport.connection import Dispatch, ProtocolConnection, Reply
+from engine.transport.dispatch import run_request
+from engine.transport.events import Event, SchemaChangeEvent
+from engine.transport.frame import DEFAULT_MAX_FRAME_SIZE
+from engine.transport.handler import ClientSession, RequestHandler
+
+log = logging.getLogger(__name__)
+
+READ_SIZE = 64 * 1024
+
+
+@dataclass(eq=False)
+class _Client:
+    protocol: ProtocolConnection
+    writer: asyncio.StreamWriter
+    session: ClientSession
+    address: str
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    closed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def write(self, data: bytes) -> None:
+        if not self.writer.is_closing():
+            self.writer.write(data)
+
+
+class NativeServer:
+    def __init__(
+        self,
+        handler: RequestHandler,
+        host: str = "127.0.0.1",
+        port: int = 9042,
+        *,
+        max_frame_size: int = DEFAULT_MAX_FRAME_SIZE,
+        workers: int = 4,
+        name: str = "native-transport",
+    ) -> None:
+        self.handler = handler
+        self.host = host
+        self.port = port
+        self.max_frame_size = max_frame_size
+        self.name = name
+        self._workers = workers
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._server: asyncio.AbstractServer | None = None
+        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self._clients: set[_Client] = set()
+        self._started = threading.Event()
+        self._start_error: BaseException | None = None
+
+    # ------------------------------------------------------------------------------- lifecycle
+
+    def start(self) -> None:
+        """Bind and serve on a background thread; returns once the socket listens (raises
+        ``OSError`` if it cannot bind)."""
+        self._executor = concurrent.futures.ThreadPoolExecutor(
+            self._workers, thread_name_prefix=f"{self.name}-request"
+        )
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+        self._thread.start()
+        self._started.wait()
+        if self._start_error is not None:
+            self._thread.join()
+            self._executor.shutdown(wait=False)
+            raise self._start_error
+
+    def _run(self) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        try:
+            self._server = loop.run_until_complete(
+                asyncio.start_server(self._serve_client, self.host, self.port, limit=READ_SIZE)
+            )
+        except BaseException as e:
+            self._start_error = e
+            self._started.set()
+            loop.close()
+            return
+        self.port = self._server.sockets[0].getsockname()[1]
+        self._started.set()
+        try:
+            loop.run_forever()
+        finally:
+            loop.close()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop accepting, finish running requests (up to ``timeout`` seconds), close connections."""
+        loop = self._loop
+        if loop is None or self._thread is None or not self._thread.is_alive():
+            return
+        future = asyncio.run_coroutine_threadsafe(self._drain(timeout), loop)
+        with contextlib.suppress(Exception):
+            future.result(timeout + 5)
+        loop.call_soon_threadsafe(loop.stop)
+        self._thread.join(timeout + 5)
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+
+    async def _drain(self, timeout: float) -> None:
+        assert self._server is not None
+        self._server.close()
+        pending = [t for c in self._clients for t in c.tasks]
+        if pending:
+            await asyncio.wait(pending, timeout=timeout)
+        clients = list(self._clients)
+        for client in clients:
+            client.writer.close()
+        if clients:
+            await asyncio.wait([asyncio.ensure_future(c.closed.wait()) for c in clients], timeout=timeout)
+
+    @property
+    def connection_count(self) -> int:
+        return len(self._clients)
+
+    # ---------------------------------------------------------------------------------- events
+
+    def publish(self, event: Event) -> None:
+        """Push ``event`` to every connection registered for its type (callable from any thread)."""
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._broadcast, event)
+
+    def _broadcast(self, event: Event) -> None:
+        for client in self._clients:
+            data = client.protocol.encode_event(event)
+            if data is not None:
+                client.write(data)
+
+    # ----------------------------------------------------------------------------- connections
+
+    async def _serve_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        peer = writer.get_extra_info("peername")
+        address = f"{peer[0]}:{peer[1]}" if peer else "unknown"
+        try:
+            session = self.handler.open_session(address)
+        except Exception:
+            log.exception("Could not open a session for %s", address)
+            writer.close()
+            return
+        client = _Client(ProtocolConnection(self.max_frame_size), writer, session, address)
+        self._clients.add(client)
+        try:
+            await self._read_loop(client, reader)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        except Exception:
+            log.exception("Connection %s failed", address)
+        finally:
+            self._clients.discard(client)
+            if client.tasks:
+                await asyncio.wait(list(client.tasks))
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+            try:
+                session.close()
+            except Exception:
+                log.exception("Closing the session of %s failed", address)
+            client.closed.set()
+
+    async def _read_loop(self, client: _Client, reader: asyncio.StreamReader) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            data = await reader.read(READ_SIZE)
+            if not data:
+                return
+            for item in client.protocol.receive(data):
+                if isinstance(item, Reply):
+                    client.write(item.data)
+                else:
+                    task = loop.create_task(self._run_request(client, item))
+                    client.tasks.add(task)
+                    task.add_done_callback(client.tasks.discard)
+            await client.writer.drain()
+            if client.protocol.closing:
+                return
+
+    async def _run_request(self, client: _Client, item: Dispatch) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            response, change = await loop.run_in_executor(
+                self._executor, run_request, client.session, item.stream, item.version, item.request
+            )
+        except (CqlError, RuntimeError):  # the pool is shutting down
+            log.exception("Request on %s could not run", client.address)
+            return
+        client.write(client.protocol.encode(response))
+        if change is not None:
+            self._broadcast(SchemaChangeEvent(change))
