@@ -1,0 +1,270 @@
+"""A node served over the native protocol: the composition of a :class:`~engine.cluster.node.Node` and
+a :class:`~engine.transport.server.NativeServer`.
+
+:class:`NodeRequestHandler` adapts the node's query processor to the transport's
+:class:`~engine.transport.handler.RequestHandler`: one :class:`NodeSession` (a ``ClientState``) per
+connection; protocol-level features the query processor does not know are done here: named values
+(matched to the markers' names), the v5 per-query keyspace, protocol BATCH messages (children with
+their own values, one server timestamp for the whole batch as Cassandra's ``BatchStatement`` uses) and
+the PREPARED metadata (bind columns named after their markers, partition key indexes).
+
+Statements run one at a time per node (``execution_lock``): the statement layer's
+``ExecutionContext`` keeps per-execution warnings and the last timestamp in shared fields, and LWTs
+read-then-write; the pool keeps the event loop free, the lock keeps execution correct.
+
+:class:`NodeServer` also installs the node's ``node_state_rows`` hook, so ``system.local`` and the
+peers tables describe this node (``engine.cluster.local_tables``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+
+from engine.cluster.local_tables import NodeInfo, load_or_create_host_id, node_state_rows, tokens_for
+from engine.cluster.node import Node
+from engine.cql3.query_processor import PreparedStatement
+from engine.cql3.statements.base import ClientState, Prepared
+from engine.cql3.statements.modification import ModificationStatement
+from engine.errors import InvalidRequest, Unprepared
+from engine.service.query_options import BoundValue, QueryOptions
+from engine.service.results import ColumnSpec, ResultMessage, Void
+from engine.transport.frame import DEFAULT_MAX_FRAME_SIZE
+from engine.transport.handler import BatchRequest, BatchType, PreparedInfo
+from engine.transport.server import NativeServer
+
+
+def _unprepared(statement_id: bytes) -> Unprepared:
+    return Unprepared(
+        f"Prepared query with ID {statement_id.hex()} not found (either the query was not prepared on this "
+        "host (maybe the host has been restarted?) or you have prepared too many queries and it has been "
+        "evicted from the internal cache)",
+        statement_id=statement_id,
+    )
+
+
+def _markers_mismatch(expected: int, got: int) -> InvalidRequest:
+    return InvalidRequest(f"There were {expected} markers(?) in CQL but {got} bound variables")
+
+
+def _pk_indexes(statement: Prepared) -> tuple[int, ...]:
+    restrictions = getattr(statement, "restrictions", None)
+    indexes = getattr(restrictions, "partition_key_bind_indexes", ()) or statement.partition_key_bind_indexes
+    return tuple(indexes)
+
+
+def _bind_columns(statement: Prepared) -> tuple[ColumnSpec, ...]:
+    names = statement.bind_names or (None,) * len(statement.bind_specs)
+    return tuple(
+        spec if name is None else dataclasses.replace(spec, name=name)
+        for spec, name in zip(statement.bind_specs, names, strict=True)
+    )
+
+
+def _order_named(statement: Prepared, options: QueryOptions) -> QueryOptions:
+    """Values sent with names (flag 0x40) in marker order, as Cassandra's ``OptionsWithNames``:
+    a marker whose name was not sent gets no value (and the count check reports it)."""
+    if options.names is None:
+        return options
+    sent = dict(zip(options.names, options.values, strict=True))
+    names = statement.bind_names or (None,) * len(statement.bind_specs)
+    ordered: list[BoundValue] = []
+    for spec, name in zip(statement.bind_specs, names, strict=True):
+        key = name or spec.name
+        if key in sent:
+            ordered.append(sent[key])
+    return dataclasses.replace(options, values=tuple(ordered), names=None)
+
+
+class NodeRequestHandler:
+    """:class:`~engine.transport.handler.RequestHandler` for one node."""
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+        self.execution_lock = threading.RLock()
+        self._prepared: dict[bytes, PreparedStatement] = {}
+        self._prepared_lock = threading.Lock()
+
+    def open_session(self, client_address: str) -> NodeSession:
+        return NodeSession(self, client_address)
+
+    def remember(self, prepared: PreparedStatement) -> None:
+        with self._prepared_lock:
+            self._prepared[prepared.id] = prepared
+
+    def prepared(self, statement_id: bytes) -> PreparedStatement:
+        with self._prepared_lock:
+            found = self._prepared.get(statement_id)
+        if found is None:
+            raise _unprepared(statement_id)
+        return found
+
+
+class NodeSession:
+    """One connection's :class:`~engine.transport.handler.ClientSession` on a node."""
+
+    def __init__(self, handler: NodeRequestHandler, client_address: str) -> None:
+        self.handler = handler
+        self.client_address = client_address
+        self.client = ClientState()
+        self._processor = handler.node.query_processor
+
+    def _client(self, keyspace: str | None) -> ClientState:
+        """The per-query keyspace of v5 acts like a USE for that query only."""
+        return ClientState(keyspace) if keyspace is not None else self.client
+
+    def query(self, query: str, options: QueryOptions) -> ResultMessage:
+        client = self._client(options.keyspace)
+        with self.handler.execution_lock:
+            if options.names is not None:
+                prepared = self._processor.prepare(query, client)
+                options = _order_named(prepared.statement, options)
+                return self._processor.execute_prepared(prepared.id, client, options)
+            return self._processor.execute(query, client, options)
+
+    def prepare(self, query: str, keyspace: str | None) -> PreparedInfo:
+        with self.handler.execution_lock:
+            prepared = self._processor.prepare(query, self._client(keyspace))
+        self.handler.remember(prepared)
+        statement = prepared.statement
+        return PreparedInfo(
+            prepared.id, _bind_columns(statement), _pk_indexes(statement), statement.result_columns
+        )
+
+    def execute(self, statement_id: bytes, options: QueryOptions) -> ResultMessage:
+        with self.handler.execution_lock:
+            if options.names is not None:
+                options = _order_named(self.handler.prepared(statement_id).statement, options)
+            return self._processor.execute_prepared(statement_id, self._client(options.keyspace), options)
+
+    def batch(self, batch: BatchRequest) -> ResultMessage:
+        client = self._client(batch.options.keyspace)
+        with self.handler.execution_lock:
+            parts = [self._batch_part(child.statement, child.values, client) for child in batch.children]
+            return _execute_batch(self.handler.node, batch, parts, client)
+
+    def _batch_part(
+        self, statement: str | bytes, values: tuple[BoundValue, ...], client: ClientState
+    ) -> tuple[ModificationStatement, tuple[BoundValue, ...]]:
+        if isinstance(statement, bytes):
+            prepared = self.handler.prepared(statement)
+        else:
+            prepared = self._processor.prepare(statement, client)
+        part = prepared.statement
+        if not isinstance(part, ModificationStatement):
+            raise InvalidRequest(
+                "Invalid statement in batch: only UPDATE, INSERT and DELETE statements are allowed."
+            )
+        if len(part.bind_specs) != len(values):
+            raise _markers_mismatch(len(part.bind_specs), len(values))
+        return part, values
+
+    def close(self) -> None:
+        pass
+
+
+def _execute_batch(
+    node: Node,
+    batch: BatchRequest,
+    parts: Sequence[tuple[ModificationStatement, tuple[BoundValue, ...]]],
+    client: ClientState,
+) -> ResultMessage:
+    ctx = node.context
+    ctx.warnings = []
+    timestamp = batch.options.timestamp if batch.options.timestamp is not None else ctx.next_timestamp()
+    base = dataclasses.replace(batch.options, timestamp=timestamp)
+    if any(part.is_conditional for part, _ in parts):
+        if len(parts) == 1:
+            part, values = parts[0]
+            return part.execute(ctx, client, dataclasses.replace(base, values=values))
+        raise InvalidRequest(
+            "Conditional batches are only supported on a single partition and run one statement at a time here"
+        )
+    mutations = []
+    for part, values in parts:
+        is_counter = part.table_metadata.is_counter
+        if batch.type is BatchType.COUNTER and not is_counter:
+            raise InvalidRequest("Only counter mutations are allowed in COUNTER batches")
+        if batch.type is not BatchType.COUNTER and is_counter:
+            raise InvalidRequest("Counter mutations are only allowed in COUNTER batches")
+        options = dataclasses.replace(base, values=values)
+        part_mutations = part.mutations(ctx, ctx.bind_context(options), options)
+        if is_counter:
+            # a counter update reads the shard it advances: apply each before the next one reads it
+            ctx.proxy.mutate(part_mutations, options.consistency)
+        else:
+            mutations.extend(part_mutations)
+    ctx.proxy.mutate(mutations, batch.options.consistency)
+    return ResultMessage(Void(), tuple(ctx.warnings))
+
+
+class NodeServer:
+    """A node's native protocol endpoint; ``start()``/``stop()``, ``port`` once started."""
+
+    def __init__(
+        self,
+        node: Node,
+        host: str = "127.0.0.1",
+        port: int = 9042,
+        *,
+        workers: int = 4,
+        max_frame_size: int = DEFAULT_MAX_FRAME_SIZE,
+    ) -> None:
+        self.node = node
+        self.handler = NodeRequestHandler(node)
+        self.transport = NativeServer(
+            self.handler,
+            host,
+            port,
+            workers=workers,
+            max_frame_size=max_frame_size,
+            name=f"{node.name}-native",
+        )
+        host_id = load_or_create_host_id(node.directory)
+        self.info = NodeInfo(host_id, host, host, port, tokens_for(host_id))
+        self.peers: list[NodeInfo] = []
+        self.gossip_generation = int(time.time())
+        node.context.node_state_rows = self._node_state_rows
+
+    @property
+    def host(self) -> str:
+        return self.transport.host
+
+    @property
+    def port(self) -> int:
+        return self.transport.port
+
+    @property
+    def host_id(self) -> uuid.UUID:
+        return self.info.host_id
+
+    def _node_state_rows(self, keyspace: str, table: str) -> Iterator[dict[str, object]]:
+        return node_state_rows(
+            keyspace,
+            table,
+            local=self.info,
+            peers=self.peers,
+            cluster_name=self.node.query_processor.cluster_name,
+            schema_version=self.node.catalog.schema.version,
+            gossip_generation=self.gossip_generation,
+        )
+
+    def start(self) -> None:
+        self.transport.start()
+        self.info = dataclasses.replace(self.info, native_port=self.transport.port)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Drain the endpoint (running requests finish); the node itself stays open."""
+        self.transport.stop(timeout)
+        if self.node.context.node_state_rows == self._node_state_rows:
+            self.node.context.node_state_rows = None
+
+    def __enter__(self) -> NodeServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
