@@ -52,6 +52,11 @@ def cqlsh(ctx: typer.Context) -> None:
     raise typer.Exit(cqlsh_main(ctx.args))
 
 
+from admin.cli import serve as _serve  # noqa: E402 (command modules register after the app exists)
+
+_serve.register(app)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()
