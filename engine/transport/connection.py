@@ -117,17 +117,21 @@ class ProtocolConnection:
     def receive(self, data: bytes) -> list[Reply | Dispatch]:
         if self.closing:
             return []
+        segment_error = None
         if self._segments is not None:
-            try:
-                payloads = self._segments.feed(data)
-            except ProtocolError as e:
-                self.closing = True
-                return [Reply(self.encode(error_response(0, e, self.version or 5)))]
             items: list[Frame | FrameError] = []
-            for payload in payloads:
+            for payload in self._segments.feed(data):
                 items.extend(self._frames.feed(payload))
+            segment_error = self._segments.error
         else:
             items = self._frames.feed(data)
+        out = self._handle(items)
+        if segment_error is not None and not self.closing:
+            self.closing = True
+            out.append(Reply(self.encode(error_response(0, segment_error, self.version or 5))))
+        return out
+
+    def _handle(self, items: list[Frame | FrameError]) -> list[Reply | Dispatch]:
         out: list[Reply | Dispatch] = []
         for item in items:
             if isinstance(item, FrameError):

@@ -13,8 +13,9 @@ compression the payload is an LZ4 block; an uncompressed length of 0 means the p
 because compressing did not make it smaller. CRC24 is Cassandra's (init 0x875060, polynomial
 0x1974F0B) over the header's bytes; CRC32 is zlib's, primed with the bytes FA 2D 55 CA.
 
-A checksum mismatch means the stream cannot be trusted: :class:`SegmentDecoder` reports it once as a
-:class:`~engine.errors.ProtocolError` and the connection closes after answering.
+A checksum mismatch means the stream cannot be trusted: :class:`SegmentDecoder` keeps the
+:class:`~engine.errors.ProtocolError` in ``error`` and decodes nothing more; the connection answers it
+and closes.
 """
 
 from __future__ import annotations
@@ -101,21 +102,26 @@ class SegmentDecoder:
     def __init__(self, compressor: Lz4 | None = None) -> None:
         self.compressor = compressor
         self._buffer = bytearray()
-        self.failed = False
+        self.error: ProtocolError | None = None
 
     @property
     def header_length(self) -> int:
         return 5 if self.compressor is not None else 3
 
     def feed(self, data: bytes) -> list[bytes]:
-        """The payloads of the segments completed by ``data``; raises :class:`ProtocolError` on a
-        checksum mismatch (after which the decoder stays failed)."""
-        if self.failed:
+        """The payloads of the segments completed by ``data``. A checksum mismatch stops decoding:
+        the payloads before it are returned and :attr:`error` says what failed (for good)."""
+        if self.error is not None:
             return []
         self._buffer += data
         out: list[bytes] = []
         while True:
-            payload = self._next()
+            try:
+                payload = self._next()
+            except ProtocolError as e:
+                self.error = e
+                self._buffer.clear()
+                return out
             if payload is None:
                 return out
             out.append(payload)
@@ -129,7 +135,6 @@ class SegmentDecoder:
         expected = int.from_bytes(buffer[header_length : header_length + _CRC_LENGTH], "little")
         actual = crc24(header, header_length)
         if expected != actual:
-            self.failed = True
             raise ProtocolError(
                 f"CRC mismatch on segment header: received {expected:06x}, computed {actual:06x}"
             )
@@ -144,7 +149,6 @@ class SegmentDecoder:
         del buffer[: end + _TRAILER]
         actual = crc32(payload)
         if expected != actual:
-            self.failed = True
             raise ProtocolError(
                 f"CRC mismatch on segment payload: received {expected:08x}, computed {actual:08x}"
             )
