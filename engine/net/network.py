@@ -423,4 +423,4 @@ class Network:
             try:
                 event.action()
             except Exception as e:  # keep the cluster's network alive; record for diagnosis
-                self.handler_errors.append(("", Verb.FAILURE_RSP, e))
+                self.handler_errors.append(("<timer>", Verb.FAILURE_RSP, e))
