@@ -25,12 +25,17 @@ import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from engine.cluster.node import Node
-from engine.cluster.server import NodeServer
-from engine.cluster.session import Session
+if TYPE_CHECKING:
+    from engine.cluster.node import Node
+    from engine.cluster.server import NodeServer
+    from engine.cluster.session import Session
+
+# The engine is imported inside the fixtures: pytest loads this plugin in every run of every project
+# where cqlkit is installed, and only suites that use the fixtures should pay for the import.
 
 
 @dataclass
@@ -52,11 +57,16 @@ class CqlkitCluster:
 
     def session(self, keyspace: str | None = None) -> Session:
         """An embedded session on this cluster (no network)."""
+        from engine.cluster.session import Session
+
         return Session(self.node, keyspace)
 
 
 @pytest.fixture(scope="session")
 def cqlkit_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CqlkitCluster]:
+    from engine.cluster.node import Node
+    from engine.cluster.server import NodeServer
+
     directory = tmp_path_factory.mktemp("cqlkit")
     node = Node(directory / "node1", cluster_name="pytest")
     server = NodeServer(node, "127.0.0.1", 0)
@@ -69,7 +79,7 @@ def cqlkit_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CqlkitC
 
 
 @pytest.fixture
-def cqlkit_session(cqlkit_cluster: CqlkitCluster) -> Iterator[Session]:
+def cqlkit_session(cqlkit_cluster: CqlkitCluster) -> Iterator[Any]:
     keyspace = f"test_{next(cqlkit_cluster._keyspaces)}"
     session = cqlkit_cluster.session()
     session.execute(
