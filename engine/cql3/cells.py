@@ -196,5 +196,37 @@ def cell_timestamp(data: ColumnData | None, now: int) -> tuple[int | None, int |
     return data.timestamp, ttl
 
 
+def cell_timestamps(
+    column_type: CqlType, data: ColumnData | None, now: int, *, ttl: bool
+) -> list[int | None]:
+    """The writetime (or remaining TTL) of each element of a non-frozen collection or user type, in the
+    column's element order (Cassandra's ``ColumnTimestamps.MultipleTimestamps``): a user type has one entry
+    per field (None where the field has no live cell), a TTL is None for a cell that does not expire."""
+    if not isinstance(data, ComplexColumn):
+        return []
+    live = [(path, cell) for path, cell in data.cells.items() if cell.is_live(now)]
+
+    def stamp(cell: Cell) -> int | None:
+        if not ttl:
+            return cell.timestamp
+        if cell.ttl > 0 and cell.local_deletion_time != NO_DELETION_TIME:
+            return cell.local_deletion_time - now
+        return None
+
+    if column_type.is_udt:
+        by_position = {int.from_bytes(path, "big"): cell for path, cell in live}
+        if not by_position:
+            return []
+        size = len(column_type.field_types)  # type: ignore[attr-defined]
+        return [stamp(by_position[i]) if i in by_position else None for i in range(size)]
+    kind = getattr(column_type, "kind_name", None)
+    if kind == "list":
+        live.sort(key=lambda item: item[0])
+    else:
+        key_type = column_type.key if kind == "map" else column_type.element  # type: ignore[attr-defined]
+        live.sort(key=lambda item: key_type.sort_key(item[0]))
+    return [stamp(cell) for _, cell in live]
+
+
 def row_is_live(row: Row, now: int) -> bool:
     return row.is_live(now)

@@ -229,16 +229,22 @@ def _argument_type(argument: ast.Term, ctx: PrepareContext) -> CqlType | None:
     return None
 
 
+_AGGREGATE_NAMES = frozenset({"count", "min", "max", "sum", "avg"})
+
+
 def resolve(
     call: ast.FunctionCall, receiver_type: CqlType | None, ctx: PrepareContext, receiver: str
 ) -> Term:
     name = call.name.name.lower()
     qualified = f"system.{name}"
-    if call.name.keyspace not in (None, "system"):
-        raise InvalidRequest(f"Unknown function {call.name.cql()}")
+    if call.name.keyspace not in (None, "system") or not REGISTRY.get(name):
+        written = call.name.name if call.name.keyspace is None else f"{call.name.keyspace}.{call.name.name}"
+        if call.name.keyspace in (None, "system") and name in _AGGREGATE_NAMES:
+            # FunctionCall.Raw.prepare: the native aggregates resolve, but not outside a selection.
+            raise InvalidRequest("Aggregation function are not supported in the where clause")
+        # FunctionCall.Raw.prepare (FunctionName.toString: [keyspace.]name, unquoted)
+        raise InvalidRequest(f"Unknown function {written} called")
     candidates = [c for c in REGISTRY.get(name, []) if len(c.argument_types) == len(call.arguments)]
-    if not REGISTRY.get(name):
-        raise InvalidRequest(f"Unknown function '{call.name.cql()}'")
     if not candidates:
         expected = len(REGISTRY[name][0].argument_types)
         raise InvalidRequest(

@@ -16,7 +16,7 @@ from engine.cql import ast, parse_one
 from engine.cql.ast import ddl
 from engine.cql3 import functions
 from engine.cql3.statements.base import ClientState, ExecutionContext, Prepared
-from engine.cql3.statements.modification import prepare_modification
+from engine.cql3.statements.modification_prepare import prepare_modification
 from engine.cql3.statements.schema_statements import prepare_schema_statement
 from engine.cql3.statements.select import prepare_select
 from engine.cql3.terms import BindVariables, PrepareContext
@@ -201,7 +201,7 @@ class QueryProcessor:
         schema_statement = prepare_schema_statement(statement, client)
         if schema_statement is not None:
             return schema_statement
-        bind_variables = BindVariables()
+        bind_variables = BindVariables.for_statement(statement)
         match statement:
             case ast.UseStatement(keyspace=keyspace):
                 return _Use(keyspace)

@@ -1,10 +1,8 @@
-"""WHERE clauses: which relations a statement may use, and what they select.
+"""WHERE clauses at execution: what the prepared restrictions select.
 
-Preparation sorts the relations by the kind of column they restrict (Cassandra's
-``StatementRestrictions``) and applies Cassandra's rules with its messages: the partition key takes
-``=``/``IN`` on every column (or ``token()`` ranges), clustering columns are restricted as a prefix with
-at most one slice at its end, and anything else needs ``ALLOW FILTERING`` (or an index). Execution binds
-the values and yields:
+``engine.cql3.where`` prepares a WHERE clause into :class:`Restrictions` (sorted by the kind of column
+each relation restricts, as Cassandra's ``StatementRestrictions``) and checks Cassandra's rules.
+Execution binds the values and yields:
 
 * the partition keys to read (``partition_keys``), or None for a range scan with optional token bounds;
 * a predicate over each row's serialized values (``matches``) that checks clustering and filtering
@@ -14,25 +12,17 @@ the values and yields:
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from engine.cql import ast
 from engine.cql.ast import Operator
 from engine.cql3 import keys, terms
-from engine.cql3.terms import BindContext, PrepareContext, Term
+from engine.cql3.terms import BindContext, Term
 from engine.db.rows import Bound
 from engine.db.slices import Slices
 from engine.errors import InvalidRequest
-from engine.schema.metadata import ColumnKind, ColumnMetadata, TableMetadata
+from engine.schema.metadata import ColumnMetadata, TableMetadata
 from engine.schema.types import CqlType
-from engine.service.results import ColumnSpec
-
-_SLICE = (Operator.LT, Operator.LTE, Operator.GT, Operator.GTE)
-_FILTERING_MESSAGE = (
-    "Cannot execute this query as it might involve data filtering and thus may have unpredictable "
-    "performance. If you want to execute this query despite the performance unpredictability, use ALLOW FILTERING"
-)
 
 
 @dataclass(frozen=True)
@@ -80,8 +70,12 @@ class Restrictions:
     multi: list[MultiRestriction] = field(default_factory=list)
     tokens: list[TokenRestriction] = field(default_factory=list)
     others: list[Restriction] = field(default_factory=list)
-    needs_filtering: bool = False
+    #: set by ``engine.cql3.where.prepare``: whether a SELECT reads a range of partitions, answers from an
+    #: index, and would have to filter rows it reads (StatementRestrictions.isKeyRange/usesSecondaryIndexing/
+    #: needFiltering)
+    is_key_range: bool = False
     uses_index: bool = False
+    needs_filtering: bool = False
     partition_key_bind_indexes: tuple[int, ...] = ()
 
     # ------------------------------------------------------------------------- execution: partitions
@@ -194,6 +188,13 @@ class Restrictions:
         return Slices.of(*((Bound(p, True), Bound(p, True)) for p in prefixes)).normalized(
             keys.clustering_comparator(self.table)
         )
+
+    def is_restricted_by_eq(self, column: ColumnMetadata) -> bool:
+        """StatementRestrictions.isColumnRestrictedByEq (a multi-column ``=`` counts for each of its columns)."""
+        single = self.partition.get(column.name, []) + self.clustering.get(column.name, [])
+        if any(r.operator is Operator.EQ and r.key is None for r in single):
+            return True
+        return any(m.operator is Operator.EQ and column in m.columns for m in self.multi)
 
     @property
     def restricts_clustering_or_regular(self) -> bool:
@@ -337,260 +338,3 @@ def _multi_check(multi: MultiRestriction, ctx: BindContext) -> Callable[[Mapping
         return False
 
     return check
-
-
-# ------------------------------------------------------------------------------------ preparation
-
-
-def _undefined(table: TableMetadata, name: str) -> InvalidRequest:
-    return InvalidRequest(f"Undefined column name {name} in table {table.keyspace}.{table.name}")
-
-
-def _spec(table: TableMetadata, name: str, column_type: CqlType) -> ColumnSpec:
-    return ColumnSpec(table.keyspace, table.name, name, column_type)
-
-
-def prepare(
-    table: TableMetadata,
-    relations: Sequence[ast.Relation],
-    ctx: PrepareContext,
-    *,
-    for_select: bool,
-    allow_filtering: bool = False,
-) -> Restrictions:
-    result = Restrictions(table)
-    pk_indexes: list[int] = []
-    for relation in relations:
-        match relation:
-            case ast.SingleColumnRelation(column=name, operator=operator, value=value):
-                column = table.column(name)
-                if column is None:
-                    raise _undefined(table, name)
-                before = len(ctx.bind_variables.specs)
-                restriction = _single(table, column, operator, value, ctx)
-                if column.kind is ColumnKind.PARTITION_KEY:
-                    result.partition.setdefault(name, []).append(restriction)
-                    pk_indexes.extend(range(before, len(ctx.bind_variables.specs)))
-                elif column.kind is ColumnKind.CLUSTERING:
-                    result.clustering.setdefault(name, []).append(restriction)
-                else:
-                    result.others.append(restriction)
-            case ast.MapElementRelation(column=name, key=key, operator=operator, value=value):
-                column = table.column(name)
-                if column is None:
-                    raise _undefined(table, name)
-                key_type = getattr(column.type, "key", None)
-                if key_type is None:
-                    raise InvalidRequest(f"Column {name} cannot be used as a map")
-                key_term = terms.prepare(key, _spec(table, f"key({name})", key_type), ctx)
-                value_term = terms.prepare(value, _spec(table, f"value({name})", column.type.value), ctx)  # type: ignore[attr-defined]
-                result.others.append(Restriction(column, operator, value_term, key=key_term))
-            case ast.TokenRelation(columns=names, operator=operator, value=value):
-                expected = [c.name for c in table.partition_key]
-                if list(names) != expected:
-                    raise InvalidRequest(
-                        "The token() function must be applied to all partition key components or none of them"
-                        if set(names) != set(expected)
-                        else "The token function arguments must be in the partition key order: "
-                        + ", ".join(expected)
-                    )
-                from engine.cql.ast.terms import NativeTypeName
-                from engine.schema.types import NATIVE_TYPES
-
-                token_type = NATIVE_TYPES[NativeTypeName.BIGINT]
-                term = terms.prepare(value, _spec(table, "partition key token", token_type), ctx)
-                result.tokens.append(TokenRestriction(operator, term))
-            case ast.MultiColumnRelation(columns=names, operator=operator, value=value):
-                columns = []
-                for name in names:
-                    column = table.column(name)
-                    if column is None:
-                        raise _undefined(table, name)
-                    if column.kind is not ColumnKind.CLUSTERING:
-                        raise InvalidRequest(
-                            f"Multi-column relations can only be applied to clustering columns but was applied to: {name}"
-                        )
-                    columns.append(column)
-                from engine.schema.types import TupleType
-
-                tuple_type = TupleType(tuple(c.type for c in columns))
-                label = "(" + ",".join(names) + ")"
-                values = value if isinstance(value, tuple) else (value,)
-                prepared = []
-                for v in values:
-                    if (
-                        operator is Operator.IN
-                        and isinstance(v, ast.BindMarker)
-                        and not isinstance(value, tuple)
-                    ):
-                        from engine.schema.types import ListType
-
-                        prepared.append(
-                            terms.prepare(v, _spec(table, f"in({label})", ListType(tuple_type, True)), ctx)
-                        )
-                    else:
-                        prepared.append(terms.prepare(v, _spec(table, label, tuple_type), ctx))
-                result.multi.append(MultiRestriction(tuple(columns), operator, tuple(prepared)))
-            case _:
-                raise InvalidRequest(f"Unsupported restriction: {relation.cql()}")
-    result.partition_key_bind_indexes = tuple(pk_indexes)
-    _validate(result, for_select=for_select, allow_filtering=allow_filtering)
-    return result
-
-
-def _single(
-    table: TableMetadata,
-    column: ColumnMetadata,
-    operator: Operator,
-    value: ast.Term | ast.InValues,
-    ctx: PrepareContext,
-) -> Restriction:
-    name = column.name
-    spec = _spec(table, name, column.type)
-    if operator is Operator.IN:
-        if isinstance(value, ast.InValues):
-            return Restriction(
-                column, operator, values=tuple(terms.prepare(v, spec, ctx) for v in value.items)
-            )
-        from engine.schema.types import ListType
-
-        return Restriction(
-            column,
-            operator,
-            terms.prepare(value, _spec(table, f"in({name})", ListType(column.type, True)), ctx),
-        )
-    assert not isinstance(value, ast.InValues)
-    if operator is Operator.CONTAINS:
-        element = getattr(column.type, "element", None) or getattr(column.type, "value", None)
-        if element is None:
-            raise InvalidRequest(f"Cannot use CONTAINS on non-collection column {name}")
-        return Restriction(
-            column, operator, terms.prepare(value, _spec(table, f"value({name})", element), ctx)
-        )
-    if operator is Operator.CONTAINS_KEY:
-        key_type = getattr(column.type, "key", None)
-        if key_type is None:
-            raise InvalidRequest(f"Cannot use CONTAINS KEY on non-map column {name}")
-        return Restriction(
-            column, operator, terms.prepare(value, _spec(table, f"key({name})", key_type), ctx)
-        )
-    if operator is Operator.IS_NOT:
-        return Restriction(column, operator)
-    if column.type.is_multi_cell and operator is not Operator.EQ:
-        raise InvalidRequest(
-            f"Collection column '{name}' ({column.type.cql()}) cannot be restricted by a '{operator.value}' relation"
-        )
-    return Restriction(column, operator, terms.prepare(value, spec, ctx))
-
-
-_SAI = "org.apache.cassandra.index.sai.StorageAttachedIndex"
-
-
-def _check_slice_bounds(name: str, operators: list[Operator]) -> None:
-    """One start and one end bound per column, and no range next to an equality (SliceRestriction.mergeWith)."""
-    starts = [o for o in operators if o in (Operator.GT, Operator.GTE)]
-    ends = [o for o in operators if o in (Operator.LT, Operator.LTE)]
-    if (starts or ends) and Operator.EQ in operators:
-        raise InvalidRequest(f"{name} cannot be restricted by both an equality and an inequality relation")
-    if len(starts) > 1:
-        raise InvalidRequest(f"More than one restriction was found for the start bound on {name}")
-    if len(ends) > 1:
-        raise InvalidRequest(f"More than one restriction was found for the end bound on {name}")
-
-
-def _indexed(table: TableMetadata, restriction: Restriction, *, sai_only: bool = False) -> bool:
-    """Whether an index of ``table`` can answer ``restriction`` (targets: ``c``, ``values(c)``,
-    ``keys(c)``, ``entries(c)``, ``full(c)``; SAI also answers ranges)."""
-    name = restriction.column.name
-    operator = restriction.operator
-    for index in table.indexes.values():
-        target = index.target
-        sai = index.options.get("class_name") == _SAI
-        if sai_only and not sai:
-            continue
-        simple = target in (name, f"full({name})")
-        if simple and (operator is Operator.EQ or (sai and operator in _SLICE)):
-            return restriction.key is None
-        if target == f"values({name})" and operator is Operator.CONTAINS:
-            return True
-        if target == f"keys({name})" and operator is Operator.CONTAINS_KEY:
-            return True
-        if target == f"entries({name})" and restriction.key is not None and operator is Operator.EQ:
-            return True
-    return False
-
-
-def _validate(r: Restrictions, *, for_select: bool, allow_filtering: bool) -> None:
-    table = r.table
-    # Partition key: EQ/IN only (or token ranges).
-    for name, restrictions in r.partition.items():
-        for restriction in restrictions:
-            if restriction.operator not in (Operator.EQ, Operator.IN):
-                if not for_select:
-                    raise InvalidRequest(
-                        "Only EQ and IN relation are supported on the partition key (unless you use the token() function)"
-                    )
-                if not allow_filtering:
-                    raise InvalidRequest(
-                        "Only EQ and IN relation are supported on the partition key (unless you use the token() function)"
-                    )
-                r.needs_filtering = True
-        if len([x for x in restrictions if x.operator is Operator.EQ]) > 1:
-            raise InvalidRequest(
-                f"{name} cannot be restricted by more than one relation if it includes an Equal"
-            )
-    partial = not r.is_key_lookup and bool(r.partition)
-    if partial:
-        if not for_select:
-            missing = [c.name for c in table.partition_key if c.name not in r.partition]
-            raise InvalidRequest(f"Some partition key parts are missing: {', '.join(missing)}")
-        r.needs_filtering = True
-    # Clustering: a prefix, slices only on the last restricted column.
-    clustering = table.clustering
-    previous: ColumnMetadata | None = None
-    slice_seen: ColumnMetadata | None = None
-    prefix_broken = False
-    for column in clustering:
-        restrictions = r.clustering.get(column.name, [])
-        multi = [m for m in r.multi if column in m.columns]
-        if not restrictions and not multi:
-            prefix_broken = True
-            previous = column
-            continue
-        if multi:
-            continue
-        if prefix_broken and previous is not None:
-            if for_select and not allow_filtering:
-                raise InvalidRequest(
-                    f'PRIMARY KEY column "{column.name}" cannot be restricted as preceding column "{previous.name}" is not restricted'
-                )
-            r.needs_filtering = True
-        if slice_seen is not None:
-            if for_select and not allow_filtering:
-                raise InvalidRequest(
-                    f'Clustering column "{column.name}" cannot be restricted (preceding column "{slice_seen.name}" is restricted by a non-EQ relation)'
-                )
-            r.needs_filtering = True
-        ops = {x.operator for x in restrictions}
-        _check_slice_bounds(column.name, [x.operator for x in restrictions])
-        if ops & set(_SLICE):
-            slice_seen = column
-        if ops & {Operator.CONTAINS, Operator.CONTAINS_KEY, Operator.NEQ, Operator.LIKE}:
-            r.needs_filtering = True
-        previous = column
-    if r.clustering and not r.partition and not r.tokens and for_select:
-        r.needs_filtering = True
-    indexed = [x for x in r.others if _indexed(table, x)]
-    if r.others:
-        r.needs_filtering = True
-    if indexed and for_select:
-        # A secondary index answers the query (StatementRestrictions.usesSecondaryIndexing): only the
-        # restrictions no index supports still filter.
-        r.uses_index = True
-        # Legacy indexes answer one expression and filter the others; SAI intersects its expressions.
-        legacy = [x for x in indexed if not _indexed(table, x, sai_only=True)]
-        r.needs_filtering = any(not _indexed(table, x) for x in r.others) or (
-            len(indexed) > 1 and bool(legacy)
-        )
-    if for_select and r.needs_filtering and not allow_filtering:
-        raise InvalidRequest(_FILTERING_MESSAGE)

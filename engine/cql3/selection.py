@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import decimal
 import json
+import struct
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from engine.cql import ast
 from engine.cql.ast import NativeTypeName
 from engine.cql3 import keys
-from engine.cql3.cells import cell_timestamp
+from engine.cql3.cells import cell_timestamp, cell_timestamps
 from engine.cql3.terms import BindContext, PrepareContext
 from engine.errors import InvalidRequest
 from engine.schema.metadata import ColumnMetadata, TableMetadata
-from engine.schema.types import NATIVE_TYPES, CqlType
+from engine.schema.types import NATIVE_TYPES, CqlType, ListType
 from engine.service.results import ColumnSpec
 
 _AGGREGATES = {"count", "min", "max", "sum", "avg"}
@@ -156,6 +157,56 @@ def prepare_selection(
     return Selection(table, selectors, columns, json)
 
 
+def referenced_columns(
+    table: TableMetadata, selections: tuple[ast.Selection, ...] | None
+) -> list[ColumnMetadata]:
+    """The columns the selectors name, checked as ``RawSelector.toSelectables`` checks them before the WHERE
+    clause: every column must exist and every function be known (arguments first)."""
+    found: list[ColumnMetadata] = []
+
+    def walk(selector: ast.Selector) -> None:
+        match selector:
+            case ast.ColumnSelector(name=name):
+                found.append(_resolve_column(table, name))
+            case ast.FunctionSelector(name=fname, arguments=arguments):
+                for argument in arguments:
+                    walk(argument)
+                lowered = fname.name.lower()
+                known = lowered in _AGGREGATES or lowered == "token" or lowered in _COLLECTION_FUNCTIONS
+                if fname.keyspace not in (None, "system") or not (known or _is_native(lowered)):
+                    raise InvalidRequest(f"Unknown function '{fname.cql()}'")
+            case ast.WritetimeSelector(column=inner) | ast.CastSelector(selector=inner):
+                walk(inner)
+            case ast.FieldSelector(receiver=inner) | ast.ElementSelector(receiver=inner):
+                walk(inner)
+            case ast.SliceSelector(receiver=inner) | ast.NegationSelector(selector=inner):
+                walk(inner)
+            case ast.TypeHintSelector(selector=inner):
+                walk(inner)
+            case ast.ArithmeticSelector(left=left, right=right):
+                walk(left)
+                walk(right)
+            case (
+                ast.TupleSelector(items=items) | ast.ListSelector(items=items) | ast.SetSelector(items=items)
+            ):
+                for item in items:
+                    walk(item)
+            case ast.MapSelector(entries=entries):
+                for key, value in entries:
+                    walk(key)
+                    walk(value)
+
+    for selection in selections or ():
+        walk(selection.selector)
+    return found
+
+
+def _is_native(name: str) -> bool:
+    from engine.cql3.functions import REGISTRY
+
+    return name in REGISTRY
+
+
 def _column_selector(column: ColumnMetadata, name: str) -> Selector:
     column_name = column.name
     return Selector(name, column.type, lambda row, bind: row.values.get(column_name), column=column)  # type: ignore[attr-defined]
@@ -184,26 +235,14 @@ def _prepare(
             if not isinstance(inner, ast.ColumnSelector):
                 raise InvalidRequest(f"Unsupported {kind.value.lower()} selector")
             column = _resolve_column(table, inner.name)
+            name = kind.value.lower()
             if column.is_primary_key:
+                # Selectable.WritetimeOrTTL.newSelectorFactory
                 raise InvalidRequest(
-                    f"Cannot use selection function {kind.value.lower()} on PRIMARY KEY part {column.name}"
-                )
-            if column.type.is_multi_cell and kind is not ast.WritetimeKind.MAXWRITETIME:
-                raise InvalidRequest(
-                    f"Cannot use selection function {kind.value.lower()} on non-frozen collection {column.name}"
+                    f"Cannot use selection function {name} on PRIMARY KEY part {column.name}"
                 )
             columns.append(column)
-            is_ttl = kind is ast.WritetimeKind.TTL
-            result_type = _native(NativeTypeName.INT if is_ttl else NativeTypeName.BIGINT)
-            column_name = column.name
-
-            def evaluate(row: object, bind: BindContext) -> bytes | None:
-                data = row.cells.get(column_name)  # type: ignore[attr-defined]
-                stamp, ttl = cell_timestamp(data, bind.now_seconds)  # type: ignore[arg-type]
-                value = ttl if is_ttl else stamp
-                return None if value is None else result_type.serialize(value)
-
-            return Selector(f"{kind.value.lower()}({column.name})", result_type, evaluate)
+            return _writetime_selector(column, kind)
         case ast.FunctionSelector(name=fname, arguments=arguments):
             lowered = fname.name.lower()
             if lowered in _AGGREGATES:
@@ -249,6 +288,47 @@ def _prepare(
                 value_int = int_type.serialize(int(term.text))
                 return Selector(term.cql(), int_type, lambda row, bind: value_int)
     raise InvalidRequest(f"Unsupported selector {selector.cql()}")
+
+
+def _writetime_selector(column: ColumnMetadata, kind: ast.WritetimeKind) -> Selector:
+    """``writetime``/``maxwritetime``/``ttl`` of a column. On a non-frozen collection or user type (Cassandra
+    4.2+, ``ColumnTimestamps``) ``writetime``/``ttl`` give one value per element (a list, null where a cell
+    has none) and ``maxwritetime`` the greatest."""
+    is_ttl = kind is ast.WritetimeKind.TTL
+    element_type = _native(NativeTypeName.INT if is_ttl else NativeTypeName.BIGINT)
+    multi = column.type.is_multi_cell
+    aggregate = kind is ast.WritetimeKind.MAXWRITETIME
+    result_type: CqlType = ListType(element_type, True) if multi and not aggregate else element_type
+    column_name = column.name
+    column_type = column.type
+
+    def evaluate(row: object, bind: BindContext) -> bytes | None:
+        data = row.cells.get(column_name)  # type: ignore[attr-defined]
+        now = bind.now_seconds
+        if not multi:
+            stamp, ttl = cell_timestamp(data, now)  # type: ignore[arg-type]
+            value = ttl if is_ttl else stamp
+            return None if value is None else element_type.serialize(value)
+        values = cell_timestamps(column_type, data, now, ttl=is_ttl)  # type: ignore[arg-type]
+        if not values:
+            return None
+        if aggregate:
+            present = [v for v in values if v is not None]
+            return element_type.serialize(max(present)) if present else None
+        return _pack_nullable([None if v is None else element_type.serialize(v) for v in values])
+
+    return Selector(f"{kind.value.lower()}({column.name})", result_type, evaluate)
+
+
+def _pack_nullable(elements: list[bytes | None]) -> bytes:
+    """A list value whose elements may be null (``CollectionSerializer.pack``: length -1 for null)."""
+    out = bytearray(struct.pack(">i", len(elements)))
+    for element in elements:
+        if element is None:
+            out += struct.pack(">i", -1)
+        else:
+            out += struct.pack(">i", len(element)) + element
+    return bytes(out)
 
 
 def _label(selector: ast.Selector) -> str:

@@ -49,15 +49,65 @@ class BindContext:
 
 @dataclass
 class BindVariables:
-    """The bind markers of a statement being prepared, in order, with their receivers."""
+    """The bind markers of a statement being prepared, with their receivers, indexed by where they appear
+    in the statement text (Cassandra numbers markers as it parses them, so the parts of a statement can
+    be prepared in any order): ``positions`` maps each marker (by identity) to its index."""
 
     specs: list[ColumnSpec] = field(default_factory=list)
     names: list[str | None] = field(default_factory=list)
+    positions: dict[int, int] = field(default_factory=dict)
 
     def add(self, marker: ast.BindMarker, receiver: ColumnSpec) -> int:
-        self.specs.append(receiver)
-        self.names.append(marker.name)
-        return len(self.specs) - 1
+        position = self.positions.get(id(marker))
+        if position is None:
+            self.specs.append(receiver)
+            self.names.append(marker.name)
+            return len(self.specs) - 1
+        while len(self.specs) <= position:
+            self.specs.append(None)  # type: ignore[arg-type]  # filled when that marker is prepared
+            self.names.append(None)
+        self.specs[position] = receiver
+        self.names[position] = marker.name
+        return position
+
+    @classmethod
+    def for_statement(cls, statement: object) -> BindVariables:
+        return cls(positions=marker_positions(statement))
+
+
+# The fields of these nodes in the order the statement text has them (others: declaration order).
+_TEXT_ORDER: dict[type, tuple[str, ...]] = {
+    ast.InsertStatement: ("values", "attributes"),
+    ast.InsertJsonStatement: ("json", "attributes"),
+    ast.UpdateStatement: ("attributes", "operations", "where", "conditions"),
+    ast.DeleteStatement: ("deletions", "timestamp", "where", "conditions"),
+    ast.SelectStatement: ("selection", "where", "group_by", "order_by", "per_partition_limit", "limit"),
+    ast.BatchStatement: ("attributes", "statements"),
+    ast.Operation: ("element", "value"),
+    ast.ColumnCondition: ("element", "value"),
+    ast.Attributes: ("timestamp", "ttl"),
+}
+
+
+def marker_positions(statement: object) -> dict[int, int]:
+    """Each bind marker of ``statement`` (by identity) → its position in the statement text."""
+    import dataclasses
+
+    found: list[ast.BindMarker] = []
+
+    def visit(node: object) -> None:
+        if isinstance(node, ast.BindMarker):
+            found.append(node)
+        elif isinstance(node, list | tuple):
+            for item in node:
+                visit(item)
+        elif dataclasses.is_dataclass(node) and not isinstance(node, type):
+            names = _TEXT_ORDER.get(type(node)) or tuple(f.name for f in dataclasses.fields(node))
+            for name in names:
+                visit(getattr(node, name))
+
+    visit(statement)
+    return {id(marker): i for i, marker in enumerate(found)}
 
 
 class Term(abc.ABC):

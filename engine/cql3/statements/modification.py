@@ -12,20 +12,16 @@ write lock).
 from __future__ import annotations
 
 import itertools
-import json
 import threading
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from engine.cql import ast
 from engine.cql.ast import OperationKind, Operator
-from engine.cql3 import keys, terms
+from engine.cql3 import keys
 from engine.cql3.cells import CellFactory, counter_cell, live_value
-from engine.cql3.restrictions import Restriction, Restrictions
-from engine.cql3.restrictions import prepare as prepare_restrictions
+from engine.cql3.restrictions import Restrictions
 from engine.cql3.statements.base import ClientState, ExecutionContext, Prepared
-from engine.cql3.terms import BindContext, PrepareContext, Term
+from engine.cql3.terms import BindContext, Term
 from engine.db.mutation import Mutation
 from engine.db.rows import (
     LIVE,
@@ -38,7 +34,7 @@ from engine.db.rows import (
     Row,
 )
 from engine.errors import InvalidRequest
-from engine.schema.metadata import ColumnKind, ColumnMetadata, TableMetadata
+from engine.schema.metadata import ColumnMetadata, TableMetadata
 from engine.schema.types import NATIVE_TYPES
 from engine.service.query_options import UNSET, QueryOptions
 from engine.service.results import ColumnSpec, ResultMessage, Rows, Void
@@ -48,7 +44,7 @@ LWT_LOCK = threading.Lock()  # conditional writes of this node run one at a time
 COUNTER_SHARD = b"\x00" * 16  # this node's counter shard id (one node: one shard)
 
 
-def _int_type():
+def int_types():
     from engine.cql.ast.terms import NativeTypeName
 
     return (
@@ -73,7 +69,17 @@ class Condition:
     operator: Operator
     value: Term | None
     values: tuple[Term, ...] | None = None
+    element: Term | None = None  # IF c[e] op v
+    field_name: str | None = None  # IF c.f op v
+
+
+@dataclass
+class Deletion:
+    """One target of DELETE: a whole column, an element of a collection, or a field of a user type."""
+
+    column: ColumnMetadata
     element: Term | None = None
+    field: str | None = None
 
 
 @dataclass
@@ -81,7 +87,7 @@ class ModificationStatement(Prepared):
     table_metadata: TableMetadata
     restrictions: Restrictions
     assignments: list[Assignment] = field(default_factory=list)
-    deletions: list[tuple[ColumnMetadata, Term | None]] = field(default_factory=list)
+    deletions: list[Deletion] = field(default_factory=list)
     timestamp: Term | None = None
     ttl: Term | None = None
     is_delete: bool = False
@@ -118,8 +124,8 @@ class ModificationStatement(Prepared):
         if self.ttl is not None:
             value = self.ttl.bind(bind)
             if value is None:
-                raise InvalidRequest("Invalid null value of TTL")
-            if value is not UNSET:
+                ttl = 0  # Attributes.getTimeToLive: a null TTL writes without one (5.0)
+            elif value is not UNSET:
                 ttl = int(value)  # type: ignore[call-overload]
                 if ttl < 0:
                     raise InvalidRequest(f"A TTL must be greater or equal to 0, but was {ttl}")
@@ -168,7 +174,10 @@ class ModificationStatement(Prepared):
         clusterings = self._clusterings(bind)
         full = len(table.clustering)
         if self.is_delete:
-            return self._deletion(bind, cells, key, token, clusterings, full)
+            current = None
+            if any(d.element is not None and _kind(d.column) == "list" for d in self.deletions):
+                current = ctx.proxy.read_partition(table.id, key, token, options.consistency)
+            return self._deletion(bind, cells, key, token, clusterings, full, current)
         static_columns: dict[str, object] = {}
         rows: list[Row] = []
         needs_current = table.is_counter or any(
@@ -210,6 +219,19 @@ class ModificationStatement(Prepared):
         self, a: Assignment, bind: BindContext, cells: CellFactory, current, current_row
     ) -> object | None:
         column = a.column
+        element_key = None
+        if a.kind is OperationKind.SET_ELEMENT:
+            assert a.element is not None
+            element_key = a.element.bind(bind)
+            is_list = _kind(column) == "list"
+            if element_key is None:  # Lists.SetterByIndex / Maps.SetterByKey
+                raise InvalidRequest(
+                    "Invalid null value for list index" if is_list else "Invalid null map key"
+                )
+            if element_key is UNSET:
+                raise InvalidRequest(
+                    "Invalid unset value for list index" if is_list else "Invalid unset map key"
+                )
         value = a.value.bind(bind)
         if value is UNSET:
             return None
@@ -273,8 +295,6 @@ class ModificationStatement(Prepared):
                     f"Invalid operation ({column.name} = {column.name} - ?) for non-collection column {column.name}"
                 )
             case OperationKind.SET_ELEMENT:
-                assert a.element is not None
-                element_key = a.element.bind(bind)
                 if kind == "map":
                     path = column_type.key.serialize(element_key)  # type: ignore[attr-defined]
                     cell = (
@@ -288,6 +308,8 @@ class ModificationStatement(Prepared):
                         if isinstance(existing, ComplexColumn)
                         else []
                     )
+                    if not live:
+                        raise InvalidRequest("Attempted to set an element on a list which is null")
                     index = int(element_key)  # type: ignore[call-overload]
                     if index < 0 or index >= len(live):
                         raise InvalidRequest(f"List index {index} out of bound, list has size {len(live)}")
@@ -308,13 +330,13 @@ class ModificationStatement(Prepared):
                 return ComplexColumn(MappingProxyType({position.to_bytes(2, "big"): cell}))
         raise InvalidRequest(f"Unsupported operation on {column.name}")
 
-    def _deletion(self, bind, cells, key, token, clusterings, full) -> PartitionUpdate | None:
+    def _deletion(self, bind, cells, key, token, clusterings, full, current=None) -> PartitionUpdate | None:
         table = self.table_metadata
         ranged = any(
             r.operator not in (Operator.EQ, Operator.IN)
             for rs in self.restrictions.clustering.values()
             for r in rs
-        )
+        ) or any(m.operator not in (Operator.EQ, Operator.IN) for m in self.restrictions.multi)
         if ranged:
             if self.deletions:
                 raise InvalidRequest("Range deletions are not supported for specific columns")
@@ -324,8 +346,6 @@ class ModificationStatement(Prepared):
             return PartitionUpdate(key, token, LIVE, None, (), tombstones)
         if not self.deletions:
             if not clusterings or clusterings == [()]:
-                if table.clustering and not clusterings:
-                    pass
                 return PartitionUpdate(key, token, cells.row_deletion())
             if len(clusterings[0]) == full:
                 rows = tuple(Row(c, None, cells.row_deletion()) for c in clusterings)
@@ -335,38 +355,77 @@ class ModificationStatement(Prepared):
                 RangeTombstone(Bound(c, True), Bound(c, True), cells.row_deletion()) for c in clusterings
             )
             return PartitionUpdate(key, token, LIVE, None, (), tombstones)
-        columns: dict[str, object] = {}
+        regular = [d for d in self.deletions if not d.column.is_static]
+        if regular and (any(len(c) < full for c in clusterings) or (full and not clusterings)):
+            # DeleteStatement.addUpdateForKey: specific columns need a whole row
+            raise InvalidRequest("Range deletions are not supported for specific columns")
         static_columns: dict[str, object] = {}
-        for column, element in self.deletions:
-            target = static_columns if column.is_static else columns
-            if element is None:
-                if column.type.is_multi_cell:
-                    target[column.name] = ComplexColumn(
-                        MappingProxyType({}), DeletionTime(cells.timestamp, cells.now)
-                    )
-                else:
-                    target[column.name] = cells.tombstone()
-                continue
-            element_value = element.bind(bind)
-            column_type = column.type
-            kind = getattr(column_type, "kind_name", None)
-            if kind == "map":
-                target[column.name] = ComplexColumn(
-                    MappingProxyType({column_type.key.serialize(element_value): cells.tombstone()})
-                )  # type: ignore[attr-defined]
-            elif kind == "set":
-                target[column.name] = ComplexColumn(
-                    MappingProxyType({column_type.element.serialize(element_value): cells.tombstone()})
-                )  # type: ignore[attr-defined]
-            else:
-                raise InvalidRequest(f"Invalid deletion operation for non collection column {column.name}")
         rows = []
-        if columns:
-            if any(len(c) < full for c in clusterings) or (full and not clusterings):
-                raise InvalidRequest("Range deletions are not supported for specific columns")
-            rows = [Row(c, None, LIVE, MappingProxyType(columns)) for c in clusterings]
+        static_done = False
+        for clustering in clusterings if regular else [()]:
+            current_row = _find_row(current, clustering) if current is not None else None
+            columns: dict[str, object] = {}
+            for deletion in self.deletions:
+                if deletion.column.is_static:
+                    if static_done:
+                        continue  # static columns are deleted once per partition
+                    target, source = static_columns, current.static_row if current is not None else None
+                else:
+                    target, source = columns, current_row
+                data = self._delete(deletion, bind, cells, source)
+                if data is None:
+                    continue
+                earlier = target.get(deletion.column.name)
+                if isinstance(earlier, ComplexColumn) and isinstance(data, ComplexColumn):
+                    data = earlier.merge(data)
+                target[deletion.column.name] = data
+            static_done = True
+            if columns:
+                rows.append(Row(clustering, None, LIVE, MappingProxyType(columns)))
         static_row = Row((), None, LIVE, MappingProxyType(static_columns)) if static_columns else None
+        if not rows and static_row is None:
+            return None
         return PartitionUpdate(key, token, LIVE, static_row, tuple(rows))
+
+    def _delete(
+        self, deletion: Deletion, bind: BindContext, cells: CellFactory, current_row
+    ) -> object | None:
+        """The data one DELETE target writes (Constants.Deleter, Lists.DiscarderByIndex,
+        Sets.ElementDiscarder, Maps.DiscarderByKey, UserTypes.DeleterByField)."""
+        column = deletion.column
+        column_type = column.type.unwrap()
+        if deletion.field is not None:
+            position = list(column_type.field_names).index(deletion.field)  # type: ignore[attr-defined]
+            return ComplexColumn(MappingProxyType({position.to_bytes(2, "big"): cells.tombstone()}))
+        if deletion.element is None:
+            if column_type.is_multi_cell:
+                return ComplexColumn(MappingProxyType({}), DeletionTime(cells.timestamp, cells.now))
+            return cells.tombstone()
+        element = deletion.element.bind(bind)
+        kind = _kind(column)
+        if kind == "list":
+            if element is None:
+                raise InvalidRequest("Invalid null value for list index")
+            if element is UNSET:
+                return None
+            existing = current_row.columns.get(column.name) if current_row is not None else None
+            live = (
+                sorted(p for p, c in existing.cells.items() if c.is_live(cells.now))
+                if isinstance(existing, ComplexColumn)
+                else []
+            )
+            if not live:
+                raise InvalidRequest("Attempted to delete an element from a list which is null")
+            index = int(element)  # type: ignore[call-overload]
+            if index < 0 or index >= len(live):
+                raise InvalidRequest(f"List index {index} out of bound, list has size {len(live)}")
+            return ComplexColumn(MappingProxyType({live[index]: cells.tombstone()}))
+        if element is None:
+            raise InvalidRequest("Invalid null set element" if kind == "set" else "Invalid null map key")
+        if element is UNSET:
+            return None
+        element_type = column_type.element if kind == "set" else column_type.key  # type: ignore[attr-defined]
+        return ComplexColumn(MappingProxyType({element_type.serialize(element): cells.tombstone()}))
 
     # ---------------------------------------------------------------------------------- LWT
 
@@ -381,9 +440,15 @@ class ModificationStatement(Prepared):
         return ResultMessage(failure)
 
     def conditional_partition(self, bind: BindContext) -> bytes:
+        """ModificationStatement.makeCasRequest: one partition and one row (no IN)."""
         keys_ = self.restrictions.partition_keys(bind)
-        if len(keys_) != 1:
-            raise InvalidRequest("IN on the partition key is not supported with conditional updates")
+        what = "deletions" if self.is_delete else "updates"
+        if any(r.operator is Operator.IN for rs in self.restrictions.partition.values() for r in rs):
+            raise InvalidRequest(f"IN on the partition key is not supported with conditional {what}")
+        if any(r.operator is Operator.IN for rs in self.restrictions.clustering.values() for r in rs) or any(
+            m.operator is Operator.IN for m in self.restrictions.multi
+        ):
+            raise InvalidRequest(f"IN on the clustering key columns is not supported with conditional {what}")
         return keys.partition_key(self.table_metadata, keys_[0])
 
     def check(
@@ -395,8 +460,6 @@ class ModificationStatement(Prepared):
         key = self.conditional_partition(bind)
         components = keys.split_partition_key(table, key)
         clusterings = self._clusterings(bind)
-        if len(clusterings) > 1:
-            raise InvalidRequest("IN on the clustering key columns is not supported with conditional updates")
         clustering = clusterings[0] if clusterings else ()
         current = ctx.proxy.read_partition(table.id, key, keys.token(key), options.consistency)
         row = _find_row(current, clustering) if current is not None else None
@@ -412,7 +475,7 @@ class ModificationStatement(Prepared):
         if in_batch and shown and not (self.if_exists or self.if_not_exists):
             # A batch's result names the row too (ModificationStatement.buildCasResultSet with isBatch).
             shown = [*table.primary_key, *(c for c in shown if not c.is_primary_key)]
-        bool_type = _int_type()[2]
+        bool_type = int_types()[2]
         columns = [ColumnSpec(table.keyspace, table.name, "[applied]", bool_type)]
         out: list[bytes | None] = [b"\x00"]
         for column in shown:
@@ -441,7 +504,7 @@ class ModificationStatement(Prepared):
 
 def applied_result(table: TableMetadata) -> Rows:
     """The one-row ``[applied] = True`` result of a conditional write that was applied."""
-    return Rows((ColumnSpec(table.keyspace, table.name, "[applied]", _int_type()[2]),), ((b"\x01",),))
+    return Rows((ColumnSpec(table.keyspace, table.name, "[applied]", int_types()[2]),), ((b"\x01",),))
 
 
 def _condition_holds(condition: Condition, bind: BindContext, raw: bytes | None) -> bool:
@@ -460,6 +523,28 @@ def _condition_holds(condition: Condition, bind: BindContext, raw: bytes | None)
         sub_type = getattr(column_type, "value", None) or getattr(column_type, "element", None)
         raw = None if actual is None else sub_type.serialize(actual)
         column_type = sub_type
+    elif condition.field_name is not None:
+        position = list(column_type.field_names).index(condition.field_name)
+        field_type = column_type.field_types[position]
+        field_value = None if raw is None else tuple(column_type.deserialize(raw))[position]
+        raw = None if field_value is None else field_type.serialize(field_value)
+        column_type = field_type
+    if condition.operator in (Operator.CONTAINS, Operator.CONTAINS_KEY):
+        # ColumnCondition's containsAppliesTo: an element (or map key) equal to the value
+        expected = condition.value.bind(bind) if condition.value is not None else None
+        if raw is None or expected is None:
+            return False
+        collection = column_type.unwrap()
+        value = collection.deserialize(raw)
+        if hasattr(value, "items"):
+            candidates = (
+                list(value.keys()) if condition.operator is Operator.CONTAINS_KEY else list(value.values())
+            )
+            element_type = collection.key if condition.operator is Operator.CONTAINS_KEY else collection.value
+        else:
+            candidates, element_type = list(value), collection.element
+        wanted = element_type.sort_key(element_type.serialize(expected))
+        return any(element_type.sort_key(element_type.serialize(c)) == wanted for c in candidates)
     if condition.values is not None or condition.operator is Operator.IN:
         candidates = (
             [t.bind(bind) for t in condition.values]
@@ -527,337 +612,9 @@ def _row_values(
 _TABLE_KEYS: dict[int, object] = {}
 
 
+def _kind(column: ColumnMetadata) -> str | None:
+    return getattr(column.type.unwrap(), "kind_name", None)
+
+
 def table_key(table: TableMetadata):
     return keys.clustering_comparator(table)
-
-
-# -------------------------------------------------------------------------------------- preparation
-
-
-def _spec(table: TableMetadata, name: str, column_type) -> ColumnSpec:
-    return ColumnSpec(table.keyspace, table.name, name, column_type)
-
-
-def _column(table: TableMetadata, name: str) -> ColumnMetadata:
-    column = table.column(name)
-    if column is None:
-        raise InvalidRequest(f"Undefined column name {name} in table {table.keyspace}.{table.name}")
-    return column
-
-
-def _attributes(
-    table: TableMetadata, attributes: ast.Attributes, ctx: PrepareContext
-) -> tuple[Term | None, Term | None]:
-    int_type, bigint_type, _ = _int_type()
-    timestamp = (
-        terms.prepare(attributes.timestamp, _spec(table, "[timestamp]", bigint_type), ctx)
-        if attributes.timestamp is not None
-        else None
-    )
-    ttl = (
-        terms.prepare(attributes.ttl, _spec(table, "[ttl]", int_type), ctx)
-        if attributes.ttl is not None
-        else None
-    )
-    return timestamp, ttl
-
-
-def _conditions(
-    table: TableMetadata, conditions: Sequence[ast.ColumnCondition], ctx: PrepareContext
-) -> list[Condition]:
-    out = []
-    for condition in conditions:
-        column = _column(table, condition.column)
-        if column.is_primary_key:
-            raise InvalidRequest(f"PRIMARY KEY column '{column.name}' cannot have IF conditions")
-        column_type = column.type
-        element = None
-        if condition.element is not None:
-            key_type = getattr(column_type, "key", None)
-            if key_type is None:
-                int_type = _int_type()[0]
-                key_type = int_type
-            element = terms.prepare(condition.element, _spec(table, f"element({column.name})", key_type), ctx)
-            column_type = getattr(column_type, "value", None) or getattr(column_type, "element", None)
-        if isinstance(condition.value, ast.InValues):
-            values = tuple(
-                terms.prepare(v, _spec(table, column.name, column_type), ctx) for v in condition.value.items
-            )
-            out.append(Condition(column, condition.operator, None, values, element))
-        else:
-            spec_type = column_type
-            if condition.operator is Operator.IN:
-                from engine.schema.types import ListType
-
-                spec_type = ListType(column_type, True)
-            out.append(
-                Condition(
-                    column,
-                    condition.operator,
-                    terms.prepare(condition.value, _spec(table, column.name, spec_type), ctx),
-                    None,
-                    element,
-                )
-            )
-    return out
-
-
-def prepare_modification(
-    statement: ast.Statement, table: TableMetadata, ctx: PrepareContext
-) -> ModificationStatement:
-    if table.is_view:
-        raise InvalidRequest("Cannot directly modify a materialized view")
-    match statement:
-        case ast.InsertStatement():
-            return _prepare_insert(statement, table, ctx)
-        case ast.InsertJsonStatement():
-            return _prepare_insert_json(statement, table, ctx)
-        case ast.UpdateStatement():
-            return _prepare_update(statement, table, ctx)
-        case ast.DeleteStatement():
-            return _prepare_delete(statement, table, ctx)
-    raise InvalidRequest(f"Unsupported statement {statement.cql()}")
-
-
-def _prepare_insert(
-    st: ast.InsertStatement, table: TableMetadata, ctx: PrepareContext
-) -> ModificationStatement:
-    if table.is_counter:
-        raise InvalidRequest("INSERT statements are not allowed on counter tables, use UPDATE instead")
-    if len(st.columns) != len(st.values):
-        raise InvalidRequest("Unmatched column names/values")
-    seen: set[str] = set()
-    relations = []
-    assignments = []
-    for name, value in zip(st.columns, st.values, strict=True):
-        column = _column(table, name)
-        if name in seen:
-            raise InvalidRequest(f"Multiple definitions found for column {name}")
-        seen.add(name)
-        if column.is_primary_key:
-            relations.append(ast.SingleColumnRelation(name, Operator.EQ, value))
-        else:
-            assignments.append((column, value))
-    for column in table.partition_key:
-        if column.name not in seen:
-            raise InvalidRequest(f"Some partition key parts are missing: {column.name}")
-    static_only = bool(assignments) and all(c.is_static for c, _ in assignments)
-    for column in table.clustering:
-        if column.name not in seen and not static_only:
-            raise InvalidRequest(f"Some clustering keys are missing: {column.name}")
-    restrictions = prepare_restrictions(table, relations, ctx, for_select=False)
-    prepared = [
-        Assignment(c, OperationKind.SET, terms.prepare(v, _spec(table, c.name, c.type), ctx))
-        for c, v in assignments
-    ]
-    timestamp, ttl = _attributes(table, st.attributes, ctx)
-    return ModificationStatement(
-        table_metadata=table,
-        restrictions=restrictions,
-        assignments=prepared,
-        timestamp=timestamp,
-        ttl=ttl,
-        is_insert=True,
-        if_not_exists=st.if_not_exists,
-    )
-
-
-def _check_where(table: TableMetadata, restrictions: Restrictions, *, delete: bool) -> None:
-    if restrictions.others:
-        names = ", ".join(r.column.name for r in restrictions.others)
-        raise InvalidRequest(f"Non PRIMARY KEY columns found in where clause: {names}")
-    for column in table.partition_key:
-        if column.name not in restrictions.partition:
-            missing = [c.name for c in table.partition_key if c.name not in restrictions.partition]
-            raise InvalidRequest(f"Some partition key parts are missing: {', '.join(missing)}")
-    missing_clustering = False
-    for column in table.clustering:
-        rs = restrictions.clustering.get(column.name)
-        if not rs:
-            missing_clustering = True
-            continue
-        if missing_clustering:
-            raise InvalidRequest(f"Missing PRIMARY KEY part {column.name} since {column.name} is set")
-        for r in rs:
-            if r.operator in (Operator.EQ, Operator.IN):
-                continue
-            if delete and r.operator in (Operator.GT, Operator.GTE, Operator.LT, Operator.LTE):
-                continue  # a range deletion (Cassandra 3.0+)
-            raise InvalidRequest(f"Invalid operator {r.operator.value} for PRIMARY KEY part {column.name}")
-    if missing_clustering and not delete:
-        first = next(c.name for c in table.clustering if c.name not in restrictions.clustering)
-        raise InvalidRequest(f"Some clustering keys are missing: {first}")
-
-
-def _prepare_update(
-    st: ast.UpdateStatement, table: TableMetadata, ctx: PrepareContext
-) -> ModificationStatement:
-    timestamp, ttl = _attributes(table, st.attributes, ctx)
-    assignments = []
-    for op in st.operations:
-        column = _column(table, op.column)
-        if column.is_primary_key:
-            raise InvalidRequest(f"PRIMARY KEY part {column.name} found in SET part")
-        column_type = column.type
-        kind = getattr(column_type, "kind_name", None)
-        element = None
-        value_type = column_type
-        if op.kind is OperationKind.SET_ELEMENT:
-            if kind == "map":
-                element = terms.prepare(op.element, _spec(table, f"key({column.name})", column_type.key), ctx)  # type: ignore[arg-type, attr-defined]
-                value_type = column_type.value  # type: ignore[attr-defined]
-            elif kind == "list":
-                element = terms.prepare(op.element, _spec(table, f"idx({column.name})", _int_type()[0]), ctx)  # type: ignore[arg-type]
-                value_type = column_type.element  # type: ignore[attr-defined]
-            else:
-                raise InvalidRequest(
-                    f"Invalid operation ({op.cql()}) for non collection column {column.name}"
-                )
-        elif op.kind is OperationKind.SET_FIELD:
-            names = list(getattr(column_type, "field_names", ()))
-            if op.field not in names:
-                raise InvalidRequest(f"UDT column {column.name} does not have a field named {op.field}")
-            value_type = column_type.field_types[names.index(op.field)]  # type: ignore[attr-defined]
-        elif op.kind is OperationKind.SUBTRACT and kind == "map":
-            from engine.schema.types import SetType
-
-            value_type = SetType(column_type.key, True)  # type: ignore[attr-defined]
-        elif column_type.is_counter and op.kind in (OperationKind.ADD, OperationKind.SUBTRACT):
-            value_type = _int_type()[1]
-        elif (
-            op.kind in (OperationKind.ADD, OperationKind.SUBTRACT, OperationKind.PREPEND)
-            and kind is None
-            and not column_type.is_counter
-        ):
-            raise InvalidRequest(f"Invalid operation ({op.cql()}) for non counter column {column.name}")
-        value = terms.prepare(op.value, _spec(table, column.name, value_type), ctx)
-        assignments.append(Assignment(column, op.kind, value, element, op.field))
-    restrictions = prepare_restrictions(table, st.where, ctx, for_select=False)
-    static_only = bool(assignments) and all(a.column.is_static for a in assignments)
-    _check_where(table, restrictions, delete=static_only)
-    return ModificationStatement(
-        table_metadata=table,
-        restrictions=restrictions,
-        assignments=assignments,
-        timestamp=timestamp,
-        ttl=ttl,
-        if_exists=st.if_exists,
-        conditions=_conditions(table, st.conditions, ctx),
-    )
-
-
-def _prepare_delete(
-    st: ast.DeleteStatement, table: TableMetadata, ctx: PrepareContext
-) -> ModificationStatement:
-    deletions: list[tuple[ColumnMetadata, Term | None]] = []
-    for deletion in st.deletions:
-        column = _column(table, deletion.column)
-        if column.is_primary_key:
-            raise InvalidRequest(
-                f"Invalid identifier {column.name} for deletion (should not be a PRIMARY KEY part)"
-            )
-        element = None
-        if deletion.element is not None:
-            key_type = (
-                getattr(column.type, "key", None) or getattr(column.type, "element", None) or _int_type()[0]
-            )
-            element = terms.prepare(deletion.element, _spec(table, f"element({column.name})", key_type), ctx)
-        deletions.append((column, element))
-    timestamp = None
-    if st.timestamp is not None:
-        timestamp = terms.prepare(st.timestamp, _spec(table, "[timestamp]", _int_type()[1]), ctx)
-    restrictions = prepare_restrictions(table, st.where, ctx, for_select=False)
-    _check_where(table, restrictions, delete=True)
-    return ModificationStatement(
-        table_metadata=table,
-        restrictions=restrictions,
-        deletions=deletions,
-        timestamp=timestamp,
-        is_delete=True,
-        if_exists=st.if_exists,
-        conditions=_conditions(table, st.conditions, ctx),
-    )
-
-
-# ------------------------------------------------------------------------------------- INSERT JSON
-
-
-@dataclass(frozen=True)
-class _JsonDocument(Term):
-    """The bound JSON text of ``INSERT ... JSON ?``, parsed once per execution into column → value."""
-
-    text: Term
-    table: TableMetadata
-
-    def bind(self, ctx: BindContext) -> object:
-        cached = getattr(ctx, "_json_document", None)
-        if cached is not None and cached[0] is self:
-            return cached[1]
-        text = self.text.bind(ctx)
-        if text is None or text is UNSET:
-            raise InvalidRequest("Got null for INSERT JSON values")
-        try:
-            document = json.loads(text)  # type: ignore[arg-type]
-        except ValueError as e:
-            raise InvalidRequest(
-                f"Could not decode JSON string as a map: {e}. (String was: {text})"
-            ) from None
-        if not isinstance(document, dict):
-            raise InvalidRequest(
-                f"Could not decode JSON string as a map: not an object. (String was: {text})"
-            )
-        by_column: dict[str, object] = {}
-        for key, value in document.items():
-            name = key[1:-1] if len(key) > 1 and key.startswith('"') and key.endswith('"') else key.lower()
-            if self.table.column(name) is None:
-                raise InvalidRequest(f"JSON values map contains unrecognized column: {name}")
-            by_column[name] = value
-        ctx._json_document = (self, by_column)  # type: ignore[attr-defined]
-        return by_column
-
-
-@dataclass(frozen=True)
-class _JsonColumn(Term):
-    document: _JsonDocument
-    column: ColumnMetadata
-    default_unset: bool
-
-    def bind(self, ctx: BindContext) -> object:
-        document = self.document.bind(ctx)
-        assert isinstance(document, dict)
-        if self.column.name not in document:
-            return UNSET if self.default_unset else None
-        return self.column.type.from_json(document[self.column.name], self.column.name)
-
-
-def _prepare_insert_json(
-    st: ast.InsertJsonStatement, table: TableMetadata, ctx: PrepareContext
-) -> ModificationStatement:
-    if table.is_counter:
-        raise InvalidRequest("INSERT statements are not allowed on counter tables, use UPDATE instead")
-    text_type = NATIVE_TYPES[ast.NativeTypeName.TEXT]
-    document = _JsonDocument(terms.prepare(st.json, _spec(table, "[json]", text_type), ctx), table)
-    relations = []
-    restrictions = Restrictions(table)
-    for column in table.primary_key:
-        term = _JsonColumn(document, column, False)
-        restriction = Restriction(column, Operator.EQ, term)
-        target = (
-            restrictions.partition if column.kind is ColumnKind.PARTITION_KEY else restrictions.clustering
-        )
-        target.setdefault(column.name, []).append(restriction)
-    del relations
-    assignments = [
-        Assignment(c, OperationKind.SET, _JsonColumn(document, c, st.default_unset))
-        for c in table.value_columns
-    ]
-    timestamp, ttl = _attributes(table, st.attributes, ctx)
-    return ModificationStatement(
-        table_metadata=table,
-        restrictions=restrictions,
-        assignments=assignments,
-        timestamp=timestamp,
-        ttl=ttl,
-        is_insert=True,
-        if_not_exists=st.if_not_exists,
-    )

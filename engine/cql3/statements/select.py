@@ -23,16 +23,17 @@ from engine.cql import ast
 from engine.cql3 import keys, terms
 from engine.cql3.cells import live_value
 from engine.cql3.restrictions import Restrictions
-from engine.cql3.restrictions import prepare as prepare_restrictions
-from engine.cql3.selection import Selection, prepare_selection
+from engine.cql3.selection import Selection, prepare_selection, referenced_columns
 from engine.cql3.statements.base import ClientState, ExecutionContext, Prepared
 from engine.cql3.terms import BindContext, PrepareContext, Term
+from engine.cql3.where import StatementType, check_needs_filtering
+from engine.cql3.where import prepare as prepare_restrictions
 from engine.db.rows import PartitionUpdate
 from engine.db.slices import Slices
 from engine.dht.murmur3_partitioner import MAX_TOKEN
 from engine.errors import InvalidRequest
 from engine.schema import system_schema
-from engine.schema.metadata import TableMetadata
+from engine.schema.metadata import ColumnKind, TableMetadata
 from engine.schema.types import NATIVE_TYPES
 from engine.service.query_options import QueryOptions
 from engine.service.results import ColumnSpec, ResultMessage, Rows
@@ -65,8 +66,8 @@ class SelectStatement(Prepared):
 
     def execute(self, ctx: ExecutionContext, client: ClientState, options: QueryOptions) -> ResultMessage:
         bind = ctx.bind_context(options)
-        limit = self._bound_limit(self.limit, bind, "LIMIT")
-        per_partition = self._bound_limit(self.per_partition_limit, bind, "PER PARTITION LIMIT")
+        limit = self._bound_limit(self.limit, bind)
+        per_partition = self._bound_limit(self.per_partition_limit, bind)
         page_size = options.page_size if options.page_size and options.page_size > 0 else None
         resume = _decode_paging_state(options.paging_state) if options.paging_state else None
         rows = self._rows(ctx, bind, options, per_partition, resume)
@@ -80,8 +81,11 @@ class SelectStatement(Prepared):
             sort_key = keys.clustering_comparator(self.table_metadata)
             rows = iter(sorted(rows, key=lambda r: sort_key(r.clustering), reverse=self.reversed))
         if self.selection.is_aggregate or self.group_by:
-            if not self.restrictions.is_key_lookup:
+            r = self.restrictions
+            if not r.partition and not r.tokens:
                 ctx.warnings.append("Aggregation query used without partition key")
+            elif any(x.operator is ast.Operator.IN for xs in r.partition.values() for x in xs):
+                ctx.warnings.append("Aggregation query used on multiple partition keys (IN restriction)")
             if self.group_by:
                 values = []
                 for _, group in itertools.groupby(
@@ -112,7 +116,8 @@ class SelectStatement(Prepared):
         return ResultMessage(Rows(self.selection.columns, tuple(out), paging_state), tuple(ctx.warnings))
 
     @staticmethod
-    def _bound_limit(term: Term | None, bind: BindContext, what: str) -> int | None:
+    def _bound_limit(term: Term | None, bind: BindContext) -> int | None:
+        """SelectStatement.getLimit: one message for LIMIT and PER PARTITION LIMIT."""
         if term is None:
             return None
         value = term.bind(bind)
@@ -122,7 +127,7 @@ class SelectStatement(Prepared):
             return None
         number = int(value)  # type: ignore[call-overload]
         if number <= 0:
-            raise InvalidRequest(f"{what} must be strictly positive")
+            raise InvalidRequest("LIMIT must be strictly positive")
         return number
 
     # ---------------------------------------------------------------------------------- reading
@@ -135,8 +140,11 @@ class SelectStatement(Prepared):
         if r.is_key_lookup:
             found = []
             slices = self._slices(bind)
+            start_bound, end_bound = r.token_bounds(bind) if r.tokens else (None, None)
             for components in r.partition_keys(bind):
                 key = keys.partition_key(table, components)
+                if not _token_within(keys.token(key), start_bound, end_bound):
+                    continue  # token() next to = on every key column filters the keys (TokenFilter)
                 partition = ctx.proxy.read_partition(
                     table.id, key, keys.token(key), options.consistency, slices=slices
                 )
@@ -305,6 +313,12 @@ class SelectStatement(Prepared):
                 resume = None
 
 
+def _token_within(token: int, start: tuple[int, bool] | None, end: tuple[int, bool] | None) -> bool:
+    if start is not None and (token < start[0] or (token == start[0] and not start[1])):
+        return False
+    return not (end is not None and (token > end[0] or (token == end[0] and not end[1])))
+
+
 def _system_table_rows(table: TableMetadata, ctx: ExecutionContext) -> Iterator[dict[str, object]]:
     """Rows of a system table: generated from the schema (decision 14 in docs/decisions.md) for
     ``system_schema``, from the node's state (``ExecutionContext.node_state_rows``) for the others."""
@@ -347,22 +361,39 @@ def _decode_paging_state(data: bytes) -> tuple[bytes, tuple[bytes, ...], int]:
 
 
 def prepare_select(st: ast.SelectStatement, table: TableMetadata, ctx: PrepareContext) -> SelectStatement:
+    """SelectStatement.RawStatement.prepare, in its order: the selectors' names, the ORDER BY columns, the
+    WHERE clause, the selectors, DISTINCT, GROUP BY, ORDER BY, filtering, and the limits."""
+    referenced = referenced_columns(table, st.selection)
+    only_static = (
+        st.selection is not None
+        and any(c.is_static for c in referenced)
+        and not any(not c.is_static and c.kind is not ColumnKind.PARTITION_KEY for c in referenced)
+    )
+    for ordering in st.order_by:
+        if table.column(ordering.column) is None:
+            raise InvalidRequest(
+                f"Undefined column name {ordering.column} in table {table.keyspace}.{table.name}"
+            )
     restrictions = prepare_restrictions(
-        table, st.where, ctx, for_select=True, allow_filtering=st.allow_filtering
+        table,
+        st.where,
+        ctx,
+        statement=StatementType.SELECT,
+        allow_filtering=st.allow_filtering,
+        selects_only_static=only_static,
     )
     selection = prepare_selection(table, st.selection, ctx, json=st.json)
+    if st.distinct:
+        if st.per_partition_limit is not None:
+            raise InvalidRequest("PER PARTITION LIMIT is not allowed with SELECT DISTINCT queries")
+        _validate_distinct(table, selection, restrictions)
+    group_by = _group_by(table, st.group_by, restrictions, distinct=st.distinct)
+    if selection.is_aggregate and not group_by and st.per_partition_limit is not None:
+        raise InvalidRequest("PER PARTITION LIMIT is not allowed with aggregate queries.")
     reversed_ = False
     if st.order_by:
         reversed_ = _ordering(table, st.order_by, restrictions)
-    if st.distinct:
-        for column in selection.selected_columns:
-            if (
-                not (column.kind.is_primary_key and column.kind.value == "partition_key")
-                and not column.is_static
-            ):
-                raise InvalidRequest(
-                    f"SELECT DISTINCT queries must only request partition key columns and/or static columns (not {column.name})"
-                )
+    check_needs_filtering(restrictions, st.allow_filtering)
     int_type = NATIVE_TYPES[ast.NativeTypeName.INT]
     limit = (
         terms.prepare(st.limit, ColumnSpec(table.keyspace, table.name, "[limit]", int_type), ctx)
@@ -378,7 +409,6 @@ def prepare_select(st: ast.SelectStatement, table: TableMetadata, ctx: PrepareCo
         if st.per_partition_limit is not None
         else None
     )
-    group_by = _group_by(table, st.group_by)
     statement = SelectStatement(
         group_by=group_by,
         table_metadata=table,
@@ -395,12 +425,44 @@ def prepare_select(st: ast.SelectStatement, table: TableMetadata, ctx: PrepareCo
     return statement
 
 
-def _group_by(table: TableMetadata, selectors: tuple[ast.Selector, ...]) -> tuple[str, ...]:
-    """GROUP BY columns: a prefix of the primary key, in order (Cassandra's ``SelectStatement``)."""
+def _validate_distinct(table: TableMetadata, selection: Selection, restrictions: Restrictions) -> None:
+    """SelectStatement.RawStatement.validateDistinctSelection."""
+    if (
+        restrictions.clustering
+        or restrictions.multi
+        or any(not r.column.is_static for r in restrictions.others)
+    ):
+        raise InvalidRequest(
+            "SELECT DISTINCT with WHERE clause only supports restriction by partition key and/or static columns."
+        )
+    for column in selection.selected_columns:
+        if column.kind is not ColumnKind.PARTITION_KEY and not column.is_static:
+            raise InvalidRequest(
+                f"SELECT DISTINCT queries must only request partition key columns and/or static columns (not {column.name})"
+            )
+    if not restrictions.is_key_range:
+        return
+    for column in table.partition_key:
+        if column not in selection.selected_columns:
+            raise InvalidRequest(
+                f"SELECT DISTINCT queries must request all the partition key columns (missing {column.name})"
+            )
+
+
+def _group_by(
+    table: TableMetadata, selectors: tuple[ast.Selector, ...], restrictions: Restrictions, *, distinct: bool
+) -> tuple[str, ...]:
+    """GROUP BY columns: a prefix of the primary key in order, where columns restricted by ``=`` may be
+    left out (SelectStatement.RawStatement.getAggregationSpecFactory)."""
     names = []
-    primary_key = table.primary_key
-    for i, selector in enumerate(selectors):
+    primary_key = iter(table.primary_key)
+    clustering_prefix = 0
+    out_of_order = (
+        "Group by currently only support groups of columns following their declared order in the PRIMARY KEY"
+    )
+    for selector in selectors:
         if not isinstance(selector, ast.ColumnSelector):
+            # cqlkit has no GROUP BY functions (floor(...)); Cassandra resolves them here.
             raise InvalidRequest(f"Group by is only supported on columns, got {selector.cql()}")
         column = table.column(selector.name)
         if column is None:
@@ -411,43 +473,56 @@ def _group_by(table: TableMetadata, selectors: tuple[ast.Selector, ...]) -> tupl
             raise InvalidRequest(
                 f"Group by is currently only supported on the columns of the PRIMARY KEY, got {column.name}"
             )
-        if i >= len(primary_key) or primary_key[i] != column:
-            raise InvalidRequest(
-                "Group by currently only support groups of columns following their declared order in the PRIMARY KEY"
-            )
+        while True:
+            key_column = next(primary_key, None)
+            if key_column is None:
+                raise InvalidRequest(out_of_order)
+            if key_column.kind is ColumnKind.CLUSTERING:
+                clustering_prefix += 1
+            if key_column == column:
+                break
+            if not restrictions.is_restricted_by_eq(key_column):
+                raise InvalidRequest(out_of_order)
         names.append(column.name)
+    following = next(primary_key, None)
+    if names and following is not None and following.kind is ColumnKind.PARTITION_KEY:
+        raise InvalidRequest("Group by is not supported on only a part of the partition key")
+    if clustering_prefix > 0 and distinct:
+        raise InvalidRequest("Grouping on clustering columns is not allowed for SELECT DISTINCT queries")
     return tuple(names)
 
 
 def _ordering(table: TableMetadata, order_by: tuple[ast.Ordering, ...], restrictions: Restrictions) -> bool:
-    clustering = table.clustering
-    if not clustering:
-        raise InvalidRequest(
-            "Order by is currently only supported on the clustered columns of the PRIMARY KEY, got "
-            + order_by[0].column
-        )
-    if not restrictions.is_key_lookup:
+    """SelectStatement.RawStatement.verifyOrderingIsAllowed, then isReversed."""
+    if restrictions.uses_index:
+        raise InvalidRequest("ORDER BY with 2ndary indexes is not supported, except for ANN queries.")
+    if restrictions.is_key_range:
         raise InvalidRequest(
             "ORDER BY is only supported when the partition key is restricted by an EQ or an IN."
         )
-    reversed_: bool | None = None
-    for i, ordering in enumerate(order_by):
+    clustering = table.clustering
+    reversed_by_position: dict[int, bool] = {}
+    position = 0
+    out_of_order = "Order by currently only supports the ordering of columns following their declared order in the PRIMARY KEY"
+    for ordering in order_by:
         column = table.column(ordering.column)
-        if column is None:
-            raise InvalidRequest(
-                f"Undefined column name {ordering.column} in table {table.keyspace}.{table.name}"
-            )
-        if column not in clustering:
+        assert column is not None  # checked before the WHERE clause
+        if column.kind is not ColumnKind.CLUSTERING:
             raise InvalidRequest(
                 f"Order by is currently only supported on the clustered columns of the PRIMARY KEY, got {column.name}"
             )
-        if clustering.index(column) != i:
-            raise InvalidRequest(
-                "Order by currently only supports the ordering of columns following their declared order in the PRIMARY KEY"
-            )
+        if column.position < position:
+            # Cassandra walks past the last clustering column here and fails with an internal error.
+            raise InvalidRequest(out_of_order)
+        while position != column.position:
+            if not restrictions.is_restricted_by_eq(clustering[position]):
+                raise InvalidRequest(out_of_order)
+            position += 1
+        position += 1
         natural_desc = column.clustering_order.value == "desc"
-        wants_desc = ordering.direction is ast.Direction.DESC
-        this_reversed = natural_desc != wants_desc
+        reversed_by_position[column.position] = (ordering.direction is ast.Direction.DESC) != natural_desc
+    reversed_: bool | None = None
+    for _, this_reversed in sorted(reversed_by_position.items()):
         if reversed_ is None:
             reversed_ = this_reversed
         elif reversed_ != this_reversed:
