@@ -69,12 +69,7 @@ class _Batch(Prepared):
         mutations = []
         for part in self.parts:
             assert isinstance(part, ModificationStatement)
-            is_counter = part.table_metadata.is_counter
-            if self.batch.type is ast.BatchType.COUNTER and not is_counter:
-                raise InvalidRequest("Only counter mutations are allowed in COUNTER batches")
-            if self.batch.type is not ast.BatchType.COUNTER and is_counter:
-                raise InvalidRequest("Counter mutations are only allowed in COUNTER batches")
-            if is_counter:
+            if part.table_metadata.is_counter:
                 # A counter update reads the shard it advances: apply each before the next reads it.
                 ctx.proxy.mutate(part.mutations(ctx, bind, options), options.consistency)
             else:
@@ -82,14 +77,45 @@ class _Batch(Prepared):
         ctx.proxy.mutate(mutations, options.consistency)
         return ResultMessage(Void())
 
+    def validate(self) -> None:
+        """Cassandra's ``BatchStatement.validate``, run when the batch is prepared, checks in its order."""
+        from engine.cql3.statements.modification import ModificationStatement
+
+        parts = [p for p in self.parts if isinstance(p, ModificationStatement)]
+        batch_type = self.batch.type
+        if self.batch.attributes.ttl is not None:
+            raise InvalidRequest("Global TTL on the BATCH statement is not supported.")
+        timestamp_set = self.batch.attributes.timestamp is not None
+        has_conditions = any(p.is_conditional for p in parts)
+        if timestamp_set:
+            if has_conditions:
+                raise InvalidRequest("Cannot provide custom timestamp for conditional BATCH")
+            if batch_type is ast.BatchType.COUNTER:
+                raise InvalidRequest("Cannot provide custom timestamp for counter BATCH")
+        has_counters = has_non_counters = False
+        for part in parts:
+            if timestamp_set and part.timestamp is not None:
+                raise InvalidRequest("Timestamp must be set either on BATCH or individual statements")
+            if part.table_metadata.is_counter:
+                has_counters = True
+            else:
+                has_non_counters = True
+        if timestamp_set and has_counters:
+            raise InvalidRequest("Cannot provide custom timestamp for a BATCH containing counters")
+        if batch_type is ast.BatchType.COUNTER and has_non_counters:
+            raise InvalidRequest("Cannot include non-counter statement in a counter batch")
+        if has_counters and has_non_counters:
+            raise InvalidRequest("Counter and non-counter mutations cannot exist in the same batch")
+        if batch_type is ast.BatchType.LOGGED and has_counters:
+            raise InvalidRequest("Cannot include a counter statement in a logged batch")
+        if has_conditions and len({p.table_metadata.id for p in parts}) > 1:
+            raise InvalidRequest("Batch with conditions cannot span multiple tables")
+
     def _execute_conditional(self, ctx: ExecutionContext, bind, options: QueryOptions) -> ResultMessage:
         """A conditional batch: one partition of one table; every condition holds or nothing is applied."""
         from engine.cql3.statements import modification
 
         parts = [p for p in self.parts if isinstance(p, modification.ModificationStatement)]
-        tables = {p.table_metadata.id for p in parts}
-        if len(tables) > 1:
-            raise InvalidRequest("Batch with conditions cannot span multiple tables")
         if len({p.conditional_partition(bind) for p in parts}) > 1:
             raise InvalidRequest("Batch with conditions cannot span multiple partitions")
         with modification.LWT_LOCK:
@@ -226,25 +252,29 @@ class QueryProcessor:
             case ast.BatchStatement():
                 parts: list[Prepared] = []
                 for inner in statement.statements:
-                    if isinstance(inner, ast.InsertJsonStatement):
-                        raise InvalidRequest("INSERT JSON is not supported yet in batches")
                     table = self._table(inner.table, client)
                     self._check_modifiable(table)
                     ctx = PrepareContext(table.keyspace, table.name, bind_variables, functions.resolve)
-                    part = prepare_modification(inner, table, ctx)
-                    if statement.attributes.timestamp is not None and part.timestamp is None:
-                        from engine.cql3 import terms as terms_module
-                        from engine.schema.types import NATIVE_TYPES
-                        from engine.service.results import ColumnSpec
+                    parts.append(prepare_modification(inner, table, ctx))
+                batch = _Batch(statement, parts)
+                batch.validate()
+                if statement.attributes.timestamp is not None:
+                    # Attributes.prepare("[batch]", "[batch]"): the batch's timestamp, for every statement.
+                    from engine.cql3 import terms as terms_module
+                    from engine.cql3.statements.modification import ModificationStatement
+                    from engine.schema.types import NATIVE_TYPES
 
-                        bigint = NATIVE_TYPES[ast.NativeTypeName.BIGINT]
-                        part.timestamp = terms_module.prepare(
-                            statement.attributes.timestamp,
-                            ColumnSpec(table.keyspace, table.name, "[timestamp]", bigint),
-                            ctx,
-                        )
-                    parts.append(part)
-                prepared = _Batch(statement, parts)
+                    bigint = NATIVE_TYPES[ast.NativeTypeName.BIGINT]
+                    ctx = PrepareContext("[batch]", "[batch]", bind_variables, functions.resolve)
+                    timestamp = terms_module.prepare(
+                        statement.attributes.timestamp,
+                        ColumnSpec("[batch]", "[batch]", "[timestamp]", bigint),
+                        ctx,
+                    )
+                    for part in parts:
+                        assert isinstance(part, ModificationStatement)
+                        part.timestamp = timestamp
+                prepared = batch
             case ddl.DescribeStatement():
                 return _Describe(statement, self.cluster_name)
             case ddl.CreateViewStatement():
