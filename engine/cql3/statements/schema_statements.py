@@ -1,9 +1,12 @@
-"""Schema statements: CREATE/ALTER/DROP KEYSPACE, TABLE, TYPE and INDEX.
+"""Schema statements: CREATE/ALTER/DROP KEYSPACE and TABLE (types and indexes: ``schema_objects``).
 
 Each statement is a schema transformation (Cassandra's ``AlterSchemaStatement.apply``): a pure function
 from the current :class:`~engine.schema.metadata.Schema` to the next, raising Cassandra's error when the
 change is invalid; the catalog applies it atomically and the node opens or drops table stores. The
 result is a SCHEMA_CHANGE message, or VOID when ``IF [NOT] EXISTS`` made it a no-op.
+
+Before the transformation come the statement's permission check (``ClientState``'s protection of the
+system keyspaces: ``Unauthorized``) and ``AlterSchemaStatement.execute``'s checks of the keyspace name.
 """
 
 from __future__ import annotations
@@ -17,19 +20,23 @@ from engine.cql import ast
 from engine.cql.ast import ddl
 from engine.cql3 import properties
 from engine.cql3.statements.base import ClientState, ExecutionContext, Prepared
+from engine.cql3.where import references_duration
 from engine.errors import AlreadyExists, ConfigurationException, InvalidRequest, Unauthorized
 from engine.schema.metadata import (
     ClusteringOrder,
     ColumnKind,
     ColumnMetadata,
     DroppedColumn,
-    IndexKind,
-    IndexMetadata,
     KeyspaceMetadata,
     Schema,
     TableMetadata,
 )
-from engine.schema.types import CqlType, UserType, resolve_type
+from engine.schema.system_tables import (
+    LOCAL_SYSTEM_KEYSPACE_NAMES,
+    REPLICATED_SYSTEM_KEYSPACE_NAMES,
+    VIRTUAL_SYSTEM_KEYSPACE_NAMES,
+)
+from engine.schema.types import CqlType, resolve_type
 from engine.service.query_options import QueryOptions
 from engine.service.results import ResultMessage, SchemaChange, SchemaChangeTarget, SchemaChangeType, Void
 
@@ -39,27 +46,28 @@ NAME_LENGTH = 48
 CREATED, UPDATED, DROPPED = SchemaChangeType.CREATED, SchemaChangeType.UPDATED, SchemaChangeType.DROPPED
 
 
-class _Noop(Exception):
+class Noop(Exception):
     """The change does nothing (IF [NOT] EXISTS); the statement returns VOID."""
 
 
-def _validate_name(kind: str, name: str) -> None:
-    if not name or len(name) > NAME_LENGTH or not _NAME.match(name):
-        raise InvalidRequest(
-            f"{kind} name must not be empty, more than {NAME_LENGTH} characters long, or contain "
-            f'non-alphanumeric-underscore characters (got "{name}")'
-        )
+def valid_name(name: str) -> bool:
+    """SchemaConstants.isValidName."""
+    return bool(name) and len(name) <= NAME_LENGTH and bool(_NAME.match(name))
 
 
-def _keyspace(schema: Schema, name: str) -> KeyspaceMetadata:
+def keyspace_or_fail(schema: Schema, name: str) -> KeyspaceMetadata:
     ks = schema.keyspace(name)
     if ks is None:
         raise InvalidRequest(f"Keyspace '{name}' doesn't exist")
     return ks
 
 
-def _user_types(schema: Schema):
+def user_types(schema: Schema):
     return lambda keyspace, name: schema.user_type(keyspace, name)
+
+
+def column_type(ref: ast.TypeRef, keyspace: str, schema: Schema) -> CqlType:
+    return resolve_type(ref, keyspace, user_types(schema))
 
 
 @dataclass
@@ -69,18 +77,54 @@ class SchemaStatement(Prepared):
     statement: ast.Statement
     keyspace_name: str
 
+    #: the permission the statement needs and on what (``authorize``): None (all keyspaces), "keyspace",
+    #: "all tables" or "table" — for ClientState.preventSystemKSSchemaModification
+    permission = ("CREATE", None)
+
     def transform(self, schema: Schema, ctx: ExecutionContext) -> tuple[Schema, SchemaChange]:
         raise NotImplementedError(type(self.statement).__name__)
 
+    def table_name(self) -> str | None:
+        return None
+
+    def authorize(self) -> None:
+        """ClientState.preventSystemKSSchemaModification: no DDL in the local system keyspaces; in the
+        replicated ones only ALTER KEYSPACE (and DROP of legacy auth tables, which cqlkit does not have)."""
+        permission, level = self.permission
+        keyspace = self.keyspace_name
+        if level is None:
+            return
+        if keyspace in LOCAL_SYSTEM_KEYSPACE_NAMES:
+            raise Unauthorized(f"{keyspace} keyspace is not user-modifiable.")
+        if keyspace in REPLICATED_SYSTEM_KEYSPACE_NAMES:
+            if permission == "ALTER" and level == "keyspace":
+                return
+            resource = {
+                "keyspace": f"<keyspace {keyspace}>",
+                "all tables": f"<all tables in {keyspace}>",
+                "table": f"<table {keyspace}.{self.table_name()}>",
+            }[level]
+            raise Unauthorized(f"Cannot {permission} {resource}")
+
     def execute(self, ctx: ExecutionContext, client: ClientState, options: QueryOptions) -> ResultMessage:
-        if ctx.catalog.is_system_keyspace(self.keyspace_name):
-            raise Unauthorized(f"{self.keyspace_name} keyspace is not user-modifiable.")
+        self.authorize()
+        keyspace = self.keyspace_name
+        # AlterSchemaStatement.execute
+        if keyspace in LOCAL_SYSTEM_KEYSPACE_NAMES:
+            raise InvalidRequest(f"System keyspace '{keyspace}' is not user-modifiable")
+        if keyspace in VIRTUAL_SYSTEM_KEYSPACE_NAMES:
+            raise InvalidRequest(f"Virtual keyspace '{keyspace}' is not user-modifiable")
+        if not valid_name(keyspace):
+            raise InvalidRequest(
+                f"Keyspace name must not be empty, more than {NAME_LENGTH} characters long, or contain "
+                f"non-alphanumeric-underscore characters (got '{keyspace}')"
+            )
         changes: list[SchemaChange] = []
 
         def change(schema: Schema) -> Schema:
             try:
                 new, event = self.transform(schema, ctx)
-            except _Noop:
+            except Noop:
                 return schema
             changes.append(event)
             return new
@@ -94,57 +138,70 @@ class SchemaStatement(Prepared):
 # ------------------------------------------------------------------------------------- keyspaces
 
 
+def _keyspace_options(found: dict[str, object]) -> dict[str, str] | None:
+    """KeyspaceAttributes.validate: a replication map names its class."""
+    if "replication" not in found:
+        return None
+    options = properties._as_map("replication", found["replication"])
+    if options and "class" not in options:
+        raise ConfigurationException("Missing replication strategy class")
+    return options
+
+
 class CreateKeyspace(SchemaStatement):
+    permission = ("CREATE", None)
+
     def transform(self, schema: Schema, ctx: ExecutionContext) -> tuple[Schema, SchemaChange]:
         st = self.statement
         assert isinstance(st, ddl.CreateKeyspaceStatement)
-        _validate_name("Keyspace", st.keyspace)
         found = properties.collect(st.properties, properties.KEYSPACE_PROPERTIES)
-        if "replication" not in found:
-            raise ConfigurationException("Missing mandatory option 'replication'")
-        replication = properties.replication(
-            properties._as_map("replication", found["replication"]), st.keyspace
-        )
+        options = _keyspace_options(found)
+        if options is None:
+            raise InvalidRequest("Missing mandatory option 'replication'")
+        if schema.keyspace(st.keyspace) is not None:
+            if st.if_not_exists:
+                raise Noop
+            raise AlreadyExists.for_keyspace(st.keyspace)
         durable = (
             properties._boolean("durable_writes", found["durable_writes"])
             if "durable_writes" in found
             else True
         )
-        if schema.keyspace(st.keyspace) is not None:
-            if st.if_not_exists:
-                raise _Noop
-            raise AlreadyExists.for_keyspace(st.keyspace)
+        replication = properties.replication(options, st.keyspace)
         ks = KeyspaceMetadata(st.keyspace, replication, durable)
         return schema.with_keyspace(ks), SchemaChange(CREATED, SchemaChangeTarget.KEYSPACE, st.keyspace)
 
 
 class AlterKeyspace(SchemaStatement):
+    permission = ("ALTER", "keyspace")
+
     def transform(self, schema: Schema, ctx: ExecutionContext) -> tuple[Schema, SchemaChange]:
         st = self.statement
         assert isinstance(st, ddl.AlterKeyspaceStatement)
+        found = properties.collect(st.properties, properties.KEYSPACE_PROPERTIES)
+        options = _keyspace_options(found)
         ks = schema.keyspace(st.keyspace)
         if ks is None:
             if st.if_exists:
-                raise _Noop
+                raise Noop
             raise InvalidRequest(f"Keyspace '{st.keyspace}' doesn't exist")
-        found = properties.collect(st.properties, properties.KEYSPACE_PROPERTIES)
-        if "replication" in found:
-            options = properties._as_map("replication", found["replication"])
-            if "class" not in options:
-                options["class"] = ks.replication.strategy_class
-            ks = replace(ks, replication=properties.replication(options, st.keyspace))
         if "durable_writes" in found:
             ks = replace(ks, durable_writes=properties._boolean("durable_writes", found["durable_writes"]))
+        if options:  # KeyspaceAttributes.asAlteredKeyspaceParams: without a class, the replication stays
+            previous = dict(ks.replication.options)
+            ks = replace(ks, replication=properties.replication(options, st.keyspace, previous))
         return schema.with_keyspace(ks), SchemaChange(UPDATED, SchemaChangeTarget.KEYSPACE, st.keyspace)
 
 
 class DropKeyspace(SchemaStatement):
+    permission = ("DROP", "keyspace")
+
     def transform(self, schema: Schema, ctx: ExecutionContext) -> tuple[Schema, SchemaChange]:
         st = self.statement
         assert isinstance(st, ddl.DropKeyspaceStatement)
         if schema.keyspace(st.keyspace) is None:
             if st.if_exists:
-                raise _Noop
+                raise Noop
             raise InvalidRequest(f"Keyspace '{st.keyspace}' doesn't exist")
         return schema.without_keyspace(st.keyspace), SchemaChange(
             DROPPED, SchemaChangeTarget.KEYSPACE, st.keyspace
@@ -154,22 +211,19 @@ class DropKeyspace(SchemaStatement):
 # ---------------------------------------------------------------------------------------- tables
 
 
-def _column_type(ref: ast.TypeRef, keyspace: str, schema: Schema) -> CqlType:
-    return resolve_type(ref, keyspace, _user_types(schema))
-
-
 class CreateTable(SchemaStatement):
+    permission = ("CREATE", "all tables")
+
     def transform(self, schema: Schema, ctx: ExecutionContext) -> tuple[Schema, SchemaChange]:
         st = self.statement
         assert isinstance(st, ddl.CreateTableStatement)
         keyspace = self.keyspace_name
         name = st.table.name
-        ks = _keyspace(schema, keyspace)
+        ks = keyspace_or_fail(schema, keyspace)
         if ks.table_or_view(name) is not None:
             if st.if_not_exists:
-                raise _Noop
+                raise Noop
             raise AlreadyExists.for_table(keyspace, name)
-        _validate_name("Table", name)
         table = build_table(st, keyspace, schema)
         return (
             schema.with_keyspace(ks.with_table(table)),
@@ -177,58 +231,99 @@ class CreateTable(SchemaStatement):
         )
 
 
+def check_parsed_table(st: ddl.CreateTableStatement) -> None:
+    """What Cassandra's parser and ``CreateTableStatement.Raw`` refuse before anything else: a column declared
+    twice, several PRIMARY KEY definitions (or none), a column twice in CLUSTERING ORDER BY. Names are the
+    table as written (``QualifiedName.toString``)."""
+    written = st.table.name if st.table.keyspace is None else f"{st.table.keyspace}.{st.table.name}"
+    seen: set[str] = set()
+    keys = 0
+    for definition in st.columns:
+        if definition.name in seen:
+            raise InvalidRequest(f"Duplicate column '{definition.name}' declaration for table '{written}'")
+        seen.add(definition.name)
+        if definition.primary_key:
+            keys += 1
+            if keys > 1:
+                raise InvalidRequest(
+                    f"Multiple PRIMARY KEY specified for table '{written}' (exactly one required)"
+                )
+    for _ in st.primary_keys:
+        keys += 1
+        if keys > 1:
+            raise InvalidRequest(
+                f"Multiple PRIMARY KEY specified for table '{written}' (exactly one required)"
+            )
+    ordered: set[str] = set()
+    for column, _direction in st.options.clustering_order:
+        if column in ordered:
+            raise InvalidRequest(
+                f"Duplicate column '{column}' in CLUSTERING ORDER BY clause for table '{written}'"
+            )
+        ordered.add(column)
+    if keys == 0:
+        raise InvalidRequest(f"No PRIMARY KEY specifed for table '{written}' (exactly one required)")
+
+
 def build_table(st: ddl.CreateTableStatement, keyspace: str, schema: Schema) -> TableMetadata:
+    """CreateTableStatement.builder, then TableMetadata.validate."""
     name = st.table.name
-    qualified = f"{keyspace}.{name}"
+    params = properties.table_params(st.options.properties)  # TableAttributes.validate comes first
+    table_id = properties.table_id(st.options.properties)
     types: dict[str, CqlType] = {}
     statics: set[str] = set()
     inline_keys = []
     for definition in st.columns:
-        if definition.name in types:
-            raise InvalidRequest(f"Duplicate column '{definition.name}' declaration for table '{qualified}'")
-        types[definition.name] = _column_type(definition.type, keyspace, schema)
+        types[definition.name] = column_type(definition.type, keyspace, schema)
         if definition.static:
             statics.add(definition.name)
         if definition.primary_key:
             inline_keys.append(ddl.PrimaryKey((definition.name,)))
-    keys = [*inline_keys, *st.primary_keys]
-    if not keys:
-        raise InvalidRequest(f"No PRIMARY KEY specifed for table '{qualified}' (exactly one required)")
-    if len(keys) > 1:
-        raise InvalidRequest(f"Multiple PRIMARY KEY specified for table '{qualified}' (exactly one required)")
-    key = keys[0]
+    for found in types.values():
+        if found.is_udt and found.is_multi_cell and any(f.is_multi_cell for f in found.subtypes):
+            raise InvalidRequest("Non-frozen UDTs with nested non-frozen collections are not supported")
+    key = [*inline_keys, *st.primary_keys][0]
     seen: set[str] = set()
     for column in (*key.partition_key, *key.clustering):
         if column not in types:
-            raise InvalidRequest(
-                f"Unknown definition {column} referenced in PRIMARY KEY for table '{qualified}'"
-            )
+            raise InvalidRequest(f"Unknown column '{column}' referenced in PRIMARY KEY for table '{name}'")
         if column in seen:
-            raise InvalidRequest(f"Duplicate column '{column}' in PRIMARY KEY clause for table '{qualified}'")
+            raise InvalidRequest(f"Duplicate column '{column}' in PRIMARY KEY clause for table '{name}'")
         seen.add(column)
-        if types[column].is_multi_cell:
+        found = types[column]
+        if found.is_multi_cell:
+            what = "collection" if found.is_collection else "user-defined"
             raise InvalidRequest(
-                f"Invalid non-frozen collection type {types[column].cql()} for PRIMARY KEY column '{column}'"
+                f"Invalid non-frozen {what} type {found.cql()} for PRIMARY KEY column '{column}'"
             )
-        if types[column].is_counter:
+        if found.is_counter:
             raise InvalidRequest(f"counter type is not supported for PRIMARY KEY column '{column}'")
+        if references_duration(found):
+            raise InvalidRequest(f"duration type is not supported for PRIMARY KEY column '{column}'")
         if column in statics:
             raise InvalidRequest(f"Static column '{column}' cannot be part of the PRIMARY KEY")
     orders = dict(st.options.clustering_order)
-    for column in orders:
-        if column not in key.clustering:
-            if column in types:
-                raise InvalidRequest(
-                    f"Only clustering key columns can be defined in CLUSTERING ORDER directive: {column}"
-                )
-            raise InvalidRequest(f"Unknown definition {column} referenced in CLUSTERING ORDER directive")
-    if orders and tuple(orders) != key.clustering[: len(orders)]:
+    not_clustering = [c for c in orders if c not in key.clustering]
+    if not_clustering:
         raise InvalidRequest(
-            "The order of columns in the CLUSTERING ORDER directive must match that of the clustering columns"
+            "Only clustering key columns can be defined in CLUSTERING ORDER directive: "
+            f"[{', '.join(not_clustering)}] are not clustering columns"
         )
-    if orders and len(orders) != len(key.clustering):
-        missing = key.clustering[len(orders)]
-        raise InvalidRequest(f"Missing CLUSTERING ORDER for column {missing}")
+    for position, column in enumerate(orders):
+        expected = key.clustering[position]
+        if column != expected:
+            if expected in orders:
+                raise InvalidRequest(
+                    "The order of columns in the CLUSTERING ORDER directive must match that of the clustering "
+                    f"columns ({expected} must appear before {column})"
+                )
+            raise InvalidRequest(f"Missing CLUSTERING ORDER for column {expected}")
+    if st.options.compact_storage:
+        # Cassandra 5.0 creates COMPACT STORAGE tables unless the compact_tables guardrail is off; cqlkit has
+        # no compact tables and answers as a node with compact_tables_enabled: false.
+        raise InvalidRequest(
+            "Guardrail compact_tables violated: Creation of new COMPACT STORAGE tables is not allowed"
+        )
     if statics and not key.clustering:
         raise InvalidRequest(
             "Static columns are only useful (and thus allowed) if the table has at least one clustering column"
@@ -240,33 +335,57 @@ def build_table(st: ddl.CreateTableStatement, keyspace: str, schema: Schema) -> 
         direction = orders.get(column, ast.Direction.ASC)
         order = ClusteringOrder.DESC if direction is ast.Direction.DESC else ClusteringOrder.ASC
         columns.append(ColumnMetadata(column, types[column], ColumnKind.CLUSTERING, position, order))
-    for column, column_type in types.items():
+    for column, found in types.items():
         if column in seen:
             continue
         kind = ColumnKind.STATIC if column in statics else ColumnKind.REGULAR
-        columns.append(ColumnMetadata(column, column_type, kind))
+        columns.append(ColumnMetadata(column, found, kind))
     value_columns = [c for c in columns if not c.kind.is_primary_key]
-    counters = [c for c in value_columns if c.type.is_counter]
-    if counters and len(counters) != len(value_columns):
-        raise InvalidRequest("Cannot mix counter and non counter columns in the same table")
-    if st.options.compact_storage:
-        raise InvalidRequest("COMPACT STORAGE tables are not supported starting with version 4.0")
-    params = properties.table_params(st.options.properties)
-    if counters and params.default_time_to_live > 0:
-        raise InvalidRequest("Cannot set default_time_to_live on a table with counters")
-    return TableMetadata(keyspace, name, uuid.uuid1(), tuple(columns), params)
+    if any(t.is_counter for t in types.values()):
+        if any(not c.type.is_counter for c in value_columns):
+            raise InvalidRequest("Cannot mix counter and non counter columns in the same table")
+        if params.default_time_to_live > 0:
+            raise InvalidRequest("Cannot set default_time_to_live on a table with counters")
+    if not valid_name(name):
+        # TableMetadata.validate (except: "<keyspace>.<table>: ..." as a ConfigurationException)
+        raise ConfigurationException(
+            f"{keyspace}.{name}: Table name must not be empty, more than {NAME_LENGTH} characters long, or "
+            f'contain non-alphanumeric-underscore characters (got "{name}")'
+        )
+    return TableMetadata(keyspace, name, table_id or uuid.uuid1(), tuple(columns), params)
+
+
+def _counter_mix(table: TableMetadata, counter_table: bool) -> None:
+    """TableMetadata.validate: a counter table (decided when it was created) has only counter columns, and
+    only it has them."""
+    for column in table.columns:
+        if column.kind.is_primary_key:
+            continue
+        if counter_table and not column.type.is_counter:
+            raise ConfigurationException(
+                f'{table.keyspace}.{table.name}: Cannot have a non counter column ("{column.name}") in a counter table'
+            )
+        if not counter_table and column.type.is_counter:
+            raise ConfigurationException(
+                f'{table.keyspace}.{table.name}: Cannot have a counter column ("{column.name}") in a non counter table'
+            )
 
 
 class AlterTable(SchemaStatement):
+    permission = ("ALTER", "table")
+
+    def table_name(self) -> str | None:
+        return self.statement.table.name  # type: ignore[attr-defined]
+
     def transform(self, schema: Schema, ctx: ExecutionContext) -> tuple[Schema, SchemaChange]:
         st = self.statement
         assert isinstance(st, ddl.AlterTableStatement)
         keyspace = self.keyspace_name
-        ks = _keyspace(schema, keyspace)
-        table = ks.tables.get(st.table.name)
-        if table is None:
+        ks = schema.keyspace(keyspace)
+        table = ks.tables.get(st.table.name) if ks is not None else None
+        if ks is None or table is None:
             if st.if_exists:
-                raise _Noop
+                raise Noop
             raise InvalidRequest(f"Table '{keyspace}.{st.table.name}' doesn't exist")
         table = self._alter(table, st, schema, ctx)
         event = SchemaChange(UPDATED, SchemaChangeTarget.TABLE, keyspace, table.name)
@@ -278,40 +397,7 @@ class AlterTable(SchemaStatement):
         qualified = f"{table.keyspace}.{table.name}"
         match st.action:
             case ddl.AlterTableAction.ADD:
-                columns = list(table.columns)
-                for definition in st.added:
-                    if table.column(definition.name) is not None or any(
-                        c.name == definition.name for c in columns
-                    ):
-                        if st.if_column_exists:
-                            continue
-                        raise InvalidRequest(f"Column with name '{definition.name}' already exists")
-                    column_type = _column_type(definition.type, table.keyspace, schema)
-                    if definition.static and not table.clustering:
-                        raise InvalidRequest(
-                            "Static columns are only useful (and thus allowed) if the table has at least one clustering column"
-                        )
-                    if column_type.is_counter != table.is_counter:
-                        raise InvalidRequest(
-                            "Cannot add a counter column (" + definition.name + ") in a non counter table"
-                            if column_type.is_counter
-                            else "Cannot add a non counter column ("
-                            + definition.name
-                            + ") in a counter table"
-                        )
-                    dropped = table.dropped_columns.get(definition.name)
-                    if (
-                        dropped is not None
-                        and dropped.type.cql() != column_type.cql()
-                        and not column_type.is_multi_cell
-                    ):
-                        raise InvalidRequest(
-                            f"Cannot re-add previously dropped column '{definition.name}' of type "
-                            f"{column_type.cql()}, incompatible with previous type {dropped.type.cql()}"
-                        )
-                    kind = ColumnKind.STATIC if definition.static else ColumnKind.REGULAR
-                    columns.append(ColumnMetadata(definition.name, column_type, kind))
-                return table.with_columns(tuple(columns))
+                return self._add(table, st, schema)
             case ddl.AlterTableAction.DROP:
                 columns = list(table.columns)
                 dropped = dict(table.dropped_columns)
@@ -324,11 +410,14 @@ class AlterTable(SchemaStatement):
                         raise InvalidRequest(f"Column {name} was not found in table '{qualified}'")
                     if column.is_primary_key:
                         raise InvalidRequest(f"Cannot drop PRIMARY KEY column {name}")
-                    if table.indexes and any(
-                        i.target.strip('"').endswith(name) for i in table.indexes.values()
-                    ):
+                    if column.type.is_udt and column.type.is_multi_cell:
                         raise InvalidRequest(
-                            f"Cannot drop column {name} because it has dependent secondary indexes"
+                            f"Cannot drop non-frozen column {name} of user type {column.type.cql()}"
+                        )
+                    dependent = _dependent_indexes(table, name)
+                    if dependent:
+                        raise InvalidRequest(
+                            f"Cannot drop column {name} because it has dependent secondary indexes ({', '.join(dependent)})"
                         )
                     columns = [c for c in columns if c.name != name]
                     dropped[name] = DroppedColumn(name, column.type, when, column.kind)
@@ -338,16 +427,25 @@ class AlterTable(SchemaStatement):
                 for old, new in st.renamed:
                     column = next((c for c in columns if c.name == old), None)
                     if column is None:
-                        if st.if_column_exists:
-                            continue
-                        raise InvalidRequest(f"Column with name '{old}' doesn't exist")
+                        # TableMetadata.getExistingColumn throws before IF EXISTS is looked at
+                        raise InvalidRequest(f"Undefined column name {old} in table {qualified}")
                     if not column.is_primary_key:
                         raise InvalidRequest(f"Cannot rename non PRIMARY KEY column {old}")
                     if any(c.name == new for c in columns):
-                        raise InvalidRequest(f"A column named {new} already exists")
+                        raise InvalidRequest(
+                            f"Cannot rename column {old} to {new} in table '{qualified}'; another column with "
+                            "that name already exists"
+                        )
+                    dependent = _dependent_indexes(table, old)
+                    if dependent:
+                        raise InvalidRequest(
+                            f"Can't rename column {old} because it has dependent secondary indexes ({', '.join(dependent)})"
+                        )
                     columns = [replace(c, name=new) if c.name == old else c for c in columns]
                 return table.with_columns(tuple(columns))
             case ddl.AlterTableAction.WITH:
+                if properties.table_id(st.properties) is not None:
+                    raise ConfigurationException("Cannot alter table id.")
                 params = properties.table_params(st.properties, table.params)
                 if table.is_counter and params.default_time_to_live > 0:
                     raise InvalidRequest("Cannot set default_time_to_live on a table with counters")
@@ -356,20 +454,61 @@ class AlterTable(SchemaStatement):
                 raise InvalidRequest("Altering column types is no longer supported")
         raise InvalidRequest(f"ALTER TABLE {st.action.value} is not supported")
 
+    def _add(self, table: TableMetadata, st: ddl.AlterTableStatement, schema: Schema) -> TableMetadata:
+        """AlterTableStatement.AddColumns (then TableMetadata.validate)."""
+        columns = list(table.columns)
+        for definition in st.added:
+            added = column_type(definition.type, table.keyspace, schema)
+            if any(c.name == definition.name for c in columns):
+                if st.if_column_exists:
+                    continue
+                raise InvalidRequest(f"Column with name '{definition.name}' already exists")
+            if definition.static and not table.clustering:
+                raise InvalidRequest(
+                    "Static columns are only useful (and thus allowed) if the table has at least one clustering column"
+                )
+            dropped = table.dropped_columns.get(definition.name)
+            if dropped is not None:
+                if dropped.type.cql() != added.cql() and not added.is_multi_cell:
+                    raise InvalidRequest(
+                        f"Cannot re-add previously dropped column '{definition.name}' of type "
+                        f"{added.cql()}, incompatible with previous type {dropped.type.cql()}"
+                    )
+                if (dropped.kind is ColumnKind.STATIC) != definition.static:
+                    kind, previous = ("STATIC", "REGULAR") if definition.static else ("REGULAR", "STATIC")
+                    raise InvalidRequest(
+                        f"Cannot re-add previously dropped column '{definition.name}' of kind {kind}, "
+                        f"incompatible with previous kind {previous}"
+                    )
+                if table.is_counter:
+                    raise InvalidRequest(f"Cannot re-add previously dropped counter column {definition.name}")
+            kind = ColumnKind.STATIC if definition.static else ColumnKind.REGULAR
+            columns.append(ColumnMetadata(definition.name, added, kind))
+        altered = table.with_columns(tuple(columns))
+        _counter_mix(altered, table.is_counter)
+        return altered
+
+
+def _dependent_indexes(table: TableMetadata, column: str) -> list[str]:
+    from engine.cql3.statements.schema_objects import index_column
+
+    return [name for name, index in table.indexes.items() if index_column(index.target) == column]
+
 
 class DropTable(SchemaStatement):
+    permission = ("DROP", "table")
+
+    def table_name(self) -> str | None:
+        return self.statement.table.name  # type: ignore[attr-defined]
+
     def transform(self, schema: Schema, ctx: ExecutionContext) -> tuple[Schema, SchemaChange]:
         st = self.statement
         assert isinstance(st, ddl.DropTableStatement)
         keyspace = self.keyspace_name
         ks = schema.keyspace(keyspace)
-        if ks is None:
+        if ks is None or st.table.name not in ks.tables:
             if st.if_exists:
-                raise _Noop
-            raise InvalidRequest(f"Keyspace '{keyspace}' doesn't exist")
-        if st.table.name not in ks.tables:
-            if st.if_exists:
-                raise _Noop
+                raise Noop
             raise InvalidRequest(f"Table '{keyspace}.{st.table.name}' doesn't exist")
         return (
             schema.with_keyspace(ks.without_table(st.table.name)),
@@ -377,229 +516,33 @@ class DropTable(SchemaStatement):
         )
 
 
-# ----------------------------------------------------------------------------------------- types
-
-
-class CreateType(SchemaStatement):
-    def transform(self, schema: Schema, ctx: ExecutionContext) -> tuple[Schema, SchemaChange]:
-        st = self.statement
-        assert isinstance(st, ddl.CreateTypeStatement)
-        keyspace = self.keyspace_name
-        ks = _keyspace(schema, keyspace)
-        name = st.name.name
-        if name in ks.types:
-            if st.if_not_exists:
-                raise _Noop
-            raise AlreadyExists(
-                f"A user type with name '{name}' already exists", keyspace=keyspace, table=name
-            )
-        names: list[str] = []
-        field_types: list[CqlType] = []
-        for field_name, ref in st.fields:
-            if field_name in names:
-                raise InvalidRequest(f"Duplicate field name '{field_name}' in type '{name}'")
-            field_type = _column_type(ref, keyspace, schema)
-            if field_type.is_counter:
-                raise InvalidRequest("A user type cannot contain counters")
-            names.append(field_name)
-            field_types.append(field_type)
-        user_type = UserType(keyspace, name, tuple(names), tuple(field_types))
-        return schema.with_keyspace(ks.with_type(user_type)), SchemaChange(
-            CREATED, SchemaChangeTarget.TYPE, keyspace, name
-        )
-
-
-class AlterType(SchemaStatement):
-    def transform(self, schema: Schema, ctx: ExecutionContext) -> tuple[Schema, SchemaChange]:
-        st = self.statement
-        assert isinstance(st, ddl.AlterTypeStatement)
-        keyspace = self.keyspace_name
-        ks = _keyspace(schema, keyspace)
-        name = st.name.name
-        old = ks.types.get(name)
-        if old is None:
-            if st.if_exists:
-                raise _Noop
-            raise InvalidRequest(f"No user type named '{name}' exists.")
-        names, types = list(old.field_names), list(old.field_types)
-        match st.action:
-            case ddl.AlterTypeAction.ADD:
-                assert st.field is not None and st.type is not None
-                if st.field in names:
-                    if st.if_field_exists:
-                        raise _Noop
-                    raise InvalidRequest(
-                        f"Cannot add new field {st.field} to type {keyspace}.{name}: a field with name {st.field} already exists"
-                    )
-                field_type = _column_type(st.type, keyspace, schema)
-                if field_type.references_counter():
-                    raise InvalidRequest("A user type cannot contain counters")
-                names.append(st.field)
-                types.append(field_type)
-            case ddl.AlterTypeAction.RENAME:
-                for old_field, new_field in st.renamed:
-                    if old_field not in names:
-                        if st.if_field_exists:
-                            continue
-                        raise InvalidRequest(f"Unkown field {old_field} in user type {keyspace}.{name}")
-                    if new_field in names:
-                        raise InvalidRequest(f"Duplicate field name {new_field} in type {keyspace}.{name}")
-                    names[names.index(old_field)] = new_field
-            case ddl.AlterTypeAction.ALTER_TYPE:
-                raise InvalidRequest("Alterations of field types are not supported")
-        new = UserType(keyspace, name, tuple(names), tuple(types))
-        ks = ks.with_type(new)
-        for other in list(ks.types.values()):
-            if other.name != name:
-                ks = ks.with_type(_with_user_type(other, new))  # type: ignore[arg-type]
-        for table in list(ks.tables.values()):
-            columns = tuple(replace(c, type=_with_user_type(c.type, new)) for c in table.columns)
-            ks = ks.with_table(replace(table, columns=columns))
-        return schema.with_keyspace(ks), SchemaChange(UPDATED, SchemaChangeTarget.TYPE, keyspace, name)
-
-
-def _with_user_type(t: CqlType, new: UserType) -> CqlType:
-    """``t`` with every occurrence of the user type ``new`` names replaced by ``new`` (keeping frozenness)."""
-    if isinstance(t, UserType):
-        fields = tuple(_with_user_type(f, new) for f in t.field_types)
-        if (t.keyspace, t.name) == (new.keyspace, new.name):
-            return replace(new, frozen=t.frozen)
-        return replace(t, field_types=fields)
-    changes = {}
-    for attribute in ("element", "key", "value", "base"):
-        inner = getattr(t, attribute, None)
-        if isinstance(inner, CqlType):
-            changes[attribute] = _with_user_type(inner, new)
-    elements = getattr(t, "elements", None)
-    if isinstance(elements, tuple):
-        changes["elements"] = tuple(_with_user_type(e, new) for e in elements)
-    return replace(t, **changes) if changes else t  # type: ignore[type-var]
-
-
-class DropType(SchemaStatement):
-    def transform(self, schema: Schema, ctx: ExecutionContext) -> tuple[Schema, SchemaChange]:
-        st = self.statement
-        assert isinstance(st, ddl.DropTypeStatement)
-        keyspace = self.keyspace_name
-        ks = schema.keyspace(keyspace)
-        name = st.name.name
-        if ks is None or name not in ks.types:
-            if st.if_exists:
-                raise _Noop
-            raise InvalidRequest(f"Type '{keyspace}.{name}' doesn't exist")
-        for table in ks.tables.values():
-            for column in table.columns:
-                if _references(column.type, keyspace, name):
-                    raise InvalidRequest(
-                        f"Cannot drop user type '{keyspace}.{name}' as it is still used by table {keyspace}.{table.name}"
-                    )
-        return schema.with_keyspace(ks.without_type(name)), SchemaChange(
-            DROPPED, SchemaChangeTarget.TYPE, keyspace, name
-        )
-
-
-def _references(column_type: CqlType, keyspace: str, name: str) -> bool:
-    return name in re.findall(r"\w+", column_type.cql())
-
-
-# --------------------------------------------------------------------------------------- indexes
-
-
-class CreateIndex(SchemaStatement):
-    def transform(self, schema: Schema, ctx: ExecutionContext) -> tuple[Schema, SchemaChange]:
-        st = self.statement
-        assert isinstance(st, ddl.CreateIndexStatement)
-        keyspace = self.keyspace_name
-        ks = _keyspace(schema, keyspace)
-        table = ks.tables.get(st.table.name)
-        if table is None:
-            raise InvalidRequest(f"Table '{keyspace}.{st.table.name}' doesn't exist")
-        if len(st.targets) != 1 and not st.custom:
-            raise InvalidRequest("Only CUSTOM indexes support multiple columns")
-        target = st.targets[0]
-        column = table.column(target.column)
-        if column is None:
-            raise InvalidRequest(f"Column '{target.column}' doesn't exist")
-        name = st.name or f"{table.name}_{target.column}_idx"
-        existing = {i for t in ks.tables.values() for i in t.indexes}
-        if name in existing:
-            if st.if_not_exists:
-                raise _Noop
-            raise InvalidRequest(f"Index '{name}' already exists")
-        target_text = (
-            target.column
-            if target.kind is ddl.IndexTargetKind.SIMPLE
-            else f"{target.kind.value.lower()}({target.column})"
-        )
-        if target.kind is ddl.IndexTargetKind.SIMPLE and column.type.is_multi_cell:
-            target_text = f"values({target.column})"
-        options = {"target": target_text}
-        kind = IndexKind.COMPOSITES
-        if st.custom or st.using:
-            kind = IndexKind.CUSTOM
-            using = st.using or ""
-            if using.lower() in ("sai", "storageattachedindex"):
-                using = "org.apache.cassandra.index.sai.StorageAttachedIndex"
-            options["class_name"] = using
-        for prop in st.properties:
-            if prop.name == "options" and isinstance(prop.value, ast.MapLiteral):
-                options.update(properties._as_map("options", prop.value))
-        index = IndexMetadata(name, kind, MappingProxyType(options))
-        indexes = dict(table.indexes)
-        indexes[name] = index
-        table = replace(table, indexes=MappingProxyType(indexes))
-        return schema.with_keyspace(ks.with_table(table)), SchemaChange(
-            UPDATED, SchemaChangeTarget.TABLE, keyspace, table.name
-        )
-
-
-class DropIndex(SchemaStatement):
-    def transform(self, schema: Schema, ctx: ExecutionContext) -> tuple[Schema, SchemaChange]:
-        st = self.statement
-        assert isinstance(st, ddl.DropIndexStatement)
-        keyspace = self.keyspace_name
-        ks = schema.keyspace(keyspace)
-        name = st.index.name
-        for table in ks.tables.values() if ks else ():
-            if name in table.indexes:
-                indexes = {n: i for n, i in table.indexes.items() if n != name}
-                table = replace(table, indexes=MappingProxyType(indexes))
-                event = SchemaChange(UPDATED, SchemaChangeTarget.TABLE, keyspace, table.name)
-                return schema.with_keyspace(ks.with_table(table)), event  # type: ignore[union-attr]
-        if st.if_exists:
-            raise _Noop
-        raise InvalidRequest(f"Index '{keyspace}.{name}' doesn't exist")
-
-
-_BY_STATEMENT: dict[type, type[SchemaStatement]] = {
-    ddl.CreateKeyspaceStatement: CreateKeyspace,
-    ddl.AlterKeyspaceStatement: AlterKeyspace,
-    ddl.DropKeyspaceStatement: DropKeyspace,
-    ddl.CreateTableStatement: CreateTable,
-    ddl.AlterTableStatement: AlterTable,
-    ddl.DropTableStatement: DropTable,
-    ddl.CreateTypeStatement: CreateType,
-    ddl.AlterTypeStatement: AlterType,
-    ddl.DropTypeStatement: DropType,
-    ddl.CreateIndexStatement: CreateIndex,
-    ddl.DropIndexStatement: DropIndex,
-}
-
-
 def prepare_schema_statement(statement: ast.Statement, client: ClientState) -> SchemaStatement | None:
     """The executable form of a schema statement, or None if ``statement`` is not one this module runs."""
-    kind = _BY_STATEMENT.get(type(statement))
+    from engine.cql3.statements import schema_objects
+
+    by_statement: dict[type, type[SchemaStatement]] = {
+        ddl.CreateKeyspaceStatement: CreateKeyspace,
+        ddl.AlterKeyspaceStatement: AlterKeyspace,
+        ddl.DropKeyspaceStatement: DropKeyspace,
+        ddl.CreateTableStatement: CreateTable,
+        ddl.AlterTableStatement: AlterTable,
+        ddl.DropTableStatement: DropTable,
+        ddl.CreateTypeStatement: schema_objects.CreateType,
+        ddl.AlterTypeStatement: schema_objects.AlterType,
+        ddl.DropTypeStatement: schema_objects.DropType,
+        ddl.CreateIndexStatement: schema_objects.CreateIndex,
+        ddl.DropIndexStatement: schema_objects.DropIndex,
+    }
+    kind = by_statement.get(type(statement))
     if kind is None:
         return None
     match statement:
         case ddl.CreateKeyspaceStatement() | ddl.AlterKeyspaceStatement() | ddl.DropKeyspaceStatement():
             keyspace = statement.keyspace
-        case (
-            ddl.CreateTableStatement()
-            | ddl.AlterTableStatement()
-            | ddl.DropTableStatement()
-            | ddl.CreateIndexStatement()
-        ):
+        case ddl.CreateTableStatement():
+            check_parsed_table(statement)
+            keyspace = client.keyspace_for(statement.table.keyspace)
+        case ddl.AlterTableStatement() | ddl.DropTableStatement() | ddl.CreateIndexStatement():
             keyspace = client.keyspace_for(statement.table.keyspace)
         case ddl.CreateTypeStatement() | ddl.AlterTypeStatement() | ddl.DropTypeStatement():
             keyspace = client.keyspace_for(statement.name.keyspace)
