@@ -26,14 +26,16 @@ from collections.abc import Iterator, Sequence
 
 from engine.cluster.local_tables import NodeInfo, load_or_create_host_id, node_state_rows, tokens_for
 from engine.cluster.node import Node
+from engine.cql import ast
 from engine.cql3.query_processor import PreparedStatement
+from engine.cql3.statements import batch as batch_statement
 from engine.cql3.statements.base import ClientState, Prepared
 from engine.cql3.statements.modification import ModificationStatement
 from engine.errors import InvalidRequest, Unprepared
 from engine.service.query_options import BoundValue, QueryOptions
-from engine.service.results import ColumnSpec, ResultMessage, Void
+from engine.service.results import ColumnSpec, ResultMessage
 from engine.transport.frame import DEFAULT_MAX_FRAME_SIZE
-from engine.transport.handler import BatchRequest, BatchType, PreparedInfo
+from engine.transport.handler import BatchRequest, PreparedInfo
 from engine.transport.server import NativeServer
 
 
@@ -172,33 +174,22 @@ def _execute_batch(
     parts: Sequence[tuple[ModificationStatement, tuple[BoundValue, ...]]],
     client: ClientState,
 ) -> ResultMessage:
+    """A protocol BATCH: each child has its own values; validation and execution are the CQL BATCH's.
+
+    A protocol batch has no ``USING TIMESTAMP`` of its own (the driver's default timestamp is not one:
+    Cassandra's ``BatchStatement.validate`` looks at the statement's attributes only).
+    """
     ctx = node.context
     ctx.warnings = []
-    timestamp = batch.options.timestamp if batch.options.timestamp is not None else ctx.next_timestamp()
-    base = dataclasses.replace(batch.options, timestamp=timestamp)
-    if any(part.is_conditional for part, _ in parts):
-        if len(parts) == 1:
-            part, values = parts[0]
-            return part.execute(ctx, client, dataclasses.replace(base, values=values))
-        raise InvalidRequest(
-            "Conditional batches are only supported on a single partition and run one statement at a time here"
-        )
-    mutations = []
-    for part, values in parts:
-        is_counter = part.table_metadata.is_counter
-        if batch.type is BatchType.COUNTER and not is_counter:
-            raise InvalidRequest("Only counter mutations are allowed in COUNTER batches")
-        if batch.type is not BatchType.COUNTER and is_counter:
-            raise InvalidRequest("Counter mutations are only allowed in COUNTER batches")
-        options = dataclasses.replace(base, values=values)
-        part_mutations = part.mutations(ctx, ctx.bind_context(options), options)
-        if is_counter:
-            # a counter update reads the shard it advances: apply each before the next one reads it
-            ctx.proxy.mutate(part_mutations, options.consistency)
-        else:
-            mutations.extend(part_mutations)
-    ctx.proxy.mutate(mutations, batch.options.consistency)
-    return ResultMessage(Void(), tuple(ctx.warnings))
+    statements = [part for part, _ in parts]
+    batch_statement.validate(
+        ast.BatchType[batch.type.name],
+        statements,
+        timestamp_set=False,
+        ttl_set=False,
+    )
+    children = [(part, dataclasses.replace(batch.options, values=values)) for part, values in parts]
+    return batch_statement.execute(ctx, children, batch.options)
 
 
 class NodeServer:

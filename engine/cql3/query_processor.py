@@ -60,73 +60,27 @@ class _Batch(Prepared):
         self.parts = parts
 
     def execute(self, ctx: ExecutionContext, client: ClientState, options: QueryOptions) -> ResultMessage:
+        from engine.cql3.statements import batch
+
+        return batch.execute(ctx, [(p, options) for p in self._statements], options)
+
+    @property
+    def _statements(self) -> list:
         from engine.cql3.statements.modification import ModificationStatement
 
-        bind = ctx.bind_context(options)
-        conditional = [p for p in self.parts if isinstance(p, ModificationStatement) and p.is_conditional]
-        if conditional:
-            return self._execute_conditional(ctx, bind, options)
-        mutations = []
-        for part in self.parts:
-            assert isinstance(part, ModificationStatement)
-            if part.table_metadata.is_counter:
-                # A counter update reads the shard it advances: apply each before the next reads it.
-                ctx.proxy.mutate(part.mutations(ctx, bind, options), options.consistency)
-            else:
-                mutations.extend(part.mutations(ctx, bind, options))
-        ctx.proxy.mutate(mutations, options.consistency)
-        return ResultMessage(Void())
+        return [p for p in self.parts if isinstance(p, ModificationStatement)]
 
     def validate(self) -> None:
-        """Cassandra's ``BatchStatement.validate``, run when the batch is prepared, checks in its order."""
-        from engine.cql3.statements.modification import ModificationStatement
+        """Cassandra's ``BatchStatement.validate``, run when the batch is prepared."""
+        from engine.cql3.statements import batch
 
-        parts = [p for p in self.parts if isinstance(p, ModificationStatement)]
-        batch_type = self.batch.type
-        if self.batch.attributes.ttl is not None:
-            raise InvalidRequest("Global TTL on the BATCH statement is not supported.")
-        timestamp_set = self.batch.attributes.timestamp is not None
-        has_conditions = any(p.is_conditional for p in parts)
-        if timestamp_set:
-            if has_conditions:
-                raise InvalidRequest("Cannot provide custom timestamp for conditional BATCH")
-            if batch_type is ast.BatchType.COUNTER:
-                raise InvalidRequest("Cannot provide custom timestamp for counter BATCH")
-        has_counters = has_non_counters = False
-        for part in parts:
-            if timestamp_set and part.timestamp is not None:
-                raise InvalidRequest("Timestamp must be set either on BATCH or individual statements")
-            if part.table_metadata.is_counter:
-                has_counters = True
-            else:
-                has_non_counters = True
-        if timestamp_set and has_counters:
-            raise InvalidRequest("Cannot provide custom timestamp for a BATCH containing counters")
-        if batch_type is ast.BatchType.COUNTER and has_non_counters:
-            raise InvalidRequest("Cannot include non-counter statement in a counter batch")
-        if has_counters and has_non_counters:
-            raise InvalidRequest("Counter and non-counter mutations cannot exist in the same batch")
-        if batch_type is ast.BatchType.LOGGED and has_counters:
-            raise InvalidRequest("Cannot include a counter statement in a logged batch")
-        if has_conditions and len({p.table_metadata.id for p in parts}) > 1:
-            raise InvalidRequest("Batch with conditions cannot span multiple tables")
-
-    def _execute_conditional(self, ctx: ExecutionContext, bind, options: QueryOptions) -> ResultMessage:
-        """A conditional batch: one partition of one table; every condition holds or nothing is applied."""
-        from engine.cql3.statements import modification
-
-        parts = [p for p in self.parts if isinstance(p, modification.ModificationStatement)]
-        if len({p.conditional_partition(bind) for p in parts}) > 1:
-            raise InvalidRequest("Batch with conditions cannot span multiple partitions")
-        with modification.LWT_LOCK:
-            for part in parts:
-                if part.is_conditional:
-                    applied, failure = part.check(ctx, bind, options, in_batch=True)
-                    if not applied:
-                        return ResultMessage(failure)
-            mutations = [m for part in parts for m in part.mutations(ctx, bind, options)]
-            ctx.proxy.mutate(mutations, options.consistency)
-        return ResultMessage(modification.applied_result(parts[0].table_metadata))
+        attributes = self.batch.attributes
+        batch.validate(
+            self.batch.type,
+            self._statements,
+            timestamp_set=attributes.timestamp is not None,
+            ttl_set=attributes.ttl is not None,
+        )
 
 
 class _Describe(Prepared):

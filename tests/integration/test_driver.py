@@ -128,7 +128,7 @@ def test_batch(session: Session, keyspace: str) -> None:
     counter.add(f"UPDATE {keyspace}.counts SET n = n + 3 WHERE k = 1")
     session.execute(counter)
     assert session.execute(f"SELECT n FROM {keyspace}.counts WHERE k = 1").one().n == 5
-    with pytest.raises(InvalidRequest, match="Counter mutations are only allowed in COUNTER batches"):
+    with pytest.raises(InvalidRequest, match="Cannot include a counter statement in a logged batch"):
         mixed = BatchStatement(batch_type=BatchType.LOGGED)
         mixed.add(f"UPDATE {keyspace}.counts SET n = n + 1 WHERE k = 1")
         session.execute(mixed)
@@ -268,3 +268,19 @@ def test_unprepared_statements_are_reprepared_by_the_driver(session: Session, se
     served.node.query_processor._prepared.clear()  # as after a restart: the node forgot every statement
     served.handler._prepared.clear()
     assert session.execute(select, ("local",)).one()[0] == "local"
+
+
+def test_conditional_batch_on_one_partition(session: Session, keyspace: str) -> None:
+    session.execute(f"CREATE TABLE {keyspace}.cas (k int, c int, v text, PRIMARY KEY (k, c))")
+    insert = session.prepare(f"INSERT INTO {keyspace}.cas (k, c, v) VALUES (?, ?, ?) IF NOT EXISTS")
+    batch = BatchStatement(batch_type=BatchType.LOGGED)
+    batch.add(insert, (1, 1, "a"))
+    batch.add(insert, (1, 2, "b"))
+    assert session.execute(batch).one()[0] is True
+    again = BatchStatement(batch_type=BatchType.LOGGED)
+    again.add(insert, (1, 1, "x"))
+    again.add(insert, (1, 3, "c"))
+    result = session.execute(again).one()
+    assert result[0] is False  # c = 1 exists: nothing of the batch is applied
+    rows = sorted(tuple(r) for r in session.execute(f"SELECT c, v FROM {keyspace}.cas WHERE k = 1"))
+    assert rows == [(1, "a"), (2, "b")]

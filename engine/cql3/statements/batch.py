@@ -1,0 +1,100 @@
+"""BATCH: several modifications applied together, from a CQL ``BEGIN BATCH`` or a protocol BATCH message.
+
+Both routes end here. A CQL batch's statements share one list of bound values; a protocol BATCH gives
+each statement its own, so execution takes (statement, options) pairs.
+
+* :func:`validate` is Cassandra's ``BatchStatement.validate``, in its order (global TTL, custom
+  timestamps, counter and non-counter mixing, logged batches of counters, conditions across tables).
+* :func:`execute`: without conditions, every statement's mutations are applied (counter updates one by
+  one, because each reads the shard it advances); with conditions (Cassandra's CAS batch), all statements
+  must touch one partition, every condition is checked under the node's LWT lock, and either all
+  mutations apply (``[applied] = True``) or none do (``[applied] = False`` with the current values).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from engine.cql.ast import BatchType
+from engine.cql3.statements import modification
+from engine.cql3.statements.base import ExecutionContext
+from engine.cql3.statements.modification import ModificationStatement
+from engine.errors import InvalidRequest
+from engine.service.query_options import QueryOptions
+from engine.service.results import ResultMessage, Void
+
+Part = tuple[ModificationStatement, QueryOptions]
+
+
+def validate(
+    batch_type: BatchType, statements: Sequence[ModificationStatement], *, timestamp_set: bool, ttl_set: bool
+) -> None:
+    """Cassandra's ``BatchStatement.validate``, checks in its order."""
+    if ttl_set:
+        raise InvalidRequest("Global TTL on the BATCH statement is not supported.")
+    has_conditions = any(s.is_conditional for s in statements)
+    if timestamp_set:
+        if has_conditions:
+            raise InvalidRequest("Cannot provide custom timestamp for conditional BATCH")
+        if batch_type is BatchType.COUNTER:
+            raise InvalidRequest("Cannot provide custom timestamp for counter BATCH")
+    has_counters = has_non_counters = False
+    for statement in statements:
+        if timestamp_set and statement.timestamp is not None:
+            raise InvalidRequest("Timestamp must be set either on BATCH or individual statements")
+        if statement.table_metadata.is_counter:
+            has_counters = True
+        else:
+            has_non_counters = True
+    if timestamp_set and has_counters:
+        raise InvalidRequest("Cannot provide custom timestamp for a BATCH containing counters")
+    if batch_type is BatchType.COUNTER and has_non_counters:
+        raise InvalidRequest("Cannot include non-counter statement in a counter batch")
+    if has_counters and has_non_counters:
+        raise InvalidRequest("Counter and non-counter mutations cannot exist in the same batch")
+    if batch_type is BatchType.LOGGED and has_counters:
+        raise InvalidRequest("Cannot include a counter statement in a logged batch")
+    if has_conditions and len({s.table_metadata.id for s in statements}) > 1:
+        raise InvalidRequest("Batch with conditions cannot span multiple tables")
+
+
+def execute(ctx: ExecutionContext, parts: Sequence[Part], options: QueryOptions) -> ResultMessage:
+    """Apply the batch; ``options`` carries the batch's consistency (each part has its own values).
+
+    Every statement without its own ``USING TIMESTAMP`` writes at the batch's timestamp (the client's, or
+    one taken from the node's clock for the whole batch), as Cassandra's ``BatchQueryOptions`` does.
+    """
+    timestamp = options.timestamp if options.timestamp is not None else ctx.next_timestamp()
+    parts = [(statement, replace(part_options, timestamp=timestamp)) for statement, part_options in parts]
+    if any(statement.is_conditional for statement, _ in parts):
+        return _execute_conditional(ctx, parts, options)
+    mutations = []
+    for statement, part_options in parts:
+        bind = ctx.bind_context(part_options)
+        if statement.table_metadata.is_counter:
+            # A counter update reads the shard it advances: apply each before the next one reads it.
+            ctx.proxy.mutate(statement.mutations(ctx, bind, part_options), options.consistency)
+        else:
+            mutations.extend(statement.mutations(ctx, bind, part_options))
+    ctx.proxy.mutate(mutations, options.consistency)
+    return ResultMessage(Void(), tuple(ctx.warnings))
+
+
+def _execute_conditional(
+    ctx: ExecutionContext, parts: Sequence[Part], options: QueryOptions
+) -> ResultMessage:
+    binds = [(statement, part_options, ctx.bind_context(part_options)) for statement, part_options in parts]
+    if len({statement.conditional_partition(bind) for statement, _, bind in binds}) > 1:
+        raise InvalidRequest("Batch with conditions cannot span multiple partitions")
+    with modification.LWT_LOCK:
+        for statement, part_options, bind in binds:
+            if statement.is_conditional:
+                applied, failure = statement.check(ctx, bind, part_options, in_batch=True)
+                if not applied:
+                    return ResultMessage(failure)
+        mutations = [
+            m for statement, part_options, bind in binds for m in statement.mutations(ctx, bind, part_options)
+        ]
+        ctx.proxy.mutate(mutations, options.consistency)
+    return ResultMessage(modification.applied_result(parts[0][0].table_metadata))
