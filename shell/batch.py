@@ -1,28 +1,54 @@
-"""Batch mode: run the statements of ``-e``, ``-f FILE`` or piped stdin and print what cqlsh prints.
+"""Running statements as cqlsh does, for batch mode (``-e``, ``-f FILE``, piped stdin, ``SOURCE``) and for
+the REPL, which feeds the same :class:`Shell` one typed line at a time.
 
-Each statement's result is written to stdout as cqlsh renders it (SELECT: the table and ``(N rows)``,
-all pages without pauses; other statements with rows, such as an LWT's ``[applied]``: the table without a
-count; schema changes and writes: nothing). An error is written to stderr as ``<source>:<line>:`` plus the
-message (``InvalidRequest: Error from server: code=2200 [Invalid query] message="..."``), the run goes on
-with the next statement, and the exit status is 2 if any statement failed (cqlsh's batch-mode rule).
+Input is read line by line into a buffer, as cqlsh's ``cmdloop``/``onecmd`` do: after each line the buffer
+is split (``engine.cql.splitter``; special commands also end at the end of their line) and, once its last
+statement is complete, every statement in it runs and the buffer is cleared. A buffer holding only blanks
+and comments is dropped; one that is still incomplete at end of input is reported as ``Incomplete
+statement at end of file``. ``-e`` text is run at once instead.
+
+Each statement goes to the special command it names (``shell.commands``) or to the server. Results are
+printed as cqlsh prints them (SELECT/LIST: the table and ``(N rows)``; other statements with rows, such as
+an LWT's ``[applied]``: the table alone; DESCRIBE: its own layouts; writes and schema changes: nothing),
+then the server's warnings. On a terminal (``tty``) each page of a long result is followed by
+``---MORE---`` until Enter is pressed, unless output is being captured.
+
+Errors go to stderr, red when color is on. In batch mode each is prefixed ``<source>:<line>:``, where the
+line is cqlsh's count: one more than the number of lines read when the statement ran (so ``-e`` text is
+always line 1, and an error in a statement ending on line 3 of a file is reported at line 4). Any error
+makes a batch run exit with status 2.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import copy
+import getpass
+import traceback
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from typing import TextIO
 
 import engine
-from engine.cql.splitter import split_statements
+from engine.cql.lexer import TokenKind, scan
+from engine.cql.splitter import StatementText, split_statements
+from shell.commands import LINE_COMMANDS, dispatch
 from shell.connection.embedded import EmbeddedConnection
 from shell.output.describe import describe_target, render_describe
 from shell.output.errors import ServerError, SourcePosition, error_line, error_message
 from shell.output.formatting import FormatOptions
-from shell.output.printer import DisplayOptions, render_result, render_static_result, render_warnings
+from shell.output.printer import (
+    DisplayOptions,
+    ResultPrinter,
+    render_static_result,
+    render_warnings,
+)
+from shell.output.result import ResultPage
+from shell.session_state import ShellState
 
 #: statements whose rows cqlsh prints with a row count (``print_result``); others print rows without one
 _COUNTED = ("select", "list")
+#: DESCRIBE targets whose output cqlsh prints entirely with ``print`` (never captured)
+_PRINTED_DESCRIBE = ("columnfamilies", "tables", "types", "functions", "aggregates", "keyspaces", "cluster")
 
 
 @dataclass
@@ -51,6 +77,289 @@ def server_error(error: engine.CqlError) -> ServerError:
     return ServerError(type(error).__name__, int(error.code), error.message, info)
 
 
+class Shell:
+    """One cqlsh session over a connection: settings, the statement being typed, output and errors.
+
+    ``more`` is called between pages of a result on a terminal (the REPL's ``---MORE---`` pause; it may
+    raise KeyboardInterrupt to abandon the result); ``history`` gives the input history for HISTORY;
+    ``password`` asks for a LOGIN password.
+    """
+
+    def __init__(
+        self,
+        connection: EmbeddedConnection,
+        out: TextIO,
+        err: TextIO,
+        *,
+        state: ShellState | None = None,
+        tty: bool = False,
+        source: str = "<stdin>",
+        formats: FormatOptions | None = None,
+        more: Callable[[], None] | None = None,
+        history: Callable[[], Sequence[str]] | None = None,
+        password: Callable[[], str] | None = None,
+    ) -> None:
+        self.connection = connection
+        self.out = out
+        self.err = err
+        self.state = state or ShellState()
+        self.tty = tty
+        self.source_name = source
+        self.formats = formats or FormatOptions(color=self.state.color)
+        self.lineno = 1
+        self.failures = 0
+        self.stopped = False
+        self.on_error: Callable[[], None] | None = None
+        self._lines: list[str] = []
+        self._needs_semicolon = False
+        self._more = more
+        self._history = history
+        self._password = password
+
+    # ------------------------------------------------------------------ input
+
+    @property
+    def pending(self) -> str:
+        """The text of the statement being typed (lines read since the last complete statement)."""
+        return "".join(self._lines)
+
+    def feed(self, line: str) -> bool:
+        """Add one line of input (with its newline, if it had one) and run what it completes.
+
+        Returns True when the buffer was consumed (ran, or held nothing), False when the statement goes on.
+        """
+        if not self._lines and line.lstrip().startswith("?"):
+            # The splitter ends only statements that start with a word at a newline; cqlsh treats ? as HELP.
+            head, _, tail = line.partition("?")
+            line = f"{head}help {tail}"
+        self._lines.append(line)
+        self.lineno += 1
+        if self._needs_semicolon and ";" not in line:
+            return False  # only a ';' can end it: no need to split the whole statement again
+        text = self.pending
+        statements = split_statements(text, line_commands=LINE_COMMANDS)
+        if not statements:
+            if _inside_comment(text):
+                return False
+            self._lines.clear()
+            return True
+        last = statements[-1]
+        if not last.terminated:
+            first = last.text.split(None, 1)[0].lower() if last.text.strip() else ""
+            self._needs_semicolon = first not in LINE_COMMANDS
+            return False
+        self._lines.clear()
+        self._needs_semicolon = False
+        for statement in statements:
+            if self.stopped:
+                break
+            self.run_one(statement.text, _as_sent(text, statement))
+        return True
+
+    def cancel(self) -> None:
+        """Forget the statement being typed (Ctrl-C)."""
+        self._lines.clear()
+        self._needs_semicolon = False
+
+    def finish(self) -> None:
+        """End of input: a statement left incomplete is an error, as in cqlsh's ``handle_eof``."""
+        if self.pending.strip() and not self.stopped:
+            self.error("Incomplete statement at end of file")
+        self._lines.clear()
+        self.stopped = True
+
+    def run_lines(self, lines: Iterable[str]) -> None:
+        """Batch mode over a file or stdin: feed every line, then end the input."""
+        for line in lines:
+            self.feed(line)
+            if self.stopped:
+                return
+        self.finish()
+
+    def run_text(self, text: str) -> None:
+        """``-e``: run the complete statements of ``text`` (all reported at line 1)."""
+        for statement in split_statements(text, line_commands=LINE_COMMANDS):
+            if self.stopped:
+                return
+            if statement.terminated:
+                self.run_one(statement.text, _as_sent(text, statement))
+
+    # ------------------------------------------------------------------ one statement
+
+    def run_one(self, text: str, sent: str | None = None) -> None:
+        """Run one statement; only KeyboardInterrupt escapes (cqlsh's ``onecmd`` reports the rest).
+
+        ``text`` is the statement without its terminator; ``sent`` is what goes to the server, with the
+        ``;`` that ended it, as cqlsh sends it (the server's syntax errors point at that ``;``).
+        """
+        try:
+            if dispatch(self, text):
+                return
+            self._execute(text, sent if sent is not None else text)
+        except KeyboardInterrupt:
+            raise
+        except Exception as error:
+            if self.state.debug:
+                self.error(traceback.format_exc().rstrip("\n"))
+            else:
+                self.error(str(error))
+        finally:
+            self.out.flush()
+
+    def _execute(self, text: str, sent: str) -> None:
+        tokens, _ = scan(text, keep_hidden=False)
+        word = tokens[0].text.lower() if tokens else ""
+        if word == "use" and not (
+            len(tokens) == 2 and tokens[1].kind in (TokenKind.IDENT, TokenKind.QUOTED_NAME)
+        ):
+            self.error(f"Improper {tokens[0].text} command.")
+            return
+        describe = word in ("describe", "desc")
+        level = "LOCAL_ONE" if describe else self.state.consistency
+        session = self.connection.session
+        session.default_consistency_level = engine.ConsistencyLevel[level]
+        pages = iter(self.connection.execute(sent, fetch_size=self.state.fetch_size))
+        try:
+            first = next(pages, None)
+        except engine.CqlError as error:
+            # cqlsh prints only the message of a failed DESCRIBE (do_describe).
+            self.error(error.message if describe else error_message(server_error(error)))
+            return
+        if describe:
+            self._describe(text, first, pages)
+        elif first is None:
+            return
+        elif word in _COUNTED:
+            self._print_rows(first, pages)
+        else:
+            self.result(render_static_result(first, self._display()))
+            self._warn(first.warnings)
+
+    def _display(self) -> DisplayOptions:
+        return DisplayOptions(
+            formats=replace(self.formats, color=self.state.painting), tty=self.tty, expand=self.state.expand
+        )
+
+    def _print_rows(self, first: ResultPage, pages: Iterator[ResultPage]) -> None:
+        printer = ResultPrinter(self._display())
+        warnings = list(first.warnings)
+        self.result(printer.start())
+        page: ResultPage | None = first
+        while page is not None:
+            self.result(printer.page(page))
+            if page.paging_state is None:
+                break
+            if self.tty and self.state.capture is None and self._more is not None:
+                self.out.flush()
+                self._more()
+            try:
+                page = next(pages, None)
+            except engine.CqlError as error:
+                self.error(error_message(server_error(error)))
+                return
+            if page is not None:
+                warnings.extend(page.warnings)
+        self.result(printer.finish())
+        self._warn(warnings)
+
+    def _describe(self, text: str, first: ResultPage | None, pages: Iterator[ResultPage]) -> None:
+        collected = [first] if first is not None else []
+        try:
+            collected.extend(pages)
+        except engine.CqlError as error:
+            self.error(error.message)
+            return
+        rows = [
+            dict(zip([c.name for c in page.columns], row, strict=True))
+            for page in collected
+            for row in page.rows
+        ]
+        target = describe_target(text)
+        keyspace = self.connection.keyspace
+        if self.state.capture is None or target in _PRINTED_DESCRIBE or not target:
+            self.write(render_describe(target, rows, keyspace))
+        else:
+            # cqlsh prints the blank lines but writes each CREATE statement where query output goes.
+            for row in rows:
+                self.write("\n")
+                self.result(render_describe(target, [row], keyspace).strip("\n"))
+                self.write("\n")
+        self._warn([w for page in collected for w in page.warnings])
+
+    def _warn(self, warnings: Sequence[str]) -> None:
+        if warnings:
+            self.result(render_warnings(warnings))
+
+    # ------------------------------------------------------------------ CommandContext
+
+    def message(self, text: str) -> None:
+        self.out.write(text + "\n")
+
+    def write(self, text: str) -> None:
+        self.out.write(text)
+
+    def result(self, text: str) -> None:
+        capture = self.state.capture
+        target = capture.file if capture is not None else self.out
+        target.write(text)
+        if capture is not None:
+            capture.file.flush()
+
+    def error(self, text: str) -> None:
+        self.failures += 1
+        position = None if self.tty else SourcePosition(self.source_name, self.lineno)
+        self.out.flush()
+        self.err.write(error_line(text, position=position, color=self.state.painting) + "\n")
+        self.err.flush()
+        if self.on_error is not None:
+            self.on_error()
+
+    def source(self, path: str, text: str) -> None:
+        connection = _fork(self.connection)
+        sub = Shell(
+            connection, self.out, self.err, state=self.state.for_source(), source=path, formats=self.formats
+        )
+        sub.run_lines(text.splitlines(keepends=True))
+
+    def history(self) -> Sequence[str] | None:
+        return self._history() if self._history is not None else None
+
+    def read_password(self) -> str:
+        return self._password() if self._password is not None else getpass.getpass()
+
+    def stop(self) -> None:
+        self.stopped = True
+
+
+def _as_sent(text: str, statement: StatementText) -> str:
+    """The statement with the ``;`` that ended it (and the blanks before it), if a ``;`` did."""
+    end = _offset(text, statement.line, statement.column) + len(statement.text)
+    rest = text[end:]
+    stripped = rest.lstrip()
+    if stripped.startswith(";"):
+        return text[end - len(statement.text) : end + len(rest) - len(stripped) + 1]
+    return statement.text
+
+
+def _offset(text: str, line: int, column: int) -> int:
+    position = 0
+    for _ in range(line - 1):
+        position = text.index("\n", position) + 1
+    return position + column
+
+
+def _inside_comment(text: str) -> bool:
+    """Whether ``text`` ends inside a ``/* ...`` comment (so a statement may still follow)."""
+    return not split_statements(text + "\nx;")
+
+
+def _fork(connection: EmbeddedConnection) -> EmbeddedConnection:
+    """A second session on the same cluster, in the same keyspace (cqlsh's sub-shell for SOURCE)."""
+    forked = copy.copy(connection)
+    forked.session = connection.cluster.connect(connection.keyspace)
+    return forked
+
+
 def run_statements(
     text: str,
     connection: EmbeddedConnection,
@@ -61,41 +370,41 @@ def run_statements(
     color: bool = False,
     formats: FormatOptions | None = None,
     on_error: Callable[[], None] | None = None,
+    state: ShellState | None = None,
 ) -> BatchOutcome:
-    outcome = BatchOutcome()
-    formats = formats or FormatOptions(color=color)
-    display = DisplayOptions(formats=formats, tty=False)
-    for statement in split_statements(text):
-        position = SourcePosition(source, statement.line)
-        if not statement.terminated and source != "<stdin>" and not text.rstrip().endswith(statement.text):
-            continue
-        first_word = statement.text.split(None, 1)[0].lower()
-        is_describe = first_word in ("describe", "desc")
-        try:
-            pages = list(connection.execute(statement.text))
-        except engine.CqlError as error:
-            outcome.failures += 1
-            # cqlsh prints only the message of a failed DESCRIBE (do_describe).
-            text = error.message if is_describe else error_message(server_error(error))
-            err.write(error_line(text, position=position, color=color) + "\n")
-            if on_error is not None:
-                on_error()
-            continue
-        if is_describe:
-            rows = [
-                dict(zip([c.name for c in page.columns], row, strict=True))
-                for page in pages
-                for row in page.rows
-            ]
-            out.write(render_describe(describe_target(statement.text), rows, connection.keyspace))
-            continue
-        if not pages:
-            continue
-        if first_word in _COUNTED:
-            out.write(render_result(pages, display))
-        else:
-            out.write(render_static_result(pages[0], display))
-        warnings = [w for page in pages for w in page.warnings]
-        if warnings:
-            out.write(render_warnings(warnings))
-    return outcome
+    """Run ``-e``-style text (every statement reported at line 1 of ``source``)."""
+    shell = Shell(
+        connection,
+        out,
+        err,
+        state=state or ShellState(color=color),
+        source=source,
+        formats=formats or FormatOptions(color=color),
+    )
+    shell.on_error = on_error
+    shell.run_text(text)
+    return BatchOutcome(shell.failures)
+
+
+def run_lines(
+    lines: Iterable[str],
+    connection: EmbeddedConnection,
+    out: TextIO,
+    err: TextIO,
+    *,
+    source: str,
+    color: bool = False,
+    formats: FormatOptions | None = None,
+    state: ShellState | None = None,
+) -> BatchOutcome:
+    """Run a file or piped stdin line by line, as cqlsh does in batch mode."""
+    shell = Shell(
+        connection,
+        out,
+        err,
+        state=state or ShellState(color=color),
+        source=source,
+        formats=formats or FormatOptions(color=color),
+    )
+    shell.run_lines(lines)
+    return BatchOutcome(shell.failures)

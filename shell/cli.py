@@ -1,10 +1,15 @@
 """``cqlkit cqlsh``: cqlsh's command line (``Usage: cqlsh.py [options] [host [port]]``).
 
 Without a host the shell opens the embedded default cluster (``$CQLKIT_HOME``, see ``engine.Cluster``)
-in this process. ``-e`` runs the given statements (a missing final ``;`` is added, as cqlsh does), ``-f``
-runs a file, and piped standard input is read the same way; all three are batch mode: no banner, no
-prompt, no color unless ``--color``, errors prefixed with ``<source>:<line>:``, exit status 2 if any
-statement failed.
+in this process (``--cluster`` names another). Modes, as cqlsh decides them:
+
+* ``-e`` runs the given statements (a missing final ``;`` is added) and ``-f`` runs a file; piped
+  standard input is read line by line. These are batch mode: no banner, no prompt, errors prefixed with
+  ``<source>:<line>:``, exit status 2 if any statement failed.
+* Otherwise, with a terminal on standard input (or ``-t``), the interactive shell (not in this build).
+
+Color: ``-C``/``--no-color`` decide; otherwise color is on when stdout is a terminal whose ``TERM`` is
+set and not ``dumb`` (never with ``-f``). cqlkit also honours ``NO_COLOR``.
 """
 
 from __future__ import annotations
@@ -16,10 +21,12 @@ from collections.abc import Sequence
 from typing import TextIO
 
 import engine
-from shell.batch import run_statements
+from shell.batch import run_lines, run_statements
+from shell.commands.files import read_script
+from shell.commands.show import CQLSH_VERSION
 from shell.connection.embedded import EmbeddedConnection
-
-CQLSH_VERSION = "6.2.0"
+from shell.output.formatting import FormatOptions
+from shell.session_state import ShellState
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -45,6 +52,18 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def should_use_color(stdout: TextIO) -> bool:
+    """cqlsh's automatic choice: a terminal with a usable ``TERM`` (cqlsh also asks ``tput colors``)."""
+    if "NO_COLOR" in os.environ:
+        return False
+    try:
+        if not stdout.isatty():
+            return False
+    except (AttributeError, ValueError):
+        return False
+    return os.environ.get("TERM", "") not in ("", "dumb")
+
+
 def main(
     argv: Sequence[str] | None = None,
     *,
@@ -62,36 +81,67 @@ def main(
             "cqlkit cqlsh does not speak yet; run without a host to use the embedded cluster\n"
         )
         return 1
-    if options.execute is not None:
-        text, source = options.execute, "<stdin>"
-        if not text.rstrip().endswith(";"):
-            text = text.rstrip() + ";"
-    elif options.file is not None:
+    script: str | None = None
+    if options.file is not None:
         try:
-            with open(options.file, encoding=options.encoding) as f:
-                text = f.read()
+            script = read_script(options.file)
         except OSError as e:
             stderr.write(f"Can't open {options.file!r}: {e}\n")
             return 1
-        source = options.file
-    elif not stdin.isatty():
-        text, source = stdin.read(), "<stdin>"
+    batch = options.execute is not None or options.file is not None
+    tty = not batch and (options.tty or _isatty(stdin))
+    if options.color is not None:
+        color = bool(options.color)
     else:
-        stderr.write(
-            "cqlkit cqlsh: the interactive shell needs a terminal session with -e, -f or piped input in this build\n"
-        )
-        return 1
-    color = bool(options.color)
+        color = options.file is None and should_use_color(stdout)
     connection = EmbeddedConnection(options.cluster or os.environ.get("CQLKIT_CLUSTER"), None)
     try:
         if options.keyspace:
             try:
                 connection.session.set_keyspace(options.keyspace)
-            except engine.CqlError as error:
-                stderr.write(f"{type(error).__name__}: {error.message}\n")
-                return 2
-        outcome = run_statements(text, connection, stdout, stderr, source=source, color=color)
+            except engine.CqlError:
+                unable = (
+                    f"Unable to connect to any servers using keyspace '{options.keyspace}'",
+                    ["127.0.0.1"],
+                )
+                stderr.write(f"Connection error: {unable}\n")
+                return 1
+        state = ShellState(color=color, debug=options.debug)
+        formats = FormatOptions(color=color)
+        if options.execute is not None:
+            text = options.execute if options.execute.endswith(";") else options.execute + ";"
+            outcome = run_statements(
+                text, connection, stdout, stderr, source="<stdin>", state=state, formats=formats
+            )
+            return outcome.exit_code
+        if script is not None:
+            outcome = run_lines(
+                script.splitlines(keepends=True),
+                connection,
+                stdout,
+                stderr,
+                source=options.file,
+                state=state,
+                formats=formats,
+            )
+            return outcome.exit_code
+        if not tty:
+            outcome = run_lines(
+                stdin, connection, stdout, stderr, source="<stdin>", state=state, formats=formats
+            )
+            return outcome.exit_code
+        stderr.write(
+            "cqlkit cqlsh: the interactive shell needs a terminal session with -e, -f or piped input in this "
+            "build\n"
+        )
+        return 1
     finally:
         connection.close()
-    stdout.flush()
-    return outcome.exit_code
+        stdout.flush()
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False

@@ -1,0 +1,78 @@
+"""What a cqlsh session remembers between statements: the settings its special commands change.
+
+One :class:`ShellState` lives as long as a shell (the REPL, one ``-e``/``-f`` run, or one ``SOURCE``d
+file: cqlsh runs a sourced file in a sub-shell that starts from the defaults below, except that it
+inherits tracing, color and the current keyspace). The statement runner (``shell.batch``) reads it for
+every statement; the commands in ``shell.commands`` change it.
+
+Defaults are cqlsh's: consistency ONE, serial consistency SERIAL, paging on with 100 rows per page,
+expanded output and tracing off, at most 50 entries shown by HISTORY.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TextIO
+
+DEFAULT_PAGE_SIZE = 100
+DEFAULT_HISTORY_SHOWN = 50
+
+#: levels CONSISTENCY accepts (cqlsh's ``<consistencyLevel>`` rule), in its order
+CONSISTENCY_LEVELS = (
+    "ANY",
+    "ONE",
+    "TWO",
+    "THREE",
+    "QUORUM",
+    "ALL",
+    "LOCAL_QUORUM",
+    "EACH_QUORUM",
+    "SERIAL",
+    "LOCAL_SERIAL",
+    "LOCAL_ONE",
+    "NODE_LOCAL",
+)
+SERIAL_CONSISTENCY_LEVELS = ("SERIAL", "LOCAL_SERIAL")
+
+
+@dataclass
+class Capture:
+    """``CAPTURE 'file'`` in effect: query output goes to ``file``, opened for append at ``path``."""
+
+    path: str
+    file: TextIO
+
+
+@dataclass
+class ShellState:
+    consistency: str = "ONE"
+    serial_consistency: str = "SERIAL"
+    expand: bool = False
+    paging: bool = True
+    page_size: int = DEFAULT_PAGE_SIZE
+    tracing: bool = False
+    color: bool = False
+    """Color as chosen on the command line; while capturing, output is never colored (see :attr:`painting`)."""
+    debug: bool = False
+    username: str | None = None
+    history_shown: int = DEFAULT_HISTORY_SHOWN
+    capture: Capture | None = None
+
+    @property
+    def painting(self) -> bool:
+        """Whether results and errors are colored now: cqlsh turns color off while capturing."""
+        return self.color and self.capture is None
+
+    @property
+    def fetch_size(self) -> int | None:
+        """Rows per page to ask the server for; None fetches everything at once (PAGING OFF)."""
+        return self.page_size if self.paging else None
+
+    def for_source(self) -> ShellState:
+        """The state a ``SOURCE``d file starts with (cqlsh's sub-shell: defaults, tracing and color kept)."""
+        return ShellState(tracing=self.tracing, color=self.painting, debug=self.debug, username=self.username)
+
+    def stop_capture(self) -> None:
+        if self.capture is not None:
+            self.capture.file.close()
+            self.capture = None
