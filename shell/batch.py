@@ -171,7 +171,12 @@ class Shell:
     def run_lines(self, lines: Iterable[str]) -> None:
         """Batch mode over a file or stdin: feed every line, then end the input."""
         for line in lines:
-            self.feed(line)
+            try:
+                self.feed(line)
+            except KeyboardInterrupt:
+                # cqlsh drops the statement, ends the line and reads on
+                self.cancel()
+                self.out.write("\n")
             if self.stopped:
                 return
         self.finish()
@@ -196,8 +201,8 @@ class Shell:
             if dispatch(self, text):
                 return
             self._execute(text, sent if sent is not None else text)
-        except KeyboardInterrupt:
-            raise
+        except (KeyboardInterrupt, EOFError):
+            raise  # Ctrl-C, or Ctrl-D at ---MORE---: the caller's business
         except Exception as error:
             if self.state.debug:
                 self.error(traceback.format_exc().rstrip("\n"))

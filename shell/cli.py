@@ -6,7 +6,7 @@ in this process (``--cluster`` names another). Modes, as cqlsh decides them:
 * ``-e`` runs the given statements (a missing final ``;`` is added) and ``-f`` runs a file; piped
   standard input is read line by line. These are batch mode: no banner, no prompt, errors prefixed with
   ``<source>:<line>:``, exit status 2 if any statement failed.
-* Otherwise, with a terminal on standard input (or ``-t``), the interactive shell (not in this build).
+* Otherwise, with a terminal on standard input (or ``-t``), the interactive shell (``shell.repl``).
 
 Color: ``-C``/``--no-color`` decide; otherwise color is on when stdout is a terminal whose ``TERM`` is
 set and not ``dumb`` (never with ``-f``). cqlkit also honours ``NO_COLOR``.
@@ -130,11 +130,9 @@ def main(
                 stdin, connection, stdout, stderr, source="<stdin>", state=state, formats=formats
             )
             return outcome.exit_code
-        stderr.write(
-            "cqlkit cqlsh: the interactive shell needs a terminal session with -e, -f or piped input in this "
-            "build\n"
-        )
-        return 1
+        from shell.repl import run_repl
+
+        return run_repl(connection, stdin, stdout, stderr, state=state, formats=formats)
     finally:
         connection.close()
         stdout.flush()
