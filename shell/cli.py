@@ -8,8 +8,10 @@ in this process (``--cluster`` names another). Modes, as cqlsh decides them:
   ``<source>:<line>:``, exit status 2 if any statement failed.
 * Otherwise, with a terminal on standard input (or ``-t``), the interactive shell (``shell.repl``).
 
-Color: ``-C``/``--no-color`` decide; otherwise color is on when stdout is a terminal whose ``TERM`` is
-set and not ``dumb`` (never with ``-f``). cqlkit also honours ``NO_COLOR``.
+Color: ``-C``/``--no-color`` decide, then cqlshrc's ``[ui] color``; otherwise color is on when stdout is
+a terminal whose ``TERM`` is set and not ``dumb`` (never with ``-f``). cqlkit also honours ``NO_COLOR``.
+Display settings (precision, timestamp format, timezone) and the default keyspace come from cqlshrc
+(``shell.cqlshrc``); ``$TZ`` sets the display timezone.
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ from collections.abc import Sequence
 from typing import TextIO
 
 import engine
+from shell import cqlshrc
 from shell.batch import run_lines, run_statements
 from shell.commands.files import read_script
 from shell.commands.show import CQLSH_VERSION
 from shell.connection.embedded import EmbeddedConnection
 from shell.output.formatting import FormatOptions
+from shell.output.temporal import default_timestamp_format, resolve_display_timezone
 from shell.session_state import ShellState
 
 
@@ -48,7 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--encoding", default="utf-8")
     parser.add_argument("--request-timeout", type=float, default=10.0)
     parser.add_argument("--connect-timeout", type=float, default=5.0)
-    parser.add_argument("-t", "--tty", action="store_true")
+    parser.add_argument("-t", "--tty", action="store_true", default=None)
+    parser.add_argument("--cqlshrc")
     return parser
 
 
@@ -88,26 +93,38 @@ def main(
         except OSError as e:
             stderr.write(f"Can't open {options.file!r}: {e}\n")
             return 1
+    rc, notice = cqlshrc.load(options.cqlshrc)
+    stdout.write(notice)
+    if rc.has_credentials:
+        stderr.write(cqlshrc.CREDENTIALS_NOTICE)
     batch = options.execute is not None or options.file is not None
-    tty = not batch and (options.tty or _isatty(stdin))
+    tty = not batch and (options.tty or (rc.tty if rc.tty is not None else _isatty(stdin)))
     if options.color is not None:
         color = bool(options.color)
+    elif rc.color is not None:
+        color = rc.color
     else:
         color = options.file is None and should_use_color(stdout)
+    zone = resolve_display_timezone(rc.timezone, os.environ)
+    stderr.write("".join(zone.warnings))
+    formats = FormatOptions(
+        color=color,
+        float_precision=rc.float_precision,
+        double_precision=rc.double_precision,
+        timestamp_format=rc.time_format or default_timestamp_format(os.environ),
+        timezone=zone.timezone,
+    )
+    keyspace = options.keyspace or rc.keyspace
     connection = EmbeddedConnection(options.cluster or os.environ.get("CQLKIT_CLUSTER"), None)
     try:
-        if options.keyspace:
+        if keyspace:
             try:
-                connection.session.set_keyspace(options.keyspace)
+                connection.session.set_keyspace(keyspace)
             except engine.CqlError:
-                unable = (
-                    f"Unable to connect to any servers using keyspace '{options.keyspace}'",
-                    ["127.0.0.1"],
-                )
+                unable = (f"Unable to connect to any servers using keyspace '{keyspace}'", ["127.0.0.1"])
                 stderr.write(f"Connection error: {unable}\n")
                 return 1
         state = ShellState(color=color, debug=options.debug)
-        formats = FormatOptions(color=color)
         if options.execute is not None:
             text = options.execute if options.execute.endswith(";") else options.execute + ";"
             outcome = run_statements(
