@@ -266,6 +266,19 @@ class SelectStatement(Prepared):
             rows = [row for row in candidates if row.is_live(now)]
             if self.reversed:
                 rows.reverse()
+            resumed_here = resume is not None and resume[0] == partition.key
+            if resumed_here and (self.distinct or not resume[1]):
+                # The previous page ended with this partition's only row (no clustering, a static-only
+                # row or DISTINCT): the page resumes after the partition.
+                resume = None
+                continue
+            if resumed_here:
+                # Resume after the last row sent, by clustering order (that row may be gone by now).
+                last = sort_key(resume[1])
+                if self.reversed:
+                    rows = [r for r in rows if sort_key(r.clustering) < last]
+                else:
+                    rows = [r for r in rows if sort_key(r.clustering) > last]
             if self.distinct:
                 if rows or static_live:
                     values = dict(base)
@@ -274,12 +287,7 @@ class SelectStatement(Prepared):
                     if predicate(values):
                         yield candidate
                 continue
-            skipping = resume is not None and resume[0] == partition.key and resume[1]
             for row in rows:
-                if skipping:
-                    if row.clustering == resume[1]:
-                        skipping = False
-                    continue
                 values = dict(base)
                 for column in clustering_columns:
                     values[column.name] = row.clustering[column.position]

@@ -139,3 +139,32 @@ def test_in_with_order_by_sorts_across_partitions_without_paging(session) -> Non
     assert [(r.k, r.c) for r in rows] == [(2, 5), (1, 3), (1, 1), (2, 0)]
     with pytest.raises(InvalidRequest, match="Cannot page queries with both ORDER BY and a IN restriction"):
         session.execute("SELECT k, c FROM o WHERE k IN (1, 2) ORDER BY c DESC", fetch_size=10)
+
+
+@pytest.mark.parametrize("fetch_size", [1, 2, 3, 5])
+@pytest.mark.parametrize("clustered", [False, True])
+def test_paging_across_partitions_returns_each_row_once(session, fetch_size: int, clustered: bool) -> None:
+    if clustered:
+        session.execute("CREATE TABLE pg (k int, c int, s int static, PRIMARY KEY (k, c))")
+        for k in range(4):
+            for c in range(k):  # partition 0 has only its static row
+                session.execute("INSERT INTO pg (k, c) VALUES (?, ?)", (k, c))
+            session.execute("UPDATE pg SET s = ? WHERE k = ?", (k, k))
+        expected = sorted([(0, None)] + [(k, c) for k in range(4) for c in range(k)], key=str)
+        query = "SELECT k, c FROM pg"
+    else:
+        session.execute("CREATE TABLE pg (k int PRIMARY KEY, v int)")
+        for k in range(5):
+            session.execute("INSERT INTO pg (k, v) VALUES (?, ?)", (k, k))
+        expected = sorted([(k, k) for k in range(5)], key=str)
+        query = "SELECT k, v FROM pg"
+    seen, state, pages = [], None, 0
+    while True:
+        result = session.execute(query, fetch_size=fetch_size, paging_state=state)
+        seen.extend(tuple(r) for r in result)
+        pages += 1
+        assert pages < 50, "paging does not advance"
+        if not result.has_more_pages:
+            break
+        state = result.paging_state
+    assert sorted(seen, key=str) == expected
