@@ -28,12 +28,14 @@ from tests.integration.rawclient import RawConnection
 class _StubSession:
     """Answers ``SELECT <word>`` with one row; ``wait`` blocks until ``go`` is set; ``boom`` raises."""
 
-    def __init__(self, go: threading.Event) -> None:
+    def __init__(self, go: threading.Event, waiting: threading.Event) -> None:
         self.go = go
+        self.waiting = waiting
 
     def query(self, query: str, options: QueryOptions) -> EngineResult:
         word = query.split()[-1]
         if word == "wait":
+            self.waiting.set()
             assert self.go.wait(5)
         if word == "boom":
             raise RuntimeError("the handler broke")
@@ -58,9 +60,10 @@ class _StubSession:
 class _StubHandler:
     def __init__(self) -> None:
         self.go = threading.Event()
+        self.waiting = threading.Event()  # a `wait` request is running
 
     def open_session(self, client_address: str) -> _StubSession:
-        return _StubSession(self.go)
+        return _StubSession(self.go, self.waiting)
 
 
 @pytest.fixture
@@ -113,6 +116,7 @@ def test_stop_drains_running_requests(stub_server: NativeServer) -> None:
     raw = RawConnection(stub_server.port)
     raw.startup()
     raw.send(QueryMessage("SELECT wait", 1), stream=1)
+    assert stub_server.handler.waiting.wait(5)  # stop only once the request is running
     stopping = threading.Thread(target=stub_server.stop)
     stopping.start()
     stub_server.handler.go.set()
