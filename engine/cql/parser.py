@@ -23,7 +23,8 @@ from engine.cql.syntax_errors import lexing_error, parsing_error
 
 GRAMMAR_PATH = Path(__file__).parent / "grammar" / "cql.lark"
 
-_VALUE_KINDS = {
+#: the terminal name of each kind of token that carries a value (what the grammar calls it)
+VALUE_TERMINALS = {
     TokenKind.IDENT: "IDENT",
     TokenKind.QUOTED_NAME: "QUOTED_NAME",
     TokenKind.EMPTY_QUOTED_NAME: "EMPTY_QUOTED_NAME",
@@ -133,7 +134,7 @@ def _name_tokens(grammar: _Grammar, tokens: list[Token]) -> None:
             lower = tok.text.lower()
             tok.type = keywords.get(lower) or punctuation[lower]
         else:
-            tok.type = _VALUE_KINDS[kind]
+            tok.type = VALUE_TERMINALS[kind]
 
 
 class _TypeHints:

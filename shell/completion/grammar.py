@@ -24,20 +24,8 @@ from engine.cql.lexer import Token, TokenKind
 
 #: rules that turn a keyword into a name (``?name`` and the identifier rules built on it)
 _NAME_RULES = frozenset({"name", "non_type_ident", "describe_name", "role_name"})
-#: tokens that carry a value, named as engine.cql.parser names them
-_VALUE_TERMINALS = {
-    TokenKind.IDENT: "IDENT",
-    TokenKind.QUOTED_NAME: "QUOTED_NAME",
-    TokenKind.EMPTY_QUOTED_NAME: "EMPTY_QUOTED_NAME",
-    TokenKind.STRING_LITERAL: "STRING_LITERAL",
-    TokenKind.INTEGER: "INTEGER",
-    TokenKind.FLOAT: "FLOAT_LITERAL",
-    TokenKind.BOOLEAN: "BOOLEAN_LITERAL",
-    TokenKind.DURATION: "DURATION_LITERAL",
-    TokenKind.UUID: "UUID_LITERAL",
-    TokenKind.HEXNUMBER: "HEXNUMBER",
-    TokenKind.QMARK: "QMARK",
-}
+#: tokens that carry a value, named as engine.cql.parser names them (one table, shared)
+_VALUE_TERMINALS = parser.VALUE_TERMINALS
 _HINTS = ("HINT_LPAREN", "SEL_HINT_LPAREN")
 
 

@@ -302,23 +302,13 @@ class ModificationStatement(Prepared):
                     )  # type: ignore[attr-defined]
                     return ComplexColumn(MappingProxyType({path: cell}))
                 if kind == "list":
-                    existing = current_row.columns.get(column.name) if current_row is not None else None
-                    live = (
-                        sorted(p for p, c in existing.cells.items() if c.is_live(cells.now))
-                        if isinstance(existing, ComplexColumn)
-                        else []
-                    )
-                    if not live:
-                        raise InvalidRequest("Attempted to set an element on a list which is null")
-                    index = int(element_key)  # type: ignore[call-overload]
-                    if index < 0 or index >= len(live):
-                        raise InvalidRequest(f"List index {index} out of bound, list has size {len(live)}")
+                    position = _list_position(column, current_row, cells, element_key, "set an element on")
                     cell = (
                         cells.tombstone()
                         if value is None
                         else cells.live(column_type.element.serialize(value))
                     )  # type: ignore[attr-defined]
-                    return ComplexColumn(MappingProxyType({live[index]: cell}))
+                    return ComplexColumn(MappingProxyType({position: cell}))
                 raise InvalidRequest(
                     f"Invalid operation ({column.name}[?] = ?) for non collection column {column.name}"
                 )
@@ -408,18 +398,8 @@ class ModificationStatement(Prepared):
                 raise InvalidRequest("Invalid null value for list index")
             if element is UNSET:
                 return None
-            existing = current_row.columns.get(column.name) if current_row is not None else None
-            live = (
-                sorted(p for p, c in existing.cells.items() if c.is_live(cells.now))
-                if isinstance(existing, ComplexColumn)
-                else []
-            )
-            if not live:
-                raise InvalidRequest("Attempted to delete an element from a list which is null")
-            index = int(element)  # type: ignore[call-overload]
-            if index < 0 or index >= len(live):
-                raise InvalidRequest(f"List index {index} out of bound, list has size {len(live)}")
-            return ComplexColumn(MappingProxyType({live[index]: cells.tombstone()}))
+            position = _list_position(column, current_row, cells, element, "delete an element from")
+            return ComplexColumn(MappingProxyType({position: cells.tombstone()}))
         if element is None:
             raise InvalidRequest("Invalid null set element" if kind == "set" else "Invalid null map key")
         if element is UNSET:
@@ -618,3 +598,21 @@ def _kind(column: ColumnMetadata) -> str | None:
 
 def table_key(table: TableMetadata):
     return keys.clustering_comparator(table)
+
+
+def _list_position(
+    column: ColumnMetadata, current_row: Row | None, cells: CellFactory, index: object, action: str
+) -> bytes:
+    """The cell path of element ``index`` of a list as currently stored (Lists.SetterByIndex/DiscarderByIndex)."""
+    existing = current_row.columns.get(column.name) if current_row is not None else None
+    live = (
+        sorted(p for p, c in existing.cells.items() if c.is_live(cells.now))
+        if isinstance(existing, ComplexColumn)
+        else []
+    )
+    if not live:
+        raise InvalidRequest(f"Attempted to {action} a list which is null")
+    position = int(index)  # type: ignore[call-overload]
+    if position < 0 or position >= len(live):
+        raise InvalidRequest(f"List index {position} out of bound, list has size {len(live)}")
+    return live[position]
