@@ -55,6 +55,7 @@ _LAZY = {
     "ResultSet": "engine.cluster.session",
     "PreparedStatement": "engine.cluster.session",
     "ConsistencyLevel": "engine.db.consistency_level",
+    "DirectoryInUse": "engine.cluster.node",
 }
 
 

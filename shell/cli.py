@@ -115,7 +115,11 @@ def main(
         timezone=zone.timezone,
     )
     keyspace = options.keyspace or rc.keyspace
-    connection = EmbeddedConnection(options.cluster or os.environ.get("CQLKIT_CLUSTER"), None)
+    try:
+        connection = EmbeddedConnection(options.cluster or os.environ.get("CQLKIT_CLUSTER"), None)
+    except engine.DirectoryInUse as error:
+        stderr.write(f"Connection error: {error}\n")
+        return 1
     try:
         if keyspace:
             try:

@@ -15,9 +15,12 @@ dropping a table or keyspace truncates its store first, which takes Cassandra's 
 from __future__ import annotations
 
 import datetime
+import fcntl
 import logging
+import os
 import uuid
 from pathlib import Path
+from typing import IO
 
 from engine.cql3.keys import clustering_comparator
 from engine.cql3.query_processor import QueryProcessor
@@ -45,6 +48,33 @@ def _storage_params(table: TableMetadata) -> StorageParams:
     )
 
 
+LOCK_FILE = "node.lock"
+
+
+class DirectoryInUse(Exception):
+    """Another process (or another Node in this one) has this node's directory open."""
+
+
+def _lock_directory(directory: Path) -> IO[str]:
+    """Hold an exclusive lock on ``directory`` while the node is open: two processes writing one data
+    directory would corrupt it (DESIGN.md §1: "Two processes never open the same data directory")."""
+    directory.mkdir(parents=True, exist_ok=True)
+    handle = open(directory / LOCK_FILE, "a+", encoding="utf-8")  # noqa: SIM115 (held while open)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise DirectoryInUse(
+            f"{directory} is in use by another process (a running `cqlkit serve`, or another shell); "
+            "stop it or connect to its server"
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    return handle
+
+
 class Node:
     def __init__(
         self,
@@ -56,6 +86,7 @@ class Node:
     ) -> None:
         self.name = name
         self.directory = directory
+        self._lock_handle = _lock_directory(directory)
         data = directory / "data"
         data.mkdir(parents=True, exist_ok=True)
         self._flush_stage = ThreadStage(f"{name}-MemtableFlushWriter")
@@ -113,3 +144,4 @@ class Node:
         self.storage.drain()
         self._flush_stage.shutdown()
         self._compaction_stage.shutdown()
+        self._lock_handle.close()  # releases the directory lock

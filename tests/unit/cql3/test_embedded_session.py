@@ -168,3 +168,12 @@ def test_paging_across_partitions_returns_each_row_once(session, fetch_size: int
             break
         state = result.paging_state
     assert sorted(seen, key=str) == expected
+
+
+def test_a_node_directory_is_opened_by_one_owner_at_a_time(tmp_path: Path) -> None:
+    from engine import DirectoryInUse
+
+    with Cluster.open(tmp_path / "c"), pytest.raises(DirectoryInUse, match="in use by another process"):
+        Cluster.open(tmp_path / "c")
+    with Cluster.open(tmp_path / "c") as again:  # released on shutdown
+        assert again.connect().execute("SELECT keyspace_name FROM system_schema.keyspaces").all()
