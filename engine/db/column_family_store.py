@@ -33,6 +33,7 @@ from typing import Any, Protocol
 
 from engine.db import snapshots
 from engine.db.background import Stage
+from engine.db.caches import Caches
 from engine.db.compaction import CompactionParams, StrategyProgress
 from engine.db.memtable import Memtable
 from engine.db.metrics import LatencyHistogram
@@ -47,6 +48,7 @@ from engine.db.rows import (
 )
 from engine.db.slices import Slices
 from engine.db.sstable import SSTableDirectory, SSTableReader, SSTableWriter
+from engine.db.sstable.bloom import FilterKey
 
 TokenKey = tuple[int, bytes]
 
@@ -85,14 +87,26 @@ class TableView:
     compacting: frozenset[int] = field(default_factory=frozenset)
     #: ``sstables`` by decreasing max timestamp: the order partition reads visit them in.
     newest_first: tuple[SSTableReader, ...] = field(init=False, compare=False)
+    #: What ``get`` tests before it touches an SSTable, per SSTable: (first token, last token, bloom
+    #: filter words, word count, hash count, reader).
+    probes: tuple[tuple[int, int, Any, int, int, SSTableReader], ...] = field(init=False, compare=False)
+
+    #: ``memtables``, computed once.
+    all_memtables: tuple[Memtable, ...] = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "all_memtables", (self.memtable, *self.flushing))
         ordered = sorted(self.sstables, key=lambda r: r.statistics.max_timestamp, reverse=True)
         object.__setattr__(self, "newest_first", tuple(ordered))
+        probes = tuple(
+            (r.first[0], r.last[0], r.bloom.words, r.bloom.word_count, r.bloom.hash_count, r)
+            for r in self.sstables
+        )
+        object.__setattr__(self, "probes", probes)
 
     @property
     def memtables(self) -> tuple[Memtable, ...]:
-        return (self.memtable, *self.flushing)
+        return self.all_memtables
 
 
 @dataclass
@@ -125,6 +139,7 @@ class ColumnFamilyStore:
         params: StorageParams = DEFAULT_PARAMS,
         commitlog: FlushListener | None = None,
         monotonic: Callable[[], float] = lambda: 0.0,
+        caches: Caches | None = None,
     ) -> None:
         self.keyspace = keyspace
         self.name = name
@@ -138,10 +153,12 @@ class ColumnFamilyStore:
         self._lock = threading.RLock()
         self._flushes_done = threading.Condition(threading.Lock())
         self.metrics = TableMetrics()
+        # The node's key and chunk caches (a store of its own when none is given: tests, tools).
+        self.caches = caches if caches is not None else Caches()
         directory.mkdir(parents=True, exist_ok=True)
         self.sstable_directory = SSTableDirectory(directory)
         self.sstable_directory.cleanup_incomplete()
-        readers = tuple(SSTableReader.open(d) for d in self.sstable_directory.list())
+        readers = tuple(SSTableReader.open(d, caches=self.caches) for d in self.sstable_directory.list())
         self._view = TableView(self._new_memtable(), (), readers)
         self.compaction_params = CompactionParams.default()
         # Called after each flush (the node submits a background compaction check).
@@ -193,12 +210,18 @@ class ColumnFamilyStore:
         self.apply_reserved(self.begin_write(), update, position, size)
 
     def apply_reserved(
-        self, memtable: Memtable, update: PartitionUpdate, position: object = None, size: int | None = None
+        self,
+        memtable: Memtable,
+        update: PartitionUpdate,
+        position: object = None,
+        size: int | None = None,
+        serialized: bytes | None = None,
     ) -> None:
-        """Apply ``update`` to the memtable reserved by ``begin_write`` (and release it)."""
+        """Apply ``update`` to the memtable reserved by ``begin_write`` (and release it); ``serialized`` is
+        its partition bytes when the caller has them."""
         started = time.perf_counter_ns()
         try:
-            memtable.apply(update, position, size)
+            memtable.apply(update, position, size, serialized)
         finally:
             memtable.release()
         elapsed_us = (time.perf_counter_ns() - started) // 1000
@@ -263,10 +286,14 @@ class ColumnFamilyStore:
                 bloom_filter_fp_chance=params.bloom_filter_fp_chance,
                 clustering_key=self.clustering_key,
                 sync=params.sync_sstables,
+                caches=self.caches,
             )
             with writer:
-                for partition in memtable.partitions():
-                    writer.append(partition)
+                for token, key, partition in memtable.flush_items():
+                    if partition.__class__ is bytes:
+                        writer.append_serialized(token, key, partition)  # type: ignore[arg-type]
+                    else:
+                        writer.append(partition)  # type: ignore[arg-type]
                 reader = writer.finish()
             self.metrics.flush_count += 1
             self.metrics.bytes_flushed += reader.on_disk_size
@@ -320,9 +347,22 @@ class ColumnFamilyStore:
         """Every version of one partition, merged (deletions applied, expired data still present)."""
         started = time.perf_counter_ns()
         view = self._view
-        versions = [v for m in view.memtables if (v := m.get(key, token)) is not None]
-        for sstable in view.sstables:
-            version = sstable.get(key, token)
+        versions = [v for m in view.all_memtables if (v := m.get(key, token)) is not None]
+        # SSTableReader.get, with its key range and bloom filter tests inlined: a read asks every SSTable,
+        # and most say no here (the key's hash is computed once for all of them).
+        fkey = FilterKey(key)
+        word = fkey.word
+        mask_hashes, mask = -1, 0
+        for first, last, words, word_count, hashes, sstable in view.probes:
+            if token < first or token > last:
+                continue
+            if word_count:
+                if hashes != mask_hashes:
+                    mask_hashes, mask = hashes, fkey.mask(hashes)
+                if words[word % word_count] & mask != mask:
+                    sstable.negatives += 1
+                    continue
+            version = sstable.read_admitted(key, token)
             if version is not None:
                 versions.append(version)
         merged = merge_partitions(versions, self.clustering_key) if versions else None
@@ -357,11 +397,12 @@ class ColumnFamilyStore:
                 slices = None
         versions: list[PartitionUpdate] = []
         newest_deletion = NO_TIMESTAMP
-        for memtable in view.memtables:
-            version = memtable.get(key, token)
+        for memtable in view.all_memtables:
+            version = memtable.get(key, token, slices)
             if version is not None:
                 versions.append(version)
                 newest_deletion = max(newest_deletion, version.deletion.marked_for_delete_at)
+        fkey = FilterKey(key)
         for sstable in view.newest_first:
             stats = sstable.statistics
             if stats.max_timestamp < newest_deletion:
@@ -377,7 +418,7 @@ class ColumnFamilyStore:
                 ):
                     continue
                 rows = False
-            version = sstable.get(key, token, rows=rows)
+            version = sstable.get(key, token, fkey, rows=rows)
             if version is not None:
                 versions.append(version)
                 newest_deletion = max(newest_deletion, version.deletion.marked_for_delete_at)

@@ -16,6 +16,8 @@ longer exist are skipped, as Cassandra skips them.
 Compaction: after each flush, a background compaction check is submitted to the compaction stage
 (when one is given); it runs the strategy's tasks until there are none.
 
+Reads share the node's key cache and chunk cache (``caches``, sized by ``CacheConfig``).
+
 Shutdown (``drain``): flush every table, then close the commitlog (which deletes the segments that hold
 nothing unflushed), so a clean restart has nothing to replay.
 """
@@ -30,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.db.background import Stage
+from engine.db.caches import DEFAULT_CACHE_CONFIG, CacheConfig, Caches
 from engine.db.column_family_store import DEFAULT_PARAMS, ColumnFamilyStore, StorageParams
 from engine.db.commitlog import DEFAULT_CONFIG, CommitLog, CommitLogConfig
 from engine.db.compaction.executor import CompactionManager
@@ -57,6 +60,7 @@ class LocalStorage:
         compactions: CompactionManager | None = None,
         commitlog_config: CommitLogConfig = DEFAULT_CONFIG,
         monotonic: Callable[[], float] | None = None,
+        cache_config: CacheConfig = DEFAULT_CACHE_CONFIG,
     ) -> None:
         self.data_directory = data_directory
         self.flush_stage = flush_stage
@@ -70,6 +74,8 @@ class LocalStorage:
         else:
             self.commitlog = CommitLog(commitlog_directory, commitlog_config, clock=monotonic)
         self._tables: dict[uuid.UUID, ColumnFamilyStore] = {}
+        # One key cache and one chunk cache for every table of the node, as in Cassandra.
+        self.caches = Caches(cache_config)
         self._lock = threading.Lock()
 
     # ---------------------------------------------------------------------------------- tables
@@ -100,6 +106,7 @@ class LocalStorage:
                 params=params,
                 commitlog=self.commitlog,
                 monotonic=self._monotonic or (lambda: 0.0),
+                caches=self.caches,
             )
             if self.compaction_stage is not None:
                 store.flush_listeners.append(self._schedule_compaction)
@@ -134,7 +141,8 @@ class LocalStorage:
             if store is None:
                 raise KeyError(f"no table with id {table_id} in keyspace {mutation.keyspace}")
             stores.append((store, update))
-        body = mutation.serialize()
+        # Serialized once: the commitlog logs the body, the memtables keep each table's partition bytes.
+        body, partitions = mutation.encode()
         for store, _update in stores:
             store.wait_for_flush_capacity()  # before any reservation: see ColumnFamilyStore
         # Reserve the memtables first, so that no flush can write them out between the commitlog append
@@ -143,11 +151,9 @@ class LocalStorage:
         applied = 0
         try:
             position = self.commitlog.append(mutation, body)
-            # The memtables account for the logged bytes (shared evenly when a mutation spans tables).
-            size = len(body) // len(stores) if stores else 0
-            for store, memtable, update in reserved:
+            for (store, memtable, update), partition in zip(reserved, partitions, strict=True):
                 applied += 1
-                store.apply_reserved(memtable, update, position, size)
+                store.apply_reserved(memtable, update, position, None, partition)
         finally:
             for _store, memtable, _update in reserved[applied:]:
                 memtable.release()

@@ -13,16 +13,21 @@ import uuid
 from dataclasses import dataclass
 
 from engine.db.rows import PartitionUpdate
-from engine.db.serialization import CorruptDataError, Reader, read_partition, write_partition, write_vint
+from engine.db.serialization import CorruptDataError, Reader, read_partition, serialize_partition, write_vint
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # immutable by contract, like the values of engine.db.rows
 class Mutation:
     keyspace: str
     key: bytes
     updates: tuple[tuple[uuid.UUID, PartitionUpdate], ...]  # (table id, update) per table
 
     def serialize(self) -> bytes:
+        return self.encode()[0]
+
+    def encode(self) -> tuple[bytes, tuple[bytes, ...]]:
+        """The serialized mutation, and each table update's partition bytes (which it contains): the
+        commitlog logs the first, the memtables keep the others."""
         out = bytearray()
         encoded = self.keyspace.encode()
         write_vint(out, len(encoded))
@@ -30,10 +35,13 @@ class Mutation:
         write_vint(out, len(self.key))
         out += self.key
         write_vint(out, len(self.updates))
+        partitions = []
         for table_id, update in self.updates:
             out += table_id.bytes
-            write_partition(out, update)
-        return bytes(out)
+            partition = serialize_partition(update)
+            out += partition
+            partitions.append(partition)
+        return bytes(out), tuple(partitions)
 
     @classmethod
     def deserialize(cls, data: bytes | memoryview) -> Mutation:

@@ -49,7 +49,9 @@ _I64 = struct.Struct(">q")
 _I32 = struct.Struct(">i")
 _DELETION = struct.Struct(">qi")
 _CELL_HEAD = struct.Struct(">Bq")  # cell flags, timestamp
-_LIVENESS = struct.Struct(">qBi")  # timestamp, ttl as a one-byte vint, local expiration time
+_LIVE_ROW = struct.Struct(">BqBi")  # row flags, timestamp, ttl as a one-byte vint, local expiration time
+_REGULAR_CELL_HEAD = struct.Struct(">BBq")  # column kind, cell flags, timestamp
+_PARTITION_HEAD = struct.Struct(">qqiB")  # token, deletion, partition flags
 
 _CELL_TOMBSTONE = 1
 _CELL_EXPIRING = 2
@@ -137,58 +139,103 @@ def _write_cell(out: bytearray, cell: Cell) -> None:
 
 
 def write_row(out: bytearray, row: Row) -> None:
+    # Hot on every write: one-byte lengths and live regular cells are inlined.
     clustering = row.clustering
     if len(clustering) < 0x80:
         out.append(len(clustering))
     else:
         write_vint(out, len(clustering))
     for component in clustering:
-        _write_bytes(out, component)
-    liveness = row.liveness
-    flags = (_ROW_LIVENESS if liveness is not None else 0) | (
-        _ROW_DELETION if row.deletion is not LIVE else 0
-    )
-    out.append(flags)
-    if liveness is not None:
-        if liveness.ttl < 0x80:
-            out += _LIVENESS.pack(liveness.timestamp, liveness.ttl, liveness.local_expiration_time)
+        length = len(component)
+        if length < 0x80:
+            out.append(length)
         else:
+            write_vint(out, length)
+        out += component
+    liveness = row.liveness
+    deletion = row.deletion
+    if liveness is not None:
+        if deletion is LIVE and liveness.ttl < 0x80:
+            out += _LIVE_ROW.pack(
+                _ROW_LIVENESS, liveness.timestamp, liveness.ttl, liveness.local_expiration_time
+            )
+        else:
+            out.append(_ROW_LIVENESS | (_ROW_DELETION if deletion is not LIVE else 0))
             out += _I64.pack(liveness.timestamp)
             write_vint(out, liveness.ttl)
             out += _I32.pack(liveness.local_expiration_time)
-    if flags & _ROW_DELETION:
-        _write_deletion(out, row.deletion)
+            if deletion is not LIVE:
+                _write_deletion(out, deletion)
+    elif deletion is not LIVE:
+        out.append(_ROW_DELETION)
+        _write_deletion(out, deletion)
+    else:
+        out.append(0)
     columns = row.columns
-    write_vint(out, len(columns))
+    if len(columns) < 0x80:
+        out.append(len(columns))
+    else:
+        write_vint(out, len(columns))
     for name, data in columns.items():
-        _write_bytes(out, name.encode())
+        encoded = name.encode()
+        length = len(encoded)
+        if length < 0x80:
+            out.append(length)
+        else:
+            write_vint(out, length)
+        out += encoded
         if data.__class__ is Cell:
-            out.append(_KIND_CELL)
-            _write_cell(out, data)  # type: ignore[arg-type]
+            value = data.value  # type: ignore[union-attr]
+            if value.__class__ is bytes and data.ttl == 0:  # type: ignore[union-attr]
+                out += _REGULAR_CELL_HEAD.pack(_KIND_CELL, 0, data.timestamp)  # type: ignore[union-attr]
+                length = len(value)  # type: ignore[arg-type]
+                if length < 0x80:
+                    out.append(length)
+                else:
+                    write_vint(out, length)
+                out += value  # type: ignore[operator]
+            else:
+                out.append(_KIND_CELL)
+                _write_cell(out, data)  # type: ignore[arg-type]
         else:
             out.append(_KIND_COMPLEX)
-            _write_deletion(out, data.deletion)
-            write_vint(out, len(data.cells))
-            for path, cell in data.cells.items():
+            _write_deletion(out, data.deletion)  # type: ignore[union-attr]
+            write_vint(out, len(data.cells))  # type: ignore[union-attr]
+            for path, cell in data.cells.items():  # type: ignore[union-attr]
                 _write_bytes(out, path)
                 _write_cell(out, cell)
 
 
 def write_partition(out: bytearray, partition: PartitionUpdate) -> None:
-    _write_bytes(out, partition.key)
-    out += _I64.pack(partition.token)
-    _write_deletion(out, partition.deletion)
-    out.append(1 if partition.static_row is not None else 0)
-    if partition.static_row is not None:
-        write_row(out, partition.static_row)
-    write_vint(out, len(partition.range_tombstones))
-    for rt in partition.range_tombstones:
-        for bound in (rt.start, rt.end):
-            out.append(1 if bound.inclusive else 0)
-            _write_clustering(out, bound.prefix)
-        _write_deletion(out, rt.deletion)
-    write_vint(out, len(partition.rows))
-    for row in partition.rows:
+    key = partition.key
+    if len(key) < 0x80:
+        out.append(len(key))
+    else:
+        write_vint(out, len(key))
+    out += key
+    deletion = partition.deletion
+    static = partition.static_row
+    out += _PARTITION_HEAD.pack(
+        partition.token, deletion.marked_for_delete_at, deletion.local_deletion_time, static is not None
+    )
+    if static is not None:
+        write_row(out, static)
+    tombstones = partition.range_tombstones
+    if tombstones:
+        write_vint(out, len(tombstones))
+        for rt in tombstones:
+            for bound in (rt.start, rt.end):
+                out.append(1 if bound.inclusive else 0)
+                _write_clustering(out, bound.prefix)
+            _write_deletion(out, rt.deletion)
+    else:
+        out.append(0)
+    rows = partition.rows
+    if len(rows) < 0x80:
+        out.append(len(rows))
+    else:
+        write_vint(out, len(rows))
+    for row in rows:
         write_row(out, row)
 
 

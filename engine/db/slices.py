@@ -25,10 +25,14 @@ from __future__ import annotations
 
 import bisect
 import functools
-from collections.abc import Iterable, Sequence
+import operator
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
-from engine.db.rows import Bound, Clustering, ClusteringKey, RangeTombstone, Row, after_start, before_end
+from engine.db.rows import Bound, Clustering, ClusteringKey, RangeTombstone, after_start, before_end
+
+T = TypeVar("T")
 
 #: The unbounded bound (an empty prefix): the start or the end of the partition.
 UNBOUNDED = Bound(())
@@ -125,20 +129,25 @@ class Slices:
     def selects(self, clustering: Clustering, key: ClusteringKey) -> bool:
         return any(s.selects(clustering, key) for s in self.slices)
 
-    def select(self, rows: Sequence[Row], key: ClusteringKey) -> list[Row]:
+    def select(
+        self,
+        rows: Sequence[T],
+        key: ClusteringKey,
+        clustering: Callable[[T], Clustering] = operator.attrgetter("clustering"),
+    ) -> list[T]:
         """The rows (in clustering order, as a partition holds them) that these normalized slices select,
-        in clustering order."""
-        selected: list[Row] = []
+        in clustering order; ``clustering`` gives a row's clustering (rows need not be ``Row`` objects)."""
+        selected: list[T] = []
         if not rows:
             return selected
         lo = 0
         for piece in self.slices:
             start, end = piece.start, piece.end
             if start.prefix:
-                lo = bisect.bisect_left(rows, True, lo, key=lambda r: after_start(r.clustering, start, key))
+                lo = bisect.bisect_left(rows, True, lo, key=lambda r: after_start(clustering(r), start, key))
             hi = len(rows)
             if end.prefix:
-                hi = bisect.bisect_left(rows, True, lo, key=lambda r: not before_end(r.clustering, end, key))
+                hi = bisect.bisect_left(rows, True, lo, key=lambda r: not before_end(clustering(r), end, key))
             selected.extend(rows[lo:hi])
             lo = hi
         return selected

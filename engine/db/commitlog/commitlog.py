@@ -167,7 +167,9 @@ class CommitLog:
         highest = max((s.segment_id for s in self._to_replay), default=-1)
         self._next_id = max(int(wall_clock() * 1000), highest + 1)
 
-        self._cond = threading.Condition(threading.Lock())
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
+        self._observers = 0  # threads in wait_for: appends notify only when someone watches
         self._segments: list[Segment] = []  # live segments, oldest first; the last may be allocating
         self._active: Segment | None = None  # created on the first append
         self._synced = NO_POSITION
@@ -199,20 +201,27 @@ class CommitLog:
         if size > self.config.max_mutation_size:
             raise MutationTooLargeError(size, self.config.max_mutation_size)
         entry = encode_entry(body)
-        with self._cond:
-            self._check_writable()
-            segment = self._allocate(len(entry))
+        config = self.config
+        with self._lock:  # the condition's lock, taken directly (append is the hot path)
+            if self._failure is not None or self._closing or self._to_replay:
+                self._check_writable()
+            segment = self._active
+            if segment is None or segment.size + len(entry) > config.segment_size:
+                segment = self._allocate(len(entry))
             try:
                 end = segment.write(entry)
             except OSError as error:
                 raise self._fail(f"failed to write commitlog segment {segment.path}: {error}") from error
-            segment.mark_dirty((table_id for table_id, _ in mutation.updates), end)
+            dirty = segment.dirty
+            for table_id, _ in mutation.updates:
+                dirty[table_id] = end
             position = CommitLogPosition(segment.segment_id, end)
             self._appended += 1
-            self._cond.notify_all()  # wake wait_for observers
-            mode = self.config.sync
+            if self._observers:
+                self._cond.notify_all()  # wake wait_for observers
+            mode = config.sync
             if mode is CommitLogSync.PERIODIC:
-                lagging = self._clock() - self._last_sync > _LAG_BLOCK_PERIODS * self.config.sync_period
+                lagging = self._clock() - self._last_sync > _LAG_BLOCK_PERIODS * config.sync_period
                 if not lagging:
                     return position
         self._await_sync(position, may_lead=mode is not CommitLogSync.GROUP)
@@ -469,7 +478,11 @@ class CommitLog:
         real seconds pass; returns whether it holds. The predicate runs under the log's lock: it must not
         call the log."""
         with self._cond:
-            return self._cond.wait_for(lambda: predicate(self._stats()), timeout)
+            self._observers += 1
+            try:
+                return self._cond.wait_for(lambda: predicate(self._stats()), timeout)
+            finally:
+                self._observers -= 1
 
     # ------------------------------------------------------------------------------------- start-up
 

@@ -81,7 +81,12 @@ class Segment:
 
     def write(self, entry: bytes) -> int:
         """Append ``entry``; returns the offset just past it."""
-        _write_all(self.fd, entry)
+        fd = self._fd
+        if fd is None:
+            raise ValueError(f"commitlog segment {self.path} is closed")
+        written = os.write(fd, entry)
+        if written != len(entry):  # a short write: finish it
+            _write_all(fd, entry[written:])
         self.size += len(entry)
         return self.size
 

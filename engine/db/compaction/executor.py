@@ -348,6 +348,7 @@ def _new_writer(cfs: ColumnFamilyStore, task: CompactionTask, estimated: int) ->
         clustering_key=cfs.clustering_key,
         level=task.output_level or 0,
         sync=params.sync_sstables,
+        caches=cfs.caches,
     )
 
 

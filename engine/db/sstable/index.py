@@ -79,18 +79,26 @@ class IndexWriter:
         self._blocks_crc = 0
         self._last: TokenKey | None = None
 
-    def add(self, entry: IndexEntry) -> None:
-        out = bytearray(_I64.pack(entry.token))
-        write_vint(out, len(entry.key))
-        out += entry.key
-        write_vint(out, entry.position)
-        write_vint(out, entry.size)
-        if not self._block:
-            self._block_first = (entry.token, entry.key)
-        self._block.append(bytes(out))
+    def add(self, token: int, key: bytes, position: int, size: int) -> None:
+        """The next partition's entry (see ``IndexEntry``)."""
+        out = bytearray(_I64.pack(token))
+        if len(key) < 0x80:
+            out.append(len(key))
+        else:
+            write_vint(out, len(key))
+        out += key
+        write_vint(out, position)
+        if size < 0x80:
+            out.append(size)
+        else:
+            write_vint(out, size)
+        block = self._block
+        if not block:
+            self._block_first = (token, key)
+        block.append(bytes(out))
         self._entries += 1
-        self._last = (entry.token, entry.key)
-        if len(self._block) == self._interval:
+        self._last = (token, key)
+        if len(block) == self._interval:
             self._flush_block()
 
     def _flush_block(self) -> None:

@@ -4,17 +4,20 @@
 checked against its CRC32) and checks Index.db's footer and Data.db's length; Data.db and Index.db stay on
 disk, read with ``os.pread`` (no shared file position, so one reader serves many threads).
 
-A **point read** (``get``) goes: key range check → bloom filter → binary search of the summary for the one
-index block that can hold the key → read and verify that block (at most ``index_interval`` entries) and
-binary-search it → read, verify and decompress only the chunk(s) the partition spans → deserialize. Recently
-decompressed chunks are kept in a small LRU, since neighbouring partitions share chunks.
+A **point read** (``get``) goes: key range check → bloom filter (with the key's hash computed once per
+read: ``FilterKey``) → the node's key cache, or else a binary search of the summary for the one index block
+that can hold the key → read and verify that block (at most ``index_interval`` entries) and binary-search it
+→ the chunk(s) the partition spans, from the node's chunk cache or read, verified and decompressed → decode
+(``engine.db.partition_decoder``). The caches are the node's (``engine.db.caches``); a reader opened
+without them keeps a few recently decompressed chunks of its own.
 
 A **scan** walks index blocks and chunks in order from the first block that can hold its start bound,
-keeping one decompressed chunk at a time (it bypasses the LRU, so a compaction does not evict the chunks of
-point reads). Bounds are ``(token, key)`` positions, or a bare token meaning every key with that token.
+keeping one decompressed chunk at a time (it bypasses the caches, so a compaction does not evict the chunks
+of point reads). Bounds are ``(token, key)`` positions, or a bare token meaning every key with that token.
 
-Metrics: bloom filter true positives, false positives and negatives (counted under a lock), sizes, and the
-partition estimate from the statistics.
+Metrics: bloom filter true positives, false positives and negatives, sizes, and the partition estimate from
+the statistics. The counters are plain ``+=`` on attributes: under the GIL, CPython switches threads only
+at calls and backward jumps, so increments do not interleave (and a lost count would only blur a metric).
 """
 
 from __future__ import annotations
@@ -28,9 +31,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.db.caches import CHUNK_ENTRY_OVERHEAD, KEY_ENTRY_OVERHEAD, Caches
+from engine.db.partition_decoder import decode_partition
 from engine.db.rows import PartitionUpdate
-from engine.db.serialization import CorruptDataError, deserialize_partition
-from engine.db.sstable.bloom import BloomFilter
+from engine.db.serialization import CorruptDataError
+from engine.db.sstable.bloom import BloomFilter, FilterKey
 from engine.db.sstable.compression import CompressionInfo, read_chunk
 from engine.db.sstable.descriptor import Component, Descriptor, component_paths
 from engine.db.sstable.errors import CorruptSSTableError, SSTableError
@@ -84,6 +89,7 @@ class SSTableReader:
         data_fd: int,
         index_fd: int,
         chunk_cache_size: int,
+        caches: Caches | None = None,
     ) -> None:
         self.descriptor = descriptor
         self.summary = summary
@@ -96,8 +102,13 @@ class SSTableReader:
         self._index_path = descriptor.filename(Component.INDEX)
         self._cache: OrderedDict[int, bytes] = OrderedDict()
         self._cache_size = chunk_cache_size
+        self._caches = caches
+        self._id = caches.register() if caches is not None else 0
+        self._first = summary.first
+        self._last = summary.last
         self._lock = threading.Lock()
-        self._true_positives = self._false_positives = self._negatives = 0
+        # Bloom filter outcomes of point reads (a caller that tests the filter itself counts negatives).
+        self.true_positives = self.false_positives = self.negatives = 0
         self._closed = False
         # When compaction replaces this SSTable, reads that started earlier may still use it: the files
         # are unlinked at once and the descriptors closed when the last reference goes (or by close()).
@@ -105,7 +116,11 @@ class SSTableReader:
 
     @classmethod
     def open(
-        cls, descriptor: Descriptor, *, chunk_cache_size: int = DEFAULT_CHUNK_CACHE_SIZE
+        cls,
+        descriptor: Descriptor,
+        *,
+        chunk_cache_size: int = DEFAULT_CHUNK_CACHE_SIZE,
+        caches: Caches | None = None,
     ) -> SSTableReader:
         """Open a complete SSTable (its TOC exists), checking every small component's CRC32."""
         if not descriptor.filename(Component.TOC).exists():
@@ -141,34 +156,62 @@ class SSTableReader:
             os.close(data_fd)
             os.close(index_fd)
             raise
-        return cls(descriptor, summary, bloom, statistics, compression, data_fd, index_fd, chunk_cache_size)
+        return cls(
+            descriptor, summary, bloom, statistics, compression, data_fd, index_fd, chunk_cache_size, caches
+        )
 
     # ------------------------------------------------------------------------------------------ reads
+
+    @property
+    def caches(self) -> Caches | None:
+        return self._caches
+
+    @property
+    def bloom(self) -> BloomFilter:
+        return self._bloom
 
     def might_contain(self, key: bytes) -> bool:
         """What the bloom filter says (no counting: this is not a read)."""
         return self._bloom.might_contain(key)
 
-    def get(self, key: bytes, token: int, *, rows: bool = True) -> PartitionUpdate | None:
+    def get(
+        self, key: bytes, token: int, fkey: FilterKey | None = None, *, rows: bool = True
+    ) -> PartitionUpdate | None:
         """The partition stored for ``key``, or None; with ``rows=False`` only its header (partition
-        deletion, static row, range tombstones), for a slice read that needs nothing else here."""
-        target = (token, key)
-        if target < self.summary.first or target > self.summary.last:
+        deletion, static row, range tombstones), for a slice read that needs nothing else here. ``fkey``
+        is the key's hash when the caller asks several SSTables."""
+        first, last = self._first, self._last
+        if token < first[0] or token > last[0]:
             return None
-        if not self._bloom.might_contain(key):
-            with self._lock:
-                self._negatives += 1
+        if (token == first[0] and key < first[1]) or (token == last[0] and key > last[1]):
             return None
-        block = self.summary.block_for(target)
-        entry = self._block(block).find(target) if block >= 0 else None
-        with self._lock:
+        bloom = self._bloom
+        if bloom.word_count:
+            if fkey is None:
+                fkey = FilterKey(key)
+            mask = fkey.mask(bloom.hash_count)
+            if bloom.words[fkey.word % bloom.word_count] & mask != mask:
+                self.negatives += 1
+                return None
+        return self.read_admitted(key, token, rows)
+
+    def read_admitted(self, key: bytes, token: int, rows: bool = True) -> PartitionUpdate | None:
+        """``get`` for a key the caller already found in the key range and the bloom filter (and counted
+        as a negative if not): the partition, or None for a bloom filter false positive."""
+        caches = self._caches
+        found = caches.keys.get((self._id, key)) if caches is not None else None
+        if found is None:
+            target = (token, key)
+            block = self.summary.block_for(target)
+            entry = self._block(block).find(target) if block >= 0 else None
             if entry is None:
-                self._false_positives += 1
-            else:
-                self._true_positives += 1
-        if entry is None:
-            return None
-        return self._partition(entry, self._cached_chunk, rows)
+                self.false_positives += 1
+                return None
+            found = (entry.position, entry.size)
+            if caches is not None:
+                caches.keys.put((self._id, key), found, KEY_ENTRY_OVERHEAD + len(key))
+        self.true_positives += 1
+        return self._partition(key, token, found[0], found[1], self._cached_chunk, rows)
 
     def scan(
         self,
@@ -188,7 +231,7 @@ class SSTableReader:
             return current[0][1]
 
         for entry in self._entries(start, end, start_inclusive, end_inclusive):
-            yield self._partition(entry, chunk)
+            yield self._partition(entry.key, entry.token, entry.position, entry.size, chunk)
 
     def keys(
         self, start: ScanBound | None = None, end: ScanBound | None = None
@@ -219,20 +262,26 @@ class SSTableReader:
         return Block(read_block(self._index_fd, self._index_path, start, end), self._index_path, start)
 
     def _partition(
-        self, entry: IndexEntry, chunk: Callable[[int], bytes], rows: bool = True
+        self,
+        key: bytes,
+        token: int,
+        position: int,
+        size: int,
+        chunk: Callable[[int], bytes],
+        rows: bool = True,
     ) -> PartitionUpdate:
-        length = self.compression.chunk_length
-        position, size = entry.position, entry.size
-        if size <= 0 or position + size > self.compression.uncompressed_length:
+        compression = self.compression
+        length = compression.chunk_length
+        if size <= 0 or position + size > compression.uncompressed_length:
             raise CorruptSSTableError(
                 self._index_path,
                 0,
-                f"entry for key 0x{entry.key.hex()} points outside the data: {position}+{size}",
+                f"entry for key 0x{key.hex()} points outside the data: {position}+{size}",
             )
         first, last = position // length, (position + size - 1) // length
         if first == last:
             start = position - first * length
-            span: bytes | memoryview = memoryview(chunk(first))[start : start + size]
+            span = chunk(first)[start : start + size]
         else:
             parts = []
             for index in range(first, last + 1):
@@ -242,16 +291,16 @@ class SSTableReader:
                 )
             span = b"".join(parts)
         try:
-            partition = deserialize_partition(span, rows=rows)
+            partition = decode_partition(span, rows=rows)
         except CorruptDataError as error:
             raise CorruptSSTableError(
                 self._data_path,
                 position + error.offset,
-                f"(uncompressed position) partition 0x{entry.key.hex()}: {error}",
+                f"(uncompressed position) partition 0x{key.hex()}: {error}",
             ) from error
-        if partition.key != entry.key or partition.token != entry.token:
+        if partition.key != key or partition.token != token:
             raise CorruptSSTableError(
-                self._data_path, position, f"(uncompressed position) expected partition 0x{entry.key.hex()}"
+                self._data_path, position, f"(uncompressed position) expected partition 0x{key.hex()}"
             )
         return partition
 
@@ -259,6 +308,13 @@ class SSTableReader:
         return read_chunk(self._data_fd, self.compression, index, self._data_path)
 
     def _cached_chunk(self, index: int) -> bytes:
+        caches = self._caches
+        if caches is not None:
+            chunk = caches.chunks.get((self._id, index))
+            if chunk is None:
+                chunk = self._load_chunk(index)
+                caches.chunks.put((self._id, index), chunk, CHUNK_ENTRY_OVERHEAD + len(chunk))
+            return chunk
         with self._lock:
             chunk = self._cache.get(index)
             if chunk is not None:
@@ -304,8 +360,7 @@ class SSTableReader:
     # ------------------------------------------------------------------------------------------ metrics
 
     def bloom_filter_stats(self) -> BloomFilterStats:
-        with self._lock:
-            return BloomFilterStats(self._true_positives, self._false_positives, self._negatives)
+        return BloomFilterStats(self.true_positives, self.false_positives, self.negatives)
 
     @property
     def bloom_filter_size(self) -> int:
@@ -349,6 +404,8 @@ class SSTableReader:
         self._finalizer()
         with self._lock:
             self._cache.clear()
+        if self._caches is not None:
+            self._caches.chunks.discard([(self._id, i) for i in range(self.compression.chunk_count)])
 
     def __enter__(self) -> SSTableReader:
         return self

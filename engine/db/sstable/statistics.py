@@ -52,15 +52,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
+from engine.db.partition_facts import PartitionFacts, facts_from_bytes, facts_of
 from engine.db.rows import (
     NO_DELETION_TIME,
     NO_TIMESTAMP,
-    Cell,
     Clustering,
     ClusteringKey,
-    DeletionTime,
     PartitionUpdate,
-    Row,
 )
 from engine.db.serialization import Reader, write_vint
 from engine.db.sstable.descriptor import Component, Descriptor
@@ -337,36 +335,44 @@ class StatsCollector:
         return self._partitions
 
     def add(self, partition: PartitionUpdate, size: int) -> None:
+        self.add_facts(facts_of(partition), size)
+
+    def add_serialized(self, data: bytes) -> None:
+        """Add a partition given as its bytes (``serialize_partition``), without decoding it."""
+        self.add_facts(facts_from_bytes(data), len(data))
+
+    def add_facts(self, facts: PartitionFacts, size: int) -> None:
         self._partitions += 1
         self._sizes.add(size)
-        cells_before = self._cells
-        if partition.deletion.marked_for_delete_at != NO_TIMESTAMP:
-            self._partition_deletions += 1
-        self._deletion(partition.deletion)
-        for rt in partition.range_tombstones:
-            self._range_tombstones += 1
-            self._deletion(rt.deletion)
-        if partition.static_row is not None:
-            self._static_rows += 1
-            self._row(partition.static_row)
-        for row in partition.rows:
-            self._rows += 1
-            self._row(row)
-        if partition.rows:
-            # Rows are in clustering order, so only the first and last can extend the range.
-            for row in (partition.rows[0], partition.rows[-1]):
-                sort_key = self._key(row.clustering)
-                if self._min_clustering is None or sort_key < self._min_clustering[0]:  # type: ignore[operator]
-                    self._min_clustering = (sort_key, row.clustering)
-                if self._max_clustering is None or sort_key > self._max_clustering[0]:  # type: ignore[operator]
-                    self._max_clustering = (sort_key, row.clustering)
-        self._cells_per_partition.add(self._cells - cells_before)
-
-    def _timestamp(self, timestamp: int) -> None:
-        if timestamp < self._min_timestamp:
-            self._min_timestamp = timestamp
-        if timestamp > self._max_timestamp:
-            self._max_timestamp = timestamp
+        if facts.min_timestamp < self._min_timestamp:
+            self._min_timestamp = facts.min_timestamp
+        if facts.max_timestamp > self._max_timestamp:
+            self._max_timestamp = facts.max_timestamp
+        if facts.min_ttl < self._min_ttl:
+            self._min_ttl = facts.min_ttl
+        if facts.max_ttl > self._max_ttl:
+            self._max_ttl = facts.max_ttl
+        if facts.live_values:
+            self._local_deletion_time(NO_DELETION_TIME)
+        for ldt in facts.dated:
+            self._local_deletion_time(ldt)
+        self._cells += facts.cells
+        self._tombstones += facts.tombstones
+        self._rows += facts.rows
+        self._range_tombstones += facts.range_tombstones
+        self._static_rows += facts.static_row
+        self._partition_deletions += facts.partition_deletion
+        self._cells_per_partition.add(facts.cells)
+        key = self._key
+        # Rows are in clustering order, so only the first and last can extend the range.
+        for clustering in (facts.first, facts.last):
+            if clustering is None:
+                continue
+            sort_key = key(clustering)
+            if self._min_clustering is None or sort_key < self._min_clustering[0]:  # type: ignore[operator]
+                self._min_clustering = (sort_key, clustering)
+            if self._max_clustering is None or sort_key > self._max_clustering[0]:  # type: ignore[operator]
+                self._max_clustering = (sort_key, clustering)
 
     def _local_deletion_time(self, ldt: int) -> None:
         if ldt < self._min_ldt:
@@ -378,41 +384,6 @@ class StatsCollector:
             self._drop_times[point] = self._drop_times.get(point, 0) + 1
             if len(self._drop_times) > 2 * DROP_TIME_BINS:  # amortize merging over many new points
                 self._drop_times = _compress_bins(self._drop_times, DROP_TIME_BINS)
-
-    def _ttl(self, ttl: int) -> None:
-        if ttl < self._min_ttl:
-            self._min_ttl = ttl
-        if ttl > self._max_ttl:
-            self._max_ttl = ttl
-
-    def _deletion(self, deletion: DeletionTime) -> None:
-        if deletion.marked_for_delete_at == NO_TIMESTAMP:
-            return
-        self._tombstones += 1
-        self._timestamp(deletion.marked_for_delete_at)
-        self._local_deletion_time(deletion.local_deletion_time)
-
-    def _cell(self, cell: Cell) -> None:
-        self._cells += 1
-        if cell.value is None:
-            self._tombstones += 1
-        self._timestamp(cell.timestamp)
-        self._local_deletion_time(cell.local_deletion_time)
-        self._ttl(cell.ttl)
-
-    def _row(self, row: Row) -> None:
-        if row.liveness is not None:
-            self._timestamp(row.liveness.timestamp)
-            self._local_deletion_time(row.liveness.local_expiration_time)
-            self._ttl(row.liveness.ttl)
-        self._deletion(row.deletion)
-        for data in row.columns.values():
-            if isinstance(data, Cell):
-                self._cell(data)
-            else:
-                self._deletion(data.deletion)
-                for cell in data.cells.values():
-                    self._cell(cell)
 
     def finish(
         self,

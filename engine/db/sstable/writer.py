@@ -28,6 +28,7 @@ import types
 from pathlib import Path
 from typing import BinaryIO
 
+from engine.db.caches import Caches
 from engine.db.rows import ClusteringKey, PartitionUpdate
 from engine.db.serialization import write_partition
 from engine.db.sstable.bloom import BloomFilter
@@ -35,7 +36,7 @@ from engine.db.sstable.compression import ChunkedWriter
 from engine.db.sstable.descriptor import ALL_COMPONENTS, Component, Descriptor
 from engine.db.sstable.errors import SSTableError, SSTableOrderError
 from engine.db.sstable.files import fsync_directory, remove_if_exists, write_file
-from engine.db.sstable.index import IndexEntry, IndexWriter
+from engine.db.sstable.index import IndexWriter
 from engine.db.sstable.reader import SSTableReader
 from engine.db.sstable.statistics import StatsCollector
 
@@ -51,7 +52,8 @@ class WriterState(enum.Enum):
 
 
 class SSTableWriter:
-    """Writes one SSTable. Use as ``append`` (repeatedly) then ``finish``, or ``abort``; not thread-safe."""
+    """Writes one SSTable. Use as ``append`` (repeatedly) then ``finish``, or ``abort``; not thread-safe.
+    ``caches``: the node caches the finished SSTable's reader uses."""
 
     def __init__(
         self,
@@ -65,6 +67,7 @@ class SSTableWriter:
         level: int = 0,
         repaired_at: int = 0,
         sync: bool = True,
+        caches: Caches | None = None,
     ) -> None:
         if chunk_length_in_kb <= 0 or chunk_length_in_kb & (chunk_length_in_kb - 1):
             raise ValueError(f"chunk_length_in_kb must be a positive power of 2, got {chunk_length_in_kb}")
@@ -76,6 +79,7 @@ class SSTableWriter:
             raise SSTableError(f"cannot write {descriptor}: {existing[0].name} already exists")
         self.descriptor = descriptor
         self._sync = sync
+        self._caches = caches
         self._level = level
         self._repaired_at = repaired_at
         self._bloom = BloomFilter.for_keys(expected_partitions, bloom_filter_fp_chance)
@@ -97,22 +101,36 @@ class SSTableWriter:
 
     def append(self, partition: PartitionUpdate) -> None:
         """Add the next partition; it must sort after every partition appended so far."""
+        self._check_next(partition.token, partition.key)
+        data = bytearray()
+        write_partition(data, partition)
+        self._stats.add(partition, len(data))
+        self._write(partition.token, partition.key, data)
+
+    def append_serialized(self, token: int, key: bytes, data: bytes) -> None:
+        """``append`` for a partition given as its bytes (``serialize_partition``): what a flush does with
+        the bytes a memtable holds; statistics come from the bytes, without decoding them."""
+        self._check_next(token, key)
+        self._stats.add_serialized(data)
+        self._write(token, key, data)
+
+    def _check_next(self, token: int, key: bytes) -> None:
         if self._state is not WriterState.OPEN:
             raise SSTableError(f"cannot append to {self.descriptor}: the writer is {self._state.value}")
-        here = (partition.token, partition.key)
-        if self._last is not None and here <= self._last:
+        last = self._last
+        if last is not None and (token < last[0] or (token == last[0] and key <= last[1])):
             raise SSTableOrderError(
-                f"partition (token {here[0]}, key 0x{here[1].hex()}) appended to {self.descriptor} after "
-                f"(token {self._last[0]}, key 0x{self._last[1].hex()}): partitions must be appended in "
+                f"partition (token {token}, key 0x{key.hex()}) appended to {self.descriptor} after "
+                f"(token {last[0]}, key 0x{last[1].hex()}): partitions must be appended in "
                 "token order, ties by key bytes, each key once"
             )
-        out = bytearray()
-        write_partition(out, partition)
-        position = self._chunks.position
-        self._chunks.write(out)
-        self._index_writer.add(IndexEntry(partition.token, partition.key, position, len(out)))
-        self._bloom.add(partition.key)
-        self._stats.add(partition, len(out))
+
+    def _write(self, token: int, key: bytes, data: bytes | bytearray) -> None:
+        chunks = self._chunks
+        self._index_writer.add(token, key, chunks.position, len(data))
+        chunks.write(data)
+        self._bloom.add(key)
+        here = (token, key)
         if self._first is None:
             self._first = here
         self._last = here
@@ -146,7 +164,7 @@ class SSTableWriter:
             self.abort()
             raise
         self._state = WriterState.FINISHED
-        return SSTableReader.open(self.descriptor)
+        return SSTableReader.open(self.descriptor, caches=self._caches)
 
     def _write_components(self, first: tuple[int, bytes], last: tuple[int, bytes]) -> None:
         d = self.descriptor

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import MappingProxyType as Frozen
 
 import pytest
@@ -9,6 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.db.memtable import Memtable
+from engine.db.partition_decoder import _partition as _fast_partition
+from engine.db.partition_decoder import decode_partition, decode_row
+from engine.db.partition_facts import _scan as _scan_facts
+from engine.db.partition_facts import facts_from_bytes, facts_of
 from engine.db.rows import (
     LIVE,
     NO_DELETION_TIME,
@@ -25,7 +30,12 @@ from engine.db.rows import (
     reconcile,
     tombstone,
 )
-from engine.db.serialization import CorruptDataError, deserialize_partition, serialize_partition
+from engine.db.serialization import (
+    CorruptDataError,
+    deserialize_partition,
+    serialize_partition,
+    write_row,
+)
 
 
 def by_bytes(clustering: tuple[bytes, ...]) -> tuple[bytes, ...]:
@@ -209,3 +219,53 @@ def test_truncated_or_extended_bytes_are_refused(partition: PartitionUpdate, dat
         deserialize_partition(encoded[:cut])
     with pytest.raises(CorruptDataError, match="end of partition"):
         deserialize_partition(encoded + b"\x00")
+
+
+# ------------------------------------------------------------------------------------ fast decoder
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(partitions)
+def test_fast_decoder_agrees_with_the_checked_one_without_falling_back(partition: PartitionUpdate) -> None:
+    encoded = serialize_partition(partition)
+    fast, offset = _fast_partition(encoded, True, {})  # the fast path itself, no fallback
+    assert offset == len(encoded) and fast == partition == decode_partition(encoded)
+    header = decode_partition(encoded, rows=False)
+    assert header == replace(partition, rows=())
+    for row in partition.rows:
+        out = bytearray()
+        write_row(out, row)
+        assert decode_row(bytes(out)) == row
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(partitions, st.data())
+def test_fast_decoder_reports_damage_like_the_checked_one(
+    partition: PartitionUpdate, data: st.DataObject
+) -> None:
+    encoded = serialize_partition(partition)
+    cut = data.draw(st.integers(0, len(encoded) - 1))
+    with pytest.raises(CorruptDataError):
+        decode_partition(encoded[:cut])
+    with pytest.raises(CorruptDataError, match="end of partition"):
+        decode_partition(encoded + b"\x00")
+    flipped = bytearray(encoded)
+    position = data.draw(st.integers(0, len(encoded) - 1))
+    flipped[position] ^= data.draw(st.integers(1, 255))
+    try:
+        checked: PartitionUpdate | Exception = deserialize_partition(bytes(flipped))
+    except CorruptDataError as error:
+        checked = error
+    if isinstance(checked, Exception):
+        with pytest.raises(CorruptDataError, match=str(checked).split(":")[0]):
+            decode_partition(bytes(flipped))
+    else:
+        assert decode_partition(bytes(flipped)) == checked
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(partitions)
+def test_statistics_facts_from_bytes_agree_with_the_partitions(partition: PartitionUpdate) -> None:
+    encoded = serialize_partition(partition)
+    fast, end = _scan_facts(encoded)  # the scan itself, no fallback
+    assert end == len(encoded) and fast == facts_of(partition) == facts_from_bytes(encoded)
