@@ -88,8 +88,10 @@ class TableView:
     #: ``sstables`` by decreasing max timestamp: the order partition reads visit them in.
     newest_first: tuple[SSTableReader, ...] = field(init=False, compare=False)
     #: What ``get`` tests before it touches an SSTable, per SSTable: (first token, last token, bloom
-    #: filter words, word count, hash count, reader).
-    probes: tuple[tuple[int, int, Any, int, int, SSTableReader], ...] = field(init=False, compare=False)
+    #: filter words, word count, reader), when every SSTable has a bloom filter with ``probe_hashes``
+    #: hash functions (else ``probes`` is empty and ``get`` asks each ``SSTableReader.get``).
+    probes: tuple[tuple[int, int, Any, int, SSTableReader], ...] = field(init=False, compare=False)
+    probe_hashes: int = field(init=False, compare=False)
 
     #: ``memtables``, computed once.
     all_memtables: tuple[Memtable, ...] = field(init=False, compare=False)
@@ -98,11 +100,13 @@ class TableView:
         object.__setattr__(self, "all_memtables", (self.memtable, *self.flushing))
         ordered = sorted(self.sstables, key=lambda r: r.statistics.max_timestamp, reverse=True)
         object.__setattr__(self, "newest_first", tuple(ordered))
+        hashes = {r.bloom.hash_count if r.bloom.word_count else 0 for r in self.sstables}
+        uniform = len(hashes) == 1 and 0 not in hashes
         probes = tuple(
-            (r.first[0], r.last[0], r.bloom.words, r.bloom.word_count, r.bloom.hash_count, r)
-            for r in self.sstables
+            (r.first[0], r.last[0], r.bloom.words, r.bloom.word_count, r) for r in self.sstables if uniform
         )
         object.__setattr__(self, "probes", probes)
+        object.__setattr__(self, "probe_hashes", hashes.pop() if uniform else 0)
 
     @property
     def memtables(self) -> tuple[Memtable, ...]:
@@ -191,7 +195,7 @@ class ColumnFamilyStore:
         wait for a flush, since that flush may be waiting for its reservation.
         """
         limit = self.params.max_pending_flushes
-        if limit is not None and len(self._view.flushing) >= limit:
+        if limit is not None and len(self._view.flushing) >= limit:  # rare: the check is all a write pays
             with self._flushes_done:
                 while len(self._view.flushing) >= limit:
                     self._flushes_done.wait()
@@ -225,9 +229,10 @@ class ColumnFamilyStore:
         finally:
             memtable.release()
         elapsed_us = (time.perf_counter_ns() - started) // 1000
-        self.metrics.write_count += 1
-        self.metrics.write_latency_total_us += elapsed_us
-        self.metrics.write_latency.record(elapsed_us)
+        metrics = self.metrics
+        metrics.write_count += 1
+        metrics.write_latency_total_us += elapsed_us
+        metrics.write_latency.record(elapsed_us)
         if memtable.live_data_size >= self.params.memtable_flush_threshold:
             self.flush_if_current(memtable)
 
@@ -351,20 +356,21 @@ class ColumnFamilyStore:
         # SSTableReader.get, with its key range and bloom filter tests inlined: a read asks every SSTable,
         # and most say no here (the key's hash is computed once for all of them).
         fkey = FilterKey(key)
-        word = fkey.word
-        mask_hashes, mask = -1, 0
-        for first, last, words, word_count, hashes, sstable in view.probes:
-            if token < first or token > last:
-                continue
-            if word_count:
-                if hashes != mask_hashes:
-                    mask_hashes, mask = hashes, fkey.mask(hashes)
-                if words[word % word_count] & mask != mask:
-                    sstable.negatives += 1
-                    continue
-            version = sstable.read_admitted(key, token)
-            if version is not None:
-                versions.append(version)
+        if view.probes:
+            word, mask = fkey.word, fkey.mask(view.probe_hashes)
+            for first, last, words, word_count, sstable in view.probes:
+                if first <= token <= last:
+                    if words[word % word_count] & mask == mask:
+                        version = sstable.read_admitted(key, token)
+                        if version is not None:
+                            versions.append(version)
+                    else:
+                        sstable.negatives += 1
+        else:
+            for sstable in view.sstables:
+                version = sstable.get(key, token, fkey)
+                if version is not None:
+                    versions.append(version)
         merged = merge_partitions(versions, self.clustering_key) if versions else None
         self._record_read(started, len(versions))
         return merged

@@ -135,6 +135,21 @@ class LocalStorage:
 
     def apply(self, mutation: Mutation) -> None:
         """Log ``mutation`` to the commitlog, then apply it to the memtables of its tables."""
+        if len(mutation.updates) == 1:  # the common case, without the lists of the general one
+            table_id, update = mutation.updates[0]
+            store = self._tables.get(table_id)
+            if store is None:
+                raise KeyError(f"no table with id {table_id} in keyspace {mutation.keyspace}")
+            body, partitions = mutation.encode()
+            store.wait_for_flush_capacity()
+            memtable = store.begin_write()
+            try:
+                position = self.commitlog.append(mutation, body)
+            except BaseException:
+                memtable.release()
+                raise
+            store.apply_reserved(memtable, update, position, None, partitions[0])
+            return
         stores = []
         for table_id, update in mutation.updates:
             store = self._tables.get(table_id)

@@ -45,6 +45,8 @@ _I64 = struct.Struct(">q").unpack_from
 _I32 = struct.Struct(">i").unpack_from
 _DELETION = struct.Struct(">qi").unpack_from
 _CELL_HEAD = struct.Struct(">Bq").unpack_from
+_LIVE_ROW = struct.Struct(">BqBiB").unpack_from  # row flags, marker timestamp, ttl, expiration, columns
+_COLUMN_HEAD = struct.Struct(">BBqB").unpack_from  # column kind, cell flags, timestamp, value length
 _COUNTER = struct.Struct(">qq").unpack_from
 
 _EXPECTED = (IndexError, struct.error, ValueError, UnicodeDecodeError, OverflowError)
@@ -195,9 +197,17 @@ def _row(data: bytes, o: int, names: dict[bytes, str]) -> tuple[Row, int]:
     else:
         clustering, o = _clustering(data, o)
     flags = data[o]
-    o += 1
     liveness = None
-    if flags:
+    deletion = LIVE
+    general = True
+    if flags == 1:  # a row marker, no deletion: flags, timestamp, ttl, expiration, column count at once
+        _, timestamp, ttl, expiration, count = _LIVE_ROW(data, o)
+        if ttl < 0x80 and count < 0x80:  # else a varint to read: the general path below
+            liveness = LivenessInfo(timestamp, ttl, expiration)
+            o += 15
+            general = False
+    if general:
+        o += 1
         if flags & ~3:
             raise _Malformed("row flags")
         if flags & 1:
@@ -208,16 +218,13 @@ def _row(data: bytes, o: int, names: dict[bytes, str]) -> tuple[Row, int]:
                 ttl, o = _vint(data, o - 1)
             liveness = LivenessInfo(timestamp, ttl, _I32(data, o)[0])
             o += 4
-        deletion = LIVE
         if flags & 2:
             deletion = DeletionTime(*_DELETION(data, o))
             o += 12
-    else:
-        deletion = LIVE
-    count = data[o]
-    o += 1
-    if count >= 0x80:
-        count, o = _vint(data, o - 1)
+        count = data[o]
+        o += 1
+        if count >= 0x80:
+            count, o = _vint(data, o - 1)
     columns: dict[str, ColumnData] = {}
     for _ in range(count):
         length = data[o]
@@ -229,20 +236,17 @@ def _row(data: bytes, o: int, names: dict[bytes, str]) -> tuple[Row, int]:
         name = names.get(raw)
         if name is None:
             name = names[raw] = raw.decode()
-        o = end + 1
-        if data[end] == 0:  # a cell
-            cell_flags, timestamp = _CELL_HEAD(data, o)
-            if cell_flags == 0:  # a live regular cell
-                length = data[o + 9]
-                o += 10
-                if length >= 0x80:
-                    length, o = _vint(data, o - 1)
-                end = o + length
-                columns[name] = Cell(data[o:end], timestamp)
-                o = end
-            else:
-                columns[name], o = _cell(data, o)
-        elif data[end] == 1:
+        # kind, cell flags, timestamp, value length: 11 bytes every column kind has after its name
+        kind, cell_flags, timestamp, length = _COLUMN_HEAD(data, end)
+        if not kind and not cell_flags and length < 0x80:  # a live regular cell with a short value
+            o = end + 11
+            end = o + length
+            columns[name] = Cell(data[o:end], timestamp)
+            o = end
+        elif kind == 0:
+            columns[name], o = _cell(data, end + 1)
+        elif kind == 1:
+            o = end + 1
             column_deletion = _deletion(*_DELETION(data, o))
             o += 12
             size = data[o]

@@ -36,6 +36,7 @@ _I64 = struct.Struct(">q").unpack_from
 _I32 = struct.Struct(">i").unpack_from
 _DELETION = struct.Struct(">qi").unpack_from
 _CELL_HEAD = struct.Struct(">Bq").unpack_from
+_COLUMN_HEAD = struct.Struct(">BBqB").unpack_from  # column kind, cell flags, timestamp, value length
 
 _EXPECTED = (IndexError, struct.error, ValueError, OverflowError)
 
@@ -267,7 +268,10 @@ def _scan(data: bytes) -> tuple[PartitionFacts, int]:
 
 
 def _scan_row(data: bytes, o: int, facts: PartitionFacts, deletions: list[tuple[int, int]]) -> int:
-    o = _skip_clustering(data, o)
+    if data[o] == 1 and data[o + 1] < 0x80:  # one short clustering component
+        o += 2 + data[o + 1]
+    else:
+        o = _skip_clustering(data, o)
     flags = data[o]
     o += 1
     if flags & ~3:
@@ -310,7 +314,21 @@ def _scan_row(data: bytes, o: int, facts: PartitionFacts, deletions: list[tuple[
         if length >= 0x80:
             length, o = _vint(data, o - 1)
         o += length
-        kind = data[o]
+        # kind, cell flags, timestamp, value length: 11 bytes every column kind has after its name
+        kind, cell_flags, ts, length = _COLUMN_HEAD(data, o)
+        if not kind and not cell_flags and length < 0x80:  # a live regular cell with a short value
+            o += 11 + length
+            cells += 1
+            live_values = True
+            if ts < min_ts:
+                min_ts = ts
+            if ts > max_ts:
+                max_ts = ts
+            if min_ttl > 0:
+                min_ttl = 0
+            if max_ttl < 0:
+                max_ttl = 0
+            continue
         o += 1
         if kind == 0:
             group = 1

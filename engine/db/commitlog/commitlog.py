@@ -88,6 +88,9 @@ from engine.db.mutation import Mutation
 
 logger = logging.getLogger(__name__)
 
+# CommitLogPosition(a, b) without the named tuple's Python-level __new__ (every write makes one).
+_new_position = tuple.__new__
+
 #: Cassandra's default ``commitlog_segment_size``.
 DEFAULT_SEGMENT_SIZE = 32 * 1024 * 1024
 # Cassandra blocks writers once the periodic sync lags this many periods behind.
@@ -215,7 +218,7 @@ class CommitLog:
             dirty = segment.dirty
             for table_id, _ in mutation.updates:
                 dirty[table_id] = end
-            position = CommitLogPosition(segment.segment_id, end)
+            position = _new_position(CommitLogPosition, (segment.segment_id, end))
             self._appended += 1
             if self._observers:
                 self._cond.notify_all()  # wake wait_for observers

@@ -135,8 +135,12 @@ class BloomFilter:
     def add(self, key: bytes) -> None:
         if not self.word_count:
             return
-        fkey = FilterKey(key)
-        self.words[fkey.word % self.word_count] |= fkey.mask(self.hash_count)
+        h1, h2 = mmh3.hash64(key, seed=0, x64arch=True, signed=False)
+        if self.hash_count == 6:  # FilterKey's arithmetic, inlined: every flushed key comes here
+            mask = _PAIRS[h2 & 4095] | _PAIRS[(h2 >> 12) & 4095] | _PAIRS[(h2 >> 24) & 4095]
+        else:
+            mask = FilterKey(key).mask(self.hash_count)
+        self.words[(h1 >> 34) % self.word_count] |= mask
 
     def might_contain(self, key: bytes) -> bool:
         return self.might_contain_key(FilterKey(key))

@@ -50,6 +50,7 @@ TokenKey = tuple[int, bytes]
 
 _FORMAT_VERSION = 1
 _I64 = struct.Struct(">q")
+_TOKEN_AND_LENGTH = struct.Struct(">qB")  # a token and a one-byte key length
 _FOOTER = struct.Struct(">QQI")
 FOOTER_SIZE = _FOOTER.size + U32.size
 
@@ -81,10 +82,10 @@ class IndexWriter:
 
     def add(self, token: int, key: bytes, position: int, size: int) -> None:
         """The next partition's entry (see ``IndexEntry``)."""
-        out = bytearray(_I64.pack(token))
         if len(key) < 0x80:
-            out.append(len(key))
+            out = bytearray(_TOKEN_AND_LENGTH.pack(token, len(key)))
         else:
+            out = bytearray(_I64.pack(token))
             write_vint(out, len(key))
         out += key
         write_vint(out, position)

@@ -106,6 +106,8 @@ class SSTableReader:
         self._id = caches.register() if caches is not None else 0
         self._first = summary.first
         self._last = summary.last
+        self._chunk_length = compression.chunk_length
+        self._names: dict[bytes, str] = {}  # column names met in this SSTable's partitions
         self._lock = threading.Lock()
         # Bloom filter outcomes of point reads (a caller that tests the filter itself counts negatives).
         self.true_positives = self.false_positives = self.negatives = 0
@@ -211,7 +213,18 @@ class SSTableReader:
             if caches is not None:
                 caches.keys.put((self._id, key), found, KEY_ENTRY_OVERHEAD + len(key))
         self.true_positives += 1
-        return self._partition(key, token, found[0], found[1], self._cached_chunk, rows)
+        position, size = found
+        if caches is not None:  # the common case, inlined: a partition within one chunk, chunk cache
+            length = self._chunk_length
+            index = position // length
+            start = position - index * length
+            if 0 < size <= length - start:
+                chunk = caches.chunks.get((self._id, index))
+                if chunk is None:
+                    chunk = self._load_chunk(index)
+                    caches.chunks.put((self._id, index), chunk, CHUNK_ENTRY_OVERHEAD + len(chunk))
+                return self._decoded(key, token, position, chunk[start : start + size], rows)
+        return self._partition(key, token, position, size, self._cached_chunk, rows)
 
     def scan(
         self,
@@ -290,8 +303,14 @@ class SSTableReader:
                     chunk(index)[max(position, base) - base : min(position + size, base + length) - base]
                 )
             span = b"".join(parts)
+        return self._decoded(key, token, position, span, rows)
+
+    def _decoded(self, key: bytes, token: int, position: int, span: bytes, rows: bool) -> PartitionUpdate:
+        names = self._names
+        if len(names) > 4096:  # a table has few column names; this only bounds a pathological one
+            names.clear()
         try:
-            partition = decode_partition(span, rows=rows)
+            partition = decode_partition(span, rows=rows, names=names)
         except CorruptDataError as error:
             raise CorruptSSTableError(
                 self._data_path,

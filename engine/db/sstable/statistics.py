@@ -353,7 +353,7 @@ class StatsCollector:
         if facts.max_ttl > self._max_ttl:
             self._max_ttl = facts.max_ttl
         if facts.live_values:
-            self._local_deletion_time(NO_DELETION_TIME)
+            self._max_ldt = NO_DELETION_TIME  # the largest there is (and no drop time); min starts there
         for ldt in facts.dated:
             self._local_deletion_time(ldt)
         self._cells += facts.cells
