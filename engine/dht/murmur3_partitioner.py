@@ -17,7 +17,11 @@ Cassandra can never change it, because tokens decide where data lives. Sign exte
 ``0xFF`` into every byte above ``i``, so the Cassandra tail word is the standard one XOR a mask in which byte
 ``p`` is ``0xFF`` iff an odd number of the bytes below ``p`` have their high bit set (:data:`_TAIL_WORD`).
 
-**How this module computes it fast.** The hashing runs in C in the ``mmh3`` package (the reference
+**How this module computes it fast.** When the package was installed with a C compiler, :func:`get_token` is
+``engine.dht._murmur3.token`` (``_murmur3.c``): the whole hash with the signed tail, in C, one call per token,
+as fast as the drivers' own murmur3. Without it (the extension is optional at install time),
+:func:`python_token` is used, and that path is described next. In :func:`python_token` the hashing runs in
+C in the ``mmh3`` package (the reference
 MurmurHash3; cassandra-driver is a client library and the engine must not depend on it), and the quirk is
 corrected around it. Each case below is exact, not an approximation:
 
@@ -53,7 +57,7 @@ A multi-column partition key is hashed as its CompositeType serialization (:func
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 
 import mmh3
@@ -109,8 +113,9 @@ def normalize(h1: int) -> int:
     return MAX_TOKEN if h1 == MIN_TOKEN else h1
 
 
-def get_token(key: bytes) -> int:
-    """The Murmur3Partitioner token of a serialized partition key, exactly as Cassandra computes it."""
+def python_token(key: bytes) -> int:
+    """The Murmur3Partitioner token of a serialized partition key, exactly as Cassandra computes it (the
+    path without the C extension; see the module docstring)."""
     # Hot path: normalize() is inlined, and every branch but the last ends in one mmh3 call.
     if key.isascii():
         # No byte >= 0x80, so no sign extension: the reference hash is Cassandra's.
@@ -205,6 +210,15 @@ def _token_with_signed_tail(key: bytes, n: int, tail_length: int, mask: int) -> 
     h2 ^= h2 >> 33
     h1 = (h1 + h2) & _MASK64
     return normalize(h1 - (1 << 64) if h1 >> 63 else h1)
+
+
+try:
+    from engine.dht._murmur3 import token as _c_token
+except ImportError:  # installed without a C compiler
+    _c_token = None
+
+#: The Murmur3Partitioner token of a serialized partition key, exactly as Cassandra computes it.
+get_token: Callable[[bytes], int] = python_token if _c_token is None else _c_token
 
 
 def composite_key(components: Sequence[bytes]) -> bytes:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import struct
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,12 @@ from hypothesis import strategies as st
 
 from engine.dht import MAX_TOKEN, MIN_TOKEN, composite_key, get_token
 from engine.dht import murmur3_partitioner as m3
+
+# Both implementations are held to the same checks: the C extension (get_token when built) and the
+# pure-Python path used without it.
+IMPLEMENTATIONS = pytest.mark.parametrize(
+    "token_of", [m3._c_token, m3.python_token], ids=["c-extension", "python"]
+)
 
 VECTORS_PATH = Path("/work/shared/reference/murmur3_vectors.json")
 MASK64 = (1 << 64) - 1
@@ -88,15 +95,17 @@ def _vectors() -> list[dict[str, object]]:
     return json.loads(VECTORS_PATH.read_text())
 
 
+@IMPLEMENTATIONS
 @pytest.mark.parametrize("vector", _vectors(), ids=lambda v: v["key_hex"] or "empty")
-def test_published_vectors(vector: dict[str, object]) -> None:
+def test_published_vectors(token_of: Callable[[bytes], int], vector: dict[str, object]) -> None:
     key = bytes.fromhex(str(vector["key_hex"]))
-    assert get_token(key) == vector["token"]
+    assert token_of(key) == vector["token"]
     assert _reference_token(key) == vector["token"]
 
 
-def test_empty_key_is_min_token() -> None:
-    assert get_token(b"") == MIN_TOKEN == -(2**63)
+@IMPLEMENTATIONS
+def test_empty_key_is_min_token(token_of: Callable[[bytes], int]) -> None:
+    assert token_of(b"") == MIN_TOKEN == -(2**63)
     assert MAX_TOKEN == 2**63 - 1
 
 
@@ -126,11 +135,13 @@ def test_min_value_normalized_to_max() -> None:
         "caf\u00e9 au lait".encode(),
     ],
 )
-def test_signed_tail_edge_cases(key: bytes) -> None:
-    assert get_token(key) == _reference_token(key) == driver_murmur3(key)
+@IMPLEMENTATIONS
+def test_signed_tail_edge_cases(token_of: Callable[[bytes], int], key: bytes) -> None:
+    assert token_of(key) == _reference_token(key) == driver_murmur3(key)
 
 
-def test_each_length_and_high_byte_position() -> None:
+@IMPLEMENTATIONS
+def test_each_length_and_high_byte_position(token_of: Callable[[bytes], int]) -> None:
     # Every key length 1..48 with a single 0x80/0xFF byte at every position: hits every tail shape, both
     # the short-key rewrite and the inverted-finalization path.
     for length in range(1, 49):
@@ -139,29 +150,32 @@ def test_each_length_and_high_byte_position() -> None:
                 key = bytearray(b"\x01" * length)
                 key[position] = byte
                 key = bytes(key)
-                assert get_token(key) == _reference_token(key) == driver_murmur3(key), key.hex()
+                assert token_of(key) == _reference_token(key) == driver_murmur3(key), key.hex()
 
 
+@IMPLEMENTATIONS
 @settings(max_examples=5000, deadline=None)
 @given(st.binary(min_size=0, max_size=64))
-def test_matches_reference(key: bytes) -> None:
-    assert get_token(key) == _reference_token(key)
+def test_matches_reference(token_of: Callable[[bytes], int], key: bytes) -> None:
+    assert token_of(key) == _reference_token(key)
 
 
+@IMPLEMENTATIONS
 @settings(max_examples=5000, deadline=None)
 @given(st.binary(min_size=1, max_size=64))
-def test_matches_driver(key: bytes) -> None:
+def test_matches_driver(token_of: Callable[[bytes], int], key: bytes) -> None:
     # The driver's C murmur3 is Cassandra-exact except that it has no special case for the empty key.
-    assert get_token(key) == driver_murmur3(key)
+    assert token_of(key) == driver_murmur3(key)
 
 
+@IMPLEMENTATIONS
 @settings(max_examples=2000, deadline=None)
 @given(st.lists(st.integers(min_value=-(2**63), max_value=2**63 - 1), min_size=1, max_size=3))
-def test_integer_keys_match_driver(values: list[int]) -> None:
+def test_integer_keys_match_driver(token_of: Callable[[bytes], int], values: list[int]) -> None:
     # bigint and int keys are where sign extension bites: negative values are all 0xFF bytes.
     for value in values:
         for key in (value.to_bytes(8, "big", signed=True), (value % 2**32).to_bytes(4, "big")):
-            assert get_token(key) == driver_murmur3(key) == _reference_token(key)
+            assert token_of(key) == driver_murmur3(key) == _reference_token(key)
 
 
 def test_reference_is_not_plain_murmur3() -> None:
@@ -206,7 +220,7 @@ def test_each_strategy(key: bytes, finalized_in_python: bool, monkeypatch: pytes
         return slow_path(key, n, tail_length, mask)
 
     monkeypatch.setattr(m3, "_token_with_signed_tail", recording)
-    assert get_token(key) == _reference_token(key) == driver_murmur3(key)
+    assert m3.python_token(key) == _reference_token(key) == driver_murmur3(key)
     assert bool(calls) == finalized_in_python
 
 
@@ -235,3 +249,9 @@ def test_composite_key_component_too_long() -> None:
 def test_composite_key_token() -> None:
     key = composite_key([b"\xff\xff\xff\xfe", "caf\u00e9".encode()])
     assert get_token(key) == _reference_token(key) == driver_murmur3(key)
+
+
+def test_c_extension_is_built() -> None:
+    # The install (pip install -e .) compiles engine/dht/_murmur3.c; get_token must be the C function then.
+    assert m3._c_token is not None, "engine.dht._murmur3 was not built (no C compiler at install time?)"
+    assert get_token is m3._c_token
