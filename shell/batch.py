@@ -21,20 +21,18 @@ makes a batch run exit with status 2.
 
 from __future__ import annotations
 
-import copy
 import getpass
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TextIO
 
-import engine
 from engine.cql.lexer import TokenKind, scan
 from engine.cql.splitter import StatementText, split_statements
 from shell.commands import LINE_COMMANDS, dispatch
-from shell.connection.embedded import EmbeddedConnection
+from shell.connection.base import Connection, QueryError, Settings
 from shell.output.describe import describe_target, render_describe
-from shell.output.errors import ServerError, SourcePosition, error_line, error_message
+from shell.output.errors import SourcePosition, error_line
 from shell.output.formatting import FormatOptions
 from shell.output.printer import (
     DisplayOptions,
@@ -60,23 +58,6 @@ class BatchOutcome:
         return 2 if self.failures else 0
 
 
-def server_error(error: engine.CqlError) -> ServerError:
-    """An engine error as the server error a driver would report."""
-    info: dict[str, object] = {}
-    for name, attribute in (
-        ("consistency", "consistency"),
-        ("required_replicas", "required"),
-        ("alive_replicas", "alive"),
-        ("required_responses", "block_for"),
-        ("received_responses", "received"),
-        ("keyspace", "keyspace"),
-        ("table", "table"),
-    ):
-        if hasattr(error, attribute):
-            info[name] = getattr(error, attribute)
-    return ServerError(type(error).__name__, int(error.code), error.message, info)
-
-
 class Shell:
     """One cqlsh session over a connection: settings, the statement being typed, output and errors.
 
@@ -87,7 +68,7 @@ class Shell:
 
     def __init__(
         self,
-        connection: EmbeddedConnection,
+        connection: Connection,
         out: TextIO,
         err: TextIO,
         *,
@@ -220,15 +201,12 @@ class Shell:
             self.error(f"Improper {tokens[0].text} command.")
             return
         describe = word in ("describe", "desc")
-        level = "LOCAL_ONE" if describe else self.state.consistency
-        session = self.connection.session
-        session.default_consistency_level = engine.ConsistencyLevel[level]
-        pages = iter(self.connection.execute(sent, fetch_size=self.state.fetch_size))
+        pages = iter(self.connection.execute(sent, self._settings(describe)))
         try:
             first = next(pages, None)
-        except engine.CqlError as error:
+        except QueryError as error:
             # cqlsh prints only the message of a failed DESCRIBE (do_describe).
-            self.error(error.message if describe else error_message(server_error(error)))
+            self.error(error.message if describe else error.text)
             return
         if describe:
             self._describe(text, first, pages)
@@ -239,6 +217,16 @@ class Shell:
         else:
             self.result(render_static_result(first, self._display()))
             self._warn(first.warnings)
+
+    def _settings(self, describe: bool = False) -> Settings:
+        state = self.state
+        return Settings(
+            # cqlsh's DESCRIBE runs at the driver's default, LOCAL_ONE, whatever CONSISTENCY says
+            consistency="LOCAL_ONE" if describe else state.consistency,
+            serial_consistency=state.serial_consistency,
+            fetch_size=state.fetch_size,
+            tracing=state.tracing and not describe,
+        )
 
     def _display(self) -> DisplayOptions:
         return DisplayOptions(
@@ -259,8 +247,8 @@ class Shell:
                 self._more()
             try:
                 page = next(pages, None)
-            except engine.CqlError as error:
-                self.error(error_message(server_error(error)))
+            except QueryError as error:
+                self.error(error.text)
                 return
             if page is not None:
                 warnings.extend(page.warnings)
@@ -271,7 +259,7 @@ class Shell:
         collected = [first] if first is not None else []
         try:
             collected.extend(pages)
-        except engine.CqlError as error:
+        except QueryError as error:
             self.error(error.message)
             return
         rows = [
@@ -320,7 +308,7 @@ class Shell:
             self.on_error()
 
     def source(self, path: str, text: str) -> None:
-        connection = _fork(self.connection)
+        connection = self.connection.fork()
         sub = Shell(
             connection, self.out, self.err, state=self.state.for_source(), source=path, formats=self.formats
         )
@@ -358,16 +346,9 @@ def _inside_comment(text: str) -> bool:
     return not split_statements(text + "\nx;")
 
 
-def _fork(connection: EmbeddedConnection) -> EmbeddedConnection:
-    """A second session on the same cluster, in the same keyspace (cqlsh's sub-shell for SOURCE)."""
-    forked = copy.copy(connection)
-    forked.session = connection.cluster.connect(connection.keyspace)
-    return forked
-
-
 def run_statements(
     text: str,
-    connection: EmbeddedConnection,
+    connection: Connection,
     out: TextIO,
     err: TextIO,
     *,
@@ -393,7 +374,7 @@ def run_statements(
 
 def run_lines(
     lines: Iterable[str],
-    connection: EmbeddedConnection,
+    connection: Connection,
     out: TextIO,
     err: TextIO,
     *,

@@ -1,7 +1,10 @@
 """``cqlkit cqlsh``: cqlsh's command line (``Usage: cqlsh.py [options] [host [port]]``).
 
-Without a host the shell opens the embedded default cluster (``$CQLKIT_HOME``, see ``engine.Cluster``)
-in this process (``--cluster`` names another). Modes, as cqlsh decides them:
+Where it connects (``shell.connection.target``): a host (positional, then ``$CQLSH_HOST``, then cqlshrc's
+``[connection] hostname``; the port likewise, default 9042) is reached through cassandra-driver
+(``shell.connection.driver``). Without one, the shell uses the current cqlkit cluster (``--cluster``
+names another): over the network when a ``cqlkit serve`` holds it (its ``server.json``), otherwise
+opened in this process (``shell.connection.embedded``). Modes, as cqlsh decides them:
 
 * ``-e`` runs the given statements (a missing final ``;`` is added) and ``-f`` runs a file; piped
   standard input is read line by line. These are batch mode: no banner, no prompt, errors prefixed with
@@ -22,12 +25,11 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-import engine
 from shell import cqlshrc
 from shell.batch import run_lines, run_statements
 from shell.commands.files import read_script
-from shell.commands.show import CQLSH_VERSION
-from shell.connection.embedded import EmbeddedConnection
+from shell.connection.base import CQLSH_VERSION, Connection, QueryError
+from shell.connection.target import ConnectError, open_connection
 from shell.output.formatting import FormatOptions
 from shell.output.temporal import default_timestamp_format, resolve_display_timezone
 from shell.session_state import ShellState
@@ -50,8 +52,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--debug", action="store_true")
     parser.add_argument("--encoding", default="utf-8")
-    parser.add_argument("--request-timeout", type=float, default=10.0)
-    parser.add_argument("--connect-timeout", type=float, default=5.0)
+    parser.add_argument("--request-timeout")
+    parser.add_argument("--connect-timeout")
+    parser.add_argument("--protocol-version")
+    parser.add_argument("--cqlversion")
+    parser.add_argument("--ssl", action="store_true", default=None)
+    parser.add_argument("--insecure-password-without-warning", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("-t", "--tty", action="store_true", default=None)
     parser.add_argument("--cqlshrc")
     return parser
@@ -79,13 +85,8 @@ def main(
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
-    options = _parser().parse_args(list(argv) if argv is not None else None)
-    if options.host is not None:
-        stderr.write(
-            "Connection error: remote hosts are reached through the native protocol, which this build of "
-            "cqlkit cqlsh does not speak yet; run without a host to use the embedded cluster\n"
-        )
-        return 1
+    parser = _parser()
+    options = parser.parse_args(list(argv) if argv is not None else None)
     script: str | None = None
     if options.file is not None:
         try:
@@ -115,20 +116,24 @@ def main(
         timezone=zone.timezone,
     )
     keyspace = options.keyspace or rc.keyspace
+    if options.password is not None and not options.insecure_password_without_warning:
+        stderr.write(
+            "\nWarning: Using a password on the command line interface can be insecure."
+            "\nRecommendation: use the credentials file to securely provide the password.\n\n"
+        )
     try:
-        connection = EmbeddedConnection(options.cluster or os.environ.get("CQLKIT_CLUSTER"), None)
-    except engine.DirectoryInUse as error:
-        stderr.write(f"Connection error: {error}\n")
-        return 1
+        connection: Connection = open_connection(options, rc, stdout, os.environ)
+    except ConnectError as error:
+        return _usage_or_exit(parser, error, stderr)
     try:
-        if keyspace:
+        if keyspace and connection.keyspace != keyspace:
             try:
-                connection.session.set_keyspace(keyspace)
-            except engine.CqlError:
+                connection.set_keyspace(keyspace)
+            except QueryError:
                 unable = (f"Unable to connect to any servers using keyspace '{keyspace}'", ["127.0.0.1"])
                 stderr.write(f"Connection error: {unable}\n")
                 return 1
-        state = ShellState(color=color, debug=options.debug)
+        state = ShellState(color=color, debug=options.debug, username=_user(connection))
         if options.execute is not None:
             text = options.execute if options.execute.endswith(";") else options.execute + ";"
             outcome = run_statements(
@@ -157,6 +162,20 @@ def main(
     finally:
         connection.close()
         stdout.flush()
+
+
+def _usage_or_exit(parser: argparse.ArgumentParser, error: ConnectError, stderr: TextIO) -> int:
+    if error.usage:
+        parser.print_usage(stderr)
+        stderr.write(f"cqlsh: error: {error}\n")
+        return 2
+    stderr.write(f"{error}\n")
+    return 1
+
+
+def _user(connection: Connection) -> str | None:
+    options = getattr(connection, "options", None)
+    return getattr(options, "username", None)
 
 
 def _isatty(stream: TextIO) -> bool:

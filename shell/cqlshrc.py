@@ -8,7 +8,11 @@ command line wins over the file. Used today:
   (``$TZ`` wins), ``tty``;
 * ``[authentication]`` ``keyspace`` (when ``-k`` is not given); a ``username`` or ``password`` here
   draws cqlsh's deprecation notice on stderr;
-* ``[tracing]`` ``max_trace_wait``.
+* ``[tracing]`` ``max_trace_wait``;
+* ``[connection]`` ``hostname``, ``port``, ``ssl``, ``timeout`` (connect), ``request_timeout``;
+  ``[protocol]`` ``version``; ``[authentication]`` ``username``/``password`` (deprecated, but used when
+  the command line gives none, as cqlsh does); ``[ssl]``/``[certfiles]`` (``shell.connection.tls``);
+* ``[copy]``, ``[copy-to]``, ``[copy-from]`` and their ``:ks.table`` forms (``shell.copy.options``).
 
 ``--cqlshrc PATH`` names another file; if it does not exist cqlsh says so on stdout and uses the default.
 """
@@ -46,6 +50,14 @@ class Cqlshrc:
     keyspace: str | None = None
     max_trace_wait: float = DEFAULT_MAX_TRACE_WAIT
     has_credentials: bool = False
+    hostname: str | None = None
+    port: str | None = None
+    ssl: bool | None = None
+    connect_timeout: str | None = None
+    request_timeout: str | None = None
+    protocol_version: str | None = None
+    username: str | None = None
+    password: str | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +116,14 @@ def read(path: Path) -> Cqlshrc:
         keyspace=get("authentication", "keyspace"),
         max_trace_wait=number("tracing", "max_trace_wait", DEFAULT_MAX_TRACE_WAIT, float),
         has_credentials=bool(get("authentication", "username") or get("authentication", "password")),
+        hostname=get("connection", "hostname"),
+        port=get("connection", "port"),
+        ssl=flag("connection", "ssl"),
+        connect_timeout=get("connection", "timeout"),
+        request_timeout=get("connection", "request_timeout"),
+        protocol_version=get("protocol", "version"),
+        username=get("authentication", "username"),
+        password=get("authentication", "password"),
     )
 
 

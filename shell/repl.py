@@ -42,7 +42,7 @@ from prompt_toolkit.styles import Style
 
 from shell.batch import Shell
 from shell.commands.show import server_info
-from shell.connection.embedded import EmbeddedConnection
+from shell.connection.base import Connection
 from shell.output.formatting import FormatOptions
 from shell.session_state import ShellState
 
@@ -186,13 +186,13 @@ class TerminalReader:
         self._more.prompt(FormattedText([(_PROMPT_STYLE, MORE)]))
 
 
-def banner(connection: EmbeddedConnection, color: bool) -> str:
+def banner(connection: Connection, color: bool) -> str:
     info = server_info(connection)
     return f"{info.host_line(color)}\n{info.version_line()}\nUse HELP for help.\n"
 
 
 def run_repl(
-    connection: EmbeddedConnection,
+    connection: Connection,
     stdin: TextIO,
     stdout: TextIO,
     stderr: TextIO,
@@ -273,9 +273,7 @@ def _reader(shell: Shell, stdin: TextIO, stdout: TextIO) -> PlainReader | Termin
     from shell.completion.completer import CqlCompleter
 
     connection = shell.connection
-    completer = CqlCompleter(
-        lambda: connection.session.schema, lambda: connection.keyspace, lambda: shell.pending
-    )
+    completer = CqlCompleter(connection.schema, lambda: connection.keyspace, lambda: shell.pending)
     return TerminalReader(ReadlineHistory(path), completer, shell.state.color)
 
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Protocol
 from engine.cql.lexer import Token, TokenKind, scan
 
 if TYPE_CHECKING:
-    from shell.connection.embedded import EmbeddedConnection
+    from shell.connection.base import Connection
     from shell.session_state import ShellState
 
 #: first words of statements that end at the end of their line as well as at ``;`` (cqlsh's
@@ -60,7 +60,7 @@ class CommandContext(Protocol):
     """What a command can see and do in the shell that runs it."""
 
     state: ShellState
-    connection: EmbeddedConnection
+    connection: Connection
     tty: bool
 
     def message(self, text: str) -> None:

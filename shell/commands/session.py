@@ -5,9 +5,10 @@
 * ``HISTORY [n]`` prints the last ``n`` (default 50; the number sticks for the session) lines of input
   before the HISTORY command itself. In batch mode cqlsh has no readline and fails with the error printed
   here too.
-* ``LOGIN user ['password']``: the embedded cluster has no authentication, so any login succeeds, as it
-  does against a Cassandra with ``AllowAllAuthenticator``; the prompt then shows ``user@``. Without a
-  password, one is asked for on the terminal, as cqlsh does.
+* ``LOGIN user ['password']`` connects again as ``user`` (over the driver: a new connection with
+  PlainTextAuthProvider; a failure is reported and the old login kept). The embedded cluster has no
+  authentication yet, so any login succeeds there, as against a Cassandra with ``AllowAllAuthenticator``;
+  the prompt then shows ``user@``. Without a password, one is asked for on the terminal, as cqlsh does.
 * ``DEBUG`` drops into pdb on a terminal (a developer's command, as in cqlsh); in batch mode it is ignored.
 """
 
@@ -17,6 +18,7 @@ import pdb
 
 from engine.cql.lexer import TokenKind
 from shell.commands.registry import CommandContext, ImproperCommand, Invocation, command
+from shell.connection.base import QueryError
 
 #: what ``clear`` writes on an xterm-like terminal: home, erase display, erase scrollback
 CLEAR_SCREEN = "\x1b[H\x1b[2J\x1b[3J"
@@ -66,8 +68,12 @@ def login(context: CommandContext, invocation: Invocation) -> None:
         raise ImproperCommand
     if password is not None and password.kind is not TokenKind.STRING_LITERAL:
         raise ImproperCommand
-    if password is None:
-        context.read_password()
+    secret = context.read_password() if password is None else password.text
+    try:
+        context.connection.login(user.text, secret)
+    except QueryError as error:
+        context.error(error.text)  # cqlsh keeps the old login
+        return
     context.state.username = user.text
 
 

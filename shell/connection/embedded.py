@@ -1,24 +1,39 @@
 """The embedded connection: a cluster opened in this process through the ``engine`` facade.
 
 Rows come back from the engine as the native protocol's serialized values; they are decoded here with
-cassandra-driver's own type classes (looked up by each column type's Cassandra class name), so the
-values the shell formats are exactly those a remote connection through the driver produces, including
-cqlsh's fallback of out-of-range timestamps to integer milliseconds.
+cassandra-driver's own type classes (looked up by each column type's Cassandra class name) and
+``shell.connection.decoding``, so the values the shell formats are exactly those the remote connection
+(``shell.connection.driver``) produces.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import copy
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from cassandra import cqltypes
 
 import engine
+from shell.completion.names import SchemaLike
+from shell.connection.base import (
+    DEFAULT_PROTOCOL_VERSION,
+    DEFAULT_SETTINGS,
+    QueryError,
+    ServerInfo,
+    Settings,
+    full_cql_version,
+)
+from shell.connection.decoding import decode
+from shell.output.errors import ServerError
 from shell.output.result import ColumnKind, ColumnSpec, ResultPage, UserTypeSpec
 
-PROTOCOL_VERSION = 5
-#: cqlsh pages every SELECT by 100 rows (its `--page-size` default), even in batch mode
-DEFAULT_PAGE_SIZE = 100
+PROTOCOL_VERSION = DEFAULT_PROTOCOL_VERSION
+#: the address the cluster's first node serves on under ``cqlkit serve`` (no socket is used in-process)
+EMBEDDED_HOST = "127.0.0.1"
+EMBEDDED_PORT = 9042
+_RELEASE_VERSION = "5.0.0"
+_CQL_VERSION = "3.4.7"
 
 _KIND = {
     "partition_key": ColumnKind.PARTITION_KEY,
@@ -37,16 +52,74 @@ class EmbeddedConnection:
     def keyspace(self) -> str | None:
         return self.session.keyspace
 
-    def execute(self, statement: str, fetch_size: int | None = DEFAULT_PAGE_SIZE) -> Iterator[ResultPage]:
-        """The pages of ``statement``'s result (none for statements without rows); raises engine.CqlError."""
-        result = self.session.execute(statement, fetch_size=fetch_size)
+    def execute(self, statement: str, settings: Settings = DEFAULT_SETTINGS) -> Iterator[ResultPage]:
+        """The pages of ``statement``'s result (none for statements without rows); raises QueryError.
+
+        The engine has no serial consistency to choose (one node) and records no traces, so those
+        settings have no effect here.
+        """
+        level = engine.ConsistencyLevel[settings.consistency]
+        fetch_size = settings.fetch_size
+        try:
+            result = self.session.execute(statement, consistency_level=level, fetch_size=fetch_size)
+        except engine.CqlError as error:
+            raise QueryError.from_server(server_error(error)) from None
         if not result.column_specs:
             return
         while True:
             yield self._page(result)
             if not result.has_more_pages:
                 return
-            result = self.session.execute(statement, fetch_size=fetch_size, paging_state=result.paging_state)
+            try:
+                result = self.session.execute(
+                    statement,
+                    consistency_level=level,
+                    fetch_size=fetch_size,
+                    paging_state=result.paging_state,
+                )
+            except engine.CqlError as error:
+                raise QueryError.from_server(server_error(error)) from None
+
+    def set_keyspace(self, keyspace: str) -> None:
+        try:
+            self.session.set_keyspace(keyspace)
+        except engine.CqlError as error:
+            raise QueryError.from_server(server_error(error)) from None
+
+    def server_info(self) -> ServerInfo:
+        """Versions and cluster name from ``system.local`` when it has a row, else what a cqlkit node
+        reports (Cassandra ``5.0.0``, CQL spec ``3.4.7``, the cluster's directory name)."""
+        local: dict[str, object] = {}
+        try:
+            for page in self.execute("SELECT * FROM system.local WHERE key = 'local'"):
+                if page.rows:
+                    local = dict(zip([c.name for c in page.columns], page.rows[0], strict=True))
+                break
+        except QueryError:
+            pass
+        return ServerInfo(
+            cluster_name=str(local.get("cluster_name") or self.cluster.directory.name),
+            host=EMBEDDED_HOST,
+            port=EMBEDDED_PORT,
+            release_version=str(local.get("release_version") or _RELEASE_VERSION),
+            cql_version=full_cql_version(str(local.get("cql_version") or _CQL_VERSION)),
+        )
+
+    def schema(self) -> SchemaLike:
+        return self.session.schema  # type: ignore[return-value]
+
+    def replicas(self, token: int, keyspace: str | None) -> Sequence[str]:
+        """The embedded cluster has one node, which holds every token of every keyspace."""
+        known = keyspace is not None and self.session.schema.keyspace(keyspace) is not None
+        return [EMBEDDED_HOST] if known else []
+
+    def login(self, username: str, password: str) -> None:
+        """The engine has no authentication yet: every login succeeds (``AllowAllAuthenticator``)."""
+
+    def fork(self) -> EmbeddedConnection:
+        forked = copy.copy(self)
+        forked.session = self.cluster.connect(self.keyspace)
+        return forked
 
     def _page(self, result: engine.ResultSet) -> ResultPage:
         schema = self.session.schema
@@ -69,13 +142,32 @@ class EmbeddedConnection:
                     tuple(driver_type(t).cql_parameterized_type() for t in user_type.field_types),
                 )
         rows = [
-            tuple(_decode(decoder, value) for decoder, value in zip(decoders, raw, strict=True))
+            tuple(
+                decode(decoder, value, PROTOCOL_VERSION) for decoder, value in zip(decoders, raw, strict=True)
+            )
             for raw in result.raw_rows
         ]
         return ResultPage(tuple(columns), rows, tuple(result.warnings), result.paging_state, user_types)
 
     def close(self) -> None:
         self.cluster.shutdown()
+
+
+def server_error(error: engine.CqlError) -> ServerError:
+    """An engine error as the server error a driver would report."""
+    info: dict[str, object] = {}
+    for name, attribute in (
+        ("consistency", "consistency"),
+        ("required_replicas", "required"),
+        ("alive_replicas", "alive"),
+        ("required_responses", "block_for"),
+        ("received_responses", "received"),
+        ("keyspace", "keyspace"),
+        ("table", "table"),
+    ):
+        if hasattr(error, attribute):
+            info[name] = getattr(error, attribute)
+    return ServerError(type(error).__name__, int(error.code), error.message, info)
 
 
 def driver_type(cql_type: object) -> type:
@@ -101,13 +193,3 @@ def driver_type(cql_type: object) -> type:
     if inner.is_frozen:  # type: ignore[attr-defined]
         return cqltypes.FrozenType.apply_parameters([built])
     return built
-
-
-def _decode(decoder: type, value: bytes | None) -> object:
-    if value is None:
-        return None
-    try:
-        return decoder.from_binary(value, PROTOCOL_VERSION)
-    except OverflowError:
-        # cqlsh's deserialize_date_fallback_int: timestamps outside datetime's range show as millis.
-        return int.from_bytes(value, "big", signed=True)

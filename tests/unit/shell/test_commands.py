@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 
 from shell.batch import Shell, run_lines, run_statements
+from shell.connection.base import DEFAULT_SETTINGS, Settings
 from shell.connection.embedded import EmbeddedConnection
+from shell.output.result import ResultPage
 from shell.session_state import ShellState
 
 KEYSPACE = "CREATE KEYSPACE IF NOT EXISTS {} WITH replication = {{'class': 'SimpleStrategy', 'replication_factor': 1}}"
@@ -58,7 +60,19 @@ def test_consistency(connection: EmbeddedConnection) -> None:
 def test_consistency_applies_to_later_statements(connection: EmbeddedConnection) -> None:
     out, err, code = run(connection, "CONSISTENCY LOCAL_ONE; SELECT b FROM ks.t WHERE a = 1;")
     assert (out, err, code) == ("Consistency level set to LOCAL_ONE.\n\n b\n---\n x\n\n(1 rows)\n", "", 0)
-    assert connection.session.default_consistency_level.name == "LOCAL_ONE"
+    seen: list[str] = []
+    execute = connection.execute
+
+    def spy(statement: str, settings: Settings = DEFAULT_SETTINGS) -> Iterator[ResultPage]:
+        seen.append(settings.consistency)
+        return execute(statement, settings)
+
+    connection.execute = spy  # type: ignore[method-assign]
+    try:
+        run(connection, "CONSISTENCY QUORUM; SELECT b FROM ks.t WHERE a = 1; DESCRIBE KEYSPACES")
+    finally:
+        del connection.execute
+    assert seen == ["QUORUM", "LOCAL_ONE"]
 
 
 def test_serial_consistency(connection: EmbeddedConnection) -> None:

@@ -1,0 +1,378 @@
+"""The remote connection: any Cassandra, ScyllaDB or cqlkit server, through cassandra-driver, as cqlsh connects.
+
+Connecting follows cqlsh 6.2: one contact point and a ``WhiteListRoundRobinPolicy`` on it (the shell
+talks to that host only), the connect timeout for both the control connection and the pool, protocol
+negotiation from the driver's newest version unless ``--protocol-version`` fixes one, a
+``PlainTextAuthProvider`` for ``-u``/``-p``, TLS options from cqlshrc for ``--ssl``, and the request
+timeout as the session's default. A failure to connect raises :class:`ConnectionFailed` whose text is
+the driver's exception (``('Unable to connect to any servers', {'127.0.0.1:9042':
+ConnectionRefusedError(...)})``), which the command line prints after ``Connection error: ``.
+
+Results are adapted into :class:`shell.output.result.ResultPage`. Rows are not decoded by the driver:
+the session's protocol handler keeps each page's serialized values and column metadata
+(:class:`_RawResultMessage`), and they are decoded here exactly as the embedded connection decodes
+its own (``shell.connection.decoding``), without patching the driver's classes process-wide as cqlsh
+does. Column roles (key colors) and user types come from the driver's schema metadata.
+
+Errors are adapted into :class:`shell.output.errors.ServerError` (code, message, the driver's info
+fields) and rendered by the same code as the embedded connection's; client-side failures
+(``NoHostAvailable``, ``OperationTimedOut``...) print as cqlsh prints them: ``Class: str(error)``.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import cassandra
+from cassandra.auth import PlainTextAuthProvider
+from cassandra.cluster import Cluster, NoHostAvailable, ResultSet, Session
+from cassandra.connection import ConnectionBusy, ConnectionException, ProtocolError
+from cassandra.policies import WhiteListRoundRobinPolicy
+from cassandra.protocol import ErrorMessage, ResultMessage, _ProtocolHandler, read_int
+from cassandra.query import SimpleStatement, TraceUnavailable, tuple_factory
+
+from shell.connection.base import (
+    DEFAULT_SETTINGS,
+    QueryError,
+    ServerInfo,
+    Settings,
+    full_cql_version,
+)
+from shell.connection.decoding import decode
+from shell.output.errors import Coordinator, ErrorCode, ServerError
+from shell.output.result import ColumnKind, ColumnSpec, ResultPage, UserTypeSpec
+
+#: what cqlsh catches around a statement (``CQL_ERRORS``) and prints as ``Class: message``
+DRIVER_ERRORS: tuple[type[BaseException], ...] = (
+    cassandra.AlreadyExists,
+    cassandra.AuthenticationFailed,
+    cassandra.CoordinationFailure,
+    cassandra.InvalidRequest,
+    cassandra.Timeout,
+    cassandra.Unauthorized,
+    cassandra.OperationTimedOut,
+    NoHostAvailable,
+    ConnectionBusy,
+    ProtocolError,
+    ConnectionException,
+    ErrorMessage,
+    TraceUnavailable,
+)
+
+_SUMMARY = re.compile(r'Error from server: code=([0-9a-fA-F]{4}) \[[^\]]*\] message="(.*)"', re.DOTALL)
+
+
+class ConnectionFailed(Exception):
+    """The shell could not connect; the text follows cqlsh's ``Connection error: ``."""
+
+
+class _RawRows(list):  # type: ignore[type-arg]
+    """A page's rows as serialized values, with the RESULT's column metadata (keyspace, table, name,
+    driver type) so the shell can decode and color them."""
+
+    column_metadata: Sequence[tuple[str, str, str, type]] = ()
+
+
+class _RawResultMessage(ResultMessage):
+    """A RESULT whose rows are kept serialized (the name's leading ``_`` keeps the driver from registering
+    it in place of its own ResultMessage)."""
+
+    def recv_results_rows(
+        self,
+        f: Any,
+        protocol_version: int,
+        user_type_map: Any,
+        result_metadata: Any,
+        column_encryption_policy: Any,
+    ) -> None:
+        self.recv_results_metadata(f, user_type_map)
+        column_metadata = self.column_metadata or result_metadata
+        count = read_int(f)
+        rows = _RawRows(self.recv_row(f, len(column_metadata)) for _ in range(count))
+        rows.column_metadata = column_metadata
+        self.column_names = [c[2] for c in column_metadata]
+        self.column_types = [c[3] for c in column_metadata]
+        self.parsed_rows = rows
+
+
+class _RawProtocolHandler(_ProtocolHandler):
+    message_types_by_opcode = {
+        **_ProtocolHandler.message_types_by_opcode,
+        ResultMessage.opcode: _RawResultMessage,
+    }
+
+
+@dataclass
+class DriverOptions:
+    """How to reach the server, as cqlsh's command line and cqlshrc give it."""
+
+    host: str = "127.0.0.1"
+    port: int = 9042
+    protocol_version: int | None = None
+    connect_timeout: float = 5.0
+    request_timeout: float = 10.0
+    username: str | None = None
+    password: str | None = None
+    ssl_options: Mapping[str, object] | None = None
+    cql_version: str | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+class DriverConnection:
+    def __init__(self, options: DriverOptions, keyspace: str | None = None) -> None:
+        self.options = options
+        self.cluster, self.session = _connect(options, options.username, options.password, keyspace)
+
+    # ------------------------------------------------------------------ statements
+
+    @property
+    def keyspace(self) -> str | None:
+        return self.session.keyspace
+
+    def execute(self, statement: str, settings: Settings = DEFAULT_SETTINGS) -> Iterator[ResultPage]:
+        query = SimpleStatement(
+            statement,
+            consistency_level=cassandra.ConsistencyLevel.name_to_value[settings.consistency],
+            serial_consistency_level=cassandra.ConsistencyLevel.name_to_value[settings.serial_consistency],
+            fetch_size=settings.fetch_size,
+        )
+        result = self._run(query, settings.tracing, None)
+        if not result.column_names:
+            return
+        while True:
+            yield self._page(result)
+            if not result.has_more_pages:
+                return
+            result = self._run(query, settings.tracing, result.paging_state)
+
+    def _run(self, query: SimpleStatement, trace: bool, paging_state: bytes | None) -> ResultSet:
+        try:
+            return self.session.execute(query, trace=trace, paging_state=paging_state)
+        except DRIVER_ERRORS as error:
+            raise query_error(error) from None
+
+    def _page(self, result: ResultSet) -> ResultPage:
+        rows: _RawRows = result.current_rows
+        metadata = rows.column_metadata
+        version = self.cluster.protocol_version
+        decoders = [column[3] for column in metadata]
+        decoded = [
+            tuple(decode(d, value, version) for d, value in zip(decoders, raw, strict=True)) for raw in rows
+        ]
+        columns = tuple(
+            ColumnSpec(name, kind.cql_parameterized_type(), self._kind(ks, table, name))
+            for ks, table, name, kind in metadata
+        )
+        future = result.response_future
+        trace_ids = future.get_query_trace_ids() if future._query_traces else []
+        return ResultPage(
+            columns,
+            decoded,
+            tuple(future.warnings or ()),
+            result.paging_state,
+            self._user_types(metadata[0][0] if metadata else self.keyspace),
+            trace_ids[-1] if trace_ids else None,
+        )
+
+    def _kind(self, keyspace: str, table: str, name: str) -> ColumnKind:
+        ks = self.cluster.metadata.keyspaces.get(keyspace)
+        meta = ks and (ks.tables.get(table) or ks.views.get(table))
+        if not meta:
+            return ColumnKind.NONE
+        if any(c.name == name for c in meta.partition_key):
+            return ColumnKind.PARTITION_KEY
+        if any(c.name == name for c in meta.clustering_key):
+            return ColumnKind.CLUSTERING
+        column = meta.columns.get(name)
+        if column is None:
+            return ColumnKind.NONE
+        return ColumnKind.STATIC if column.is_static else ColumnKind.REGULAR
+
+    def _user_types(self, keyspace: str | None) -> dict[str, UserTypeSpec]:
+        ks = self.cluster.metadata.keyspaces.get(keyspace) if keyspace else None
+        if ks is None:
+            return {}
+        return {
+            name: UserTypeSpec(name, tuple(t.field_names), tuple(t.field_types))
+            for name, t in ks.user_types.items()
+        }
+
+    # ------------------------------------------------------------------ the session
+
+    def set_keyspace(self, keyspace: str) -> None:
+        try:
+            self.session.set_keyspace(keyspace)
+        except DRIVER_ERRORS as error:
+            raise query_error(error) from None
+
+    def server_info(self) -> ServerInfo:
+        local: dict[str, object] = {}
+        for page in self.execute("SELECT * FROM system.local WHERE key = 'local'"):
+            if page.rows:
+                local = dict(zip([c.name for c in page.columns], page.rows[0], strict=True))
+            break
+        return ServerInfo(
+            cluster_name=str(self.cluster.metadata.cluster_name),
+            host=self.options.host,
+            port=self.options.port,
+            release_version=str(local.get("release_version")),
+            cql_version=full_cql_version(str(local.get("cql_version"))),
+            protocol_version=int(self.cluster.protocol_version),
+        )
+
+    def schema(self) -> DriverSchema:
+        return DriverSchema(self.cluster.metadata)
+
+    def replicas(self, token: int, keyspace: str | None) -> Sequence[str]:
+        token_map = self.cluster.metadata.token_map
+        if token_map is None:
+            return []
+        return [host.address for host in token_map.get_replicas(keyspace, token_map.token_class(token))]
+
+    def login(self, username: str, password: str) -> None:
+        """cqlsh's LOGIN: a new connection as ``username``; the old one stays if this one fails."""
+        try:
+            cluster, session = _connect(self.options, username, password, self.keyspace)
+        except ConnectionFailed as error:
+            raise QueryError(str(error)) from None
+        self.cluster.shutdown()
+        self.cluster, self.session = cluster, session
+        self.options.username, self.options.password = username, password
+
+    def fork(self) -> DriverConnection:
+        forked = object.__new__(DriverConnection)
+        forked.options = self.options
+        forked.cluster = self.cluster
+        forked.session = _session(self.cluster, self.keyspace, self.options)
+        return forked
+
+    def close(self) -> None:
+        self.cluster.shutdown()
+
+
+def _connect(
+    options: DriverOptions, username: str | None, password: str | None, keyspace: str | None
+) -> tuple[Cluster, Session]:
+    kwargs: dict[str, object] = dict(options.extra)
+    if options.protocol_version is not None:
+        kwargs["protocol_version"] = options.protocol_version
+    if options.cql_version is not None:
+        kwargs["cql_version"] = options.cql_version
+    cluster = Cluster(
+        contact_points=(options.host,),
+        port=options.port,
+        auth_provider=PlainTextAuthProvider(username=username, password=password) if username else None,
+        ssl_options=dict(options.ssl_options) if options.ssl_options is not None else None,
+        load_balancing_policy=WhiteListRoundRobinPolicy([options.host]),
+        control_connection_timeout=options.connect_timeout,
+        connect_timeout=options.connect_timeout,
+        **kwargs,
+    )
+    try:
+        return cluster, _session(cluster, keyspace, options)
+    except DRIVER_ERRORS as error:
+        cluster.shutdown()
+        raise ConnectionFailed(str(error)) from None
+
+
+def _session(cluster: Cluster, keyspace: str | None, options: DriverOptions) -> Session:
+    session = cluster.connect(keyspace)
+    session.default_timeout = options.request_timeout
+    session.row_factory = tuple_factory
+    session.client_protocol_handler = _RawProtocolHandler
+    return session
+
+
+def query_error(error: BaseException) -> QueryError:
+    """A driver exception as the shell reports it: server errors through ``shell.output.errors``."""
+    if isinstance(error, NoHostAvailable) and len(error.errors) == 1:
+        ((host, inner),) = error.errors.items()
+        server = server_error(inner)
+        if server is not None:
+            endpoint = getattr(host, "endpoint", host)
+            coordinator = Coordinator(str(endpoint), getattr(host, "datacenter", None))
+            return QueryError.from_server(server, coordinator)
+    server = server_error(error)
+    if server is not None:
+        return QueryError.from_server(server)
+    text = error.message if hasattr(error, "message") else str(error)  # cqlsh's perform_simple_statement
+    return QueryError(f"{type(error).__name__}: {text}", str(text))
+
+
+def server_error(error: BaseException) -> ServerError | None:
+    """The server error a driver exception carries, or None for a client-side failure."""
+    if isinstance(error, ErrorMessage):
+        return ServerError(type(error).__name__, error.code, error.message, dict(error.info or {}))
+    if isinstance(error, cassandra.AlreadyExists):
+        return ServerError(
+            "AlreadyExists",
+            ErrorCode.ALREADY_EXISTS,
+            str(error),
+            {"keyspace": error.keyspace, "table": error.table},
+        )
+    text = str(error)
+    info: dict[str, Any] = {}
+    if " info={" in text:
+        # Unavailable, timeouts and failures append repr(info) to the summary
+        text, _, literal = text.rpartition(" info=")
+        try:
+            info = dict(ast.literal_eval(literal))
+        except (ValueError, SyntaxError):
+            return None
+        codes = info.get("error_code_map")
+        if isinstance(codes, dict):
+            info["error_code_map"] = {address: int(str(code), 16) for address, code in codes.items()}
+    match = _SUMMARY.fullmatch(text)
+    if match is None:
+        return None
+    return ServerError(type(error).__name__, int(match.group(1), 16), match.group(2), info)
+
+
+@dataclass(frozen=True)
+class _Column:
+    name: str
+
+
+class _TableNames:
+    def __init__(self, meta: Any) -> None:
+        self._meta = meta
+
+    @property
+    def columns(self) -> Sequence[_Column]:
+        return [_Column(name) for name in self._meta.columns]
+
+
+class _KeyspaceNames:
+    def __init__(self, meta: Any) -> None:
+        self._meta = meta
+
+    @property
+    def tables(self) -> Mapping[str, _TableNames]:
+        return {name: _TableNames(t) for name, t in self._meta.tables.items()}
+
+    @property
+    def views(self) -> Mapping[str, _TableNames]:
+        return {name: _TableNames(v) for name, v in self._meta.views.items()}
+
+    @property
+    def types(self) -> Mapping[str, object]:
+        return dict(self._meta.user_types)
+
+
+class DriverSchema:
+    """The driver's schema metadata seen through ``shell.completion.names.SchemaLike``."""
+
+    def __init__(self, metadata: Any) -> None:
+        self._metadata = metadata
+
+    @property
+    def keyspaces(self) -> Mapping[str, _KeyspaceNames]:
+        return {name: _KeyspaceNames(ks) for name, ks in self._metadata.keyspaces.items()}
+
+    def table(self, keyspace: str, name: str) -> Any:
+        ks = self._metadata.keyspaces.get(keyspace)
+        return ks.tables.get(name) if ks is not None else None
