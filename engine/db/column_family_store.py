@@ -31,7 +31,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Protocol
 
-from engine.db import snapshots
+from engine.db import backups, snapshots, sstable_import
 from engine.db.background import Stage
 from engine.db.caches import Caches
 from engine.db.compaction import CompactionParams, StrategyProgress
@@ -40,6 +40,7 @@ from engine.db.metrics import LatencyHistogram
 from engine.db.rows import (
     LIVE,
     NO_TIMESTAMP,
+    Cell,
     ClusteringKey,
     DeletionTime,
     PartitionUpdate,
@@ -49,6 +50,7 @@ from engine.db.rows import (
 from engine.db.slices import Slices
 from engine.db.sstable import SSTableDirectory, SSTableReader, SSTableWriter
 from engine.db.sstable.bloom import FilterKey
+from engine.db.sstable_import import DEFAULT_IMPORT, ImportOptions, ImportResult
 
 TokenKey = tuple[int, bytes]
 
@@ -74,6 +76,8 @@ class StorageParams:
     # bounded when flushes fall behind (Cassandra blocks writes on memtable space the same way).
     max_pending_flushes: int | None = 2
     sync_sstables: bool = True
+    # The table option: whether this table takes part in the node's incremental backups.
+    incremental_backups: bool = True
 
 
 DEFAULT_PARAMS = StorageParams()
@@ -128,6 +132,13 @@ class TableMetrics:
     read_latency: LatencyHistogram = field(default_factory=LatencyHistogram)
     write_latency: LatencyHistogram = field(default_factory=LatencyHistogram)
     sstables_per_read: LatencyHistogram = field(default_factory=lambda: LatencyHistogram(20))
+    #: Per slice read (``read_partition``): how many, and the tombstones and live cells they returned.
+    slice_reads: int = 0
+    tombstones_read: int = 0
+    max_tombstones_per_slice: int = 0
+    live_cells_read: int = 0
+    max_live_cells_per_slice: int = 0
+    memtable_switch_count: int = 0
 
 
 class ColumnFamilyStore:
@@ -170,6 +181,11 @@ class ColumnFamilyStore:
         self._truncations: list[Memtable] = []
         # The strategies' bookkeeping between rounds (LCS round-robin keys, TWCS windows), by repaired flag.
         self.compaction_progress: Mapping[bool, StrategyProgress] = MappingProxyType({})
+        # nodetool disable/enableautocompaction: background compactions only (compact, cleanup, ... run).
+        self.autocompaction_enabled = True
+        # The node's incremental_backups setting (nodetool enable/disablebackup); the table's own option
+        # is ``params.incremental_backups``: flushed SSTables are linked into backups/ when both are on.
+        self.incremental_backups = False
 
     # ------------------------------------------------------------------------------------- state
 
@@ -250,6 +266,7 @@ class ColumnFamilyStore:
             fresh = self._new_memtable()
             old = self._view.memtable
             self._view = replace(self._view, memtable=fresh, flushing=(*self._view.flushing, old))
+            self.metrics.memtable_switch_count += 1
         old.freeze()
         return old
 
@@ -300,6 +317,9 @@ class ColumnFamilyStore:
                     else:
                         writer.append(partition)  # type: ignore[arg-type]
                 reader = writer.finish()
+            if self.incremental_backups and params.incremental_backups:
+                # Before the SSTable is visible, so no compaction can have deleted it yet.
+                backups.link(self.directory, reader.component_paths(), sync=params.sync_sstables)
             self.metrics.flush_count += 1
             self.metrics.bytes_flushed += reader.on_disk_size
         added = () if reader is None else (reader,)
@@ -345,6 +365,10 @@ class ColumnFamilyStore:
             return replace(view, sstables=(*kept, *added), compacting=view.compacting - done)
 
         self._swap(change)
+
+    def add_sstables(self, added: tuple[SSTableReader, ...]) -> None:
+        """Make SSTables written elsewhere (import, refresh) live in one step."""
+        self._swap(lambda view: replace(view, sstables=(*view.sstables, *added)))
 
     # -------------------------------------------------------------------------------------- reads
 
@@ -434,7 +458,38 @@ class ColumnFamilyStore:
                 versions = [_sliced(v, slices, clustering_key) for v in versions]
             result = _trimmed(merge_partitions(versions, clustering_key), slices, clustering_key, reversed)
         self._record_read(started, len(versions))
+        self._record_slice(result)
         return result
+
+    def _record_slice(self, result: PartitionUpdate | None) -> None:
+        """Count the tombstones and live cells a slice read returned (nodetool tablestats' "per slice")."""
+        tombstones = live = 0
+        if result is not None:
+            tombstones = len(result.range_tombstones)
+            rows = result.rows if result.static_row is None else (result.static_row, *result.rows)
+            for row in rows:
+                if row.deletion is not LIVE:
+                    tombstones += 1
+                for data in row.columns.values():
+                    if data.__class__ is Cell:
+                        if data.value is None:  # type: ignore[union-attr]
+                            tombstones += 1
+                        else:
+                            live += 1
+                    else:
+                        for cell in data.cells.values():  # type: ignore[union-attr]
+                            if cell.value is None:
+                                tombstones += 1
+                            else:
+                                live += 1
+        metrics = self.metrics
+        metrics.slice_reads += 1
+        metrics.tombstones_read += tombstones
+        metrics.live_cells_read += live
+        if tombstones > metrics.max_tombstones_per_slice:
+            metrics.max_tombstones_per_slice = tombstones
+        if live > metrics.max_live_cells_per_slice:
+            metrics.max_live_cells_per_slice = live
 
     def _record_read(self, started: int, touched: int) -> None:
         """Count a partition read; ``touched``: the memtables and SSTables that held the partition."""
@@ -561,6 +616,19 @@ class ColumnFamilyStore:
 
     def clear_snapshot(self, tag: str | None = None, *, older_than: datetime | None = None) -> list[str]:
         return snapshots.clear(self.directory, tag, older_than=older_than)
+
+    # ------------------------------------------------------------------------------- import, refresh
+
+    def import_sstables(
+        self, directories: list[Path] | None = None, options: ImportOptions = DEFAULT_IMPORT
+    ) -> ImportResult:
+        """``nodetool import``: load the SSTables of ``directories`` (the table directory when None:
+        ``nodetool refresh``) under new generations; see ``engine.db.sstable_import``."""
+        return sstable_import.import_sstables(self, directories, options)
+
+    def refresh(self) -> ImportResult:
+        """``nodetool refresh``: load the SSTables copied into the table directory."""
+        return sstable_import.import_sstables(self, None, DEFAULT_IMPORT)
 
     # ----------------------------------------------------------------------------------- metrics
 

@@ -18,6 +18,16 @@ Compaction: after each flush, a background compaction check is submitted to the 
 
 Reads share the node's key cache and chunk cache (``caches``, sized by ``CacheConfig``).
 
+Compaction history is kept in ``<data>/compaction_history.log`` (``engine.db.compaction.history``), so
+``nodetool compactionhistory`` survives a restart.
+
+Incremental backups (``incremental_backups``, off by default as in cassandra.yaml, toggled at run time by
+``nodetool enablebackup``/``disablebackup``): every SSTable flushed while it is on is hard-linked into its
+table's ``backups/`` directory (``engine.db.backups``).
+
+Dropping a table: after the schema drops it (and its data was snapshotted by ``truncate``),
+``remove_table`` closes its store and forgets it; the commitlog no longer keeps segments for it.
+
 Shutdown (``drain``): flush every table, then close the commitlog (which deletes the segments that hold
 nothing unflushed), so a clean restart has nothing to replay.
 """
@@ -26,6 +36,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,6 +47,8 @@ from engine.db.caches import DEFAULT_CACHE_CONFIG, CacheConfig, Caches
 from engine.db.column_family_store import DEFAULT_PARAMS, ColumnFamilyStore, StorageParams
 from engine.db.commitlog import DEFAULT_CONFIG, CommitLog, CommitLogConfig
 from engine.db.compaction.executor import CompactionManager
+from engine.db.compaction.history import FILENAME as HISTORY_FILENAME
+from engine.db.compaction.history import HistoryFile
 from engine.db.mutation import Mutation
 from engine.db.rows import ClusteringKey
 
@@ -61,14 +74,20 @@ class LocalStorage:
         commitlog_config: CommitLogConfig = DEFAULT_CONFIG,
         monotonic: Callable[[], float] | None = None,
         cache_config: CacheConfig = DEFAULT_CACHE_CONFIG,
+        incremental_backups: bool = False,
     ) -> None:
         self.data_directory = data_directory
         self.flush_stage = flush_stage
         # Compactions run on their own stage after flushes; without one, they run only when asked.
         self.compaction_stage = compaction_stage
-        self.compactions = compactions or CompactionManager()
         self._monotonic = monotonic
         data_directory.mkdir(parents=True, exist_ok=True)
+        if compactions is None:
+            now_ms = int(time.time() * 1000)
+            history = HistoryFile(data_directory / HISTORY_FILENAME, now_ms=now_ms)
+            compactions = CompactionManager(history_file=history)
+        self.compactions = compactions
+        self._incremental_backups = incremental_backups
         if monotonic is None:
             self.commitlog = CommitLog(commitlog_directory, commitlog_config)
         else:
@@ -108,10 +127,37 @@ class LocalStorage:
                 monotonic=self._monotonic or (lambda: 0.0),
                 caches=self.caches,
             )
+            store.incremental_backups = self._incremental_backups
             if self.compaction_stage is not None:
                 store.flush_listeners.append(self._schedule_compaction)
             self._tables[table_id] = store
             return store
+
+    def remove_table(self, table_id: uuid.UUID) -> None:
+        """Close and forget the store of a dropped table (its data is already truncated or snapshotted by
+        the caller): nothing is written to it any more, and the commitlog stops keeping segments for it.
+        Unknown ids are ignored (a table dropped twice, or never opened)."""
+        with self._lock:
+            store = self._tables.pop(table_id, None)
+        if store is None:
+            return
+        store.autocompaction_enabled = False  # a compaction check already queued finds nothing to do
+        # Everything logged for the table so far is obsolete: its segments may be recycled.
+        self.commitlog.discard_completed_segments(table_id, self.commitlog.current_position())
+        store.close()
+
+    @property
+    def incremental_backups(self) -> bool:
+        """``nodetool statusbackup``: whether flushed SSTables are linked into ``backups/``."""
+        return self._incremental_backups
+
+    @incremental_backups.setter
+    def incremental_backups(self, enabled: bool) -> None:
+        """``nodetool enablebackup``/``disablebackup``: applies to every flush from now on."""
+        with self._lock:
+            self._incremental_backups = enabled
+            for store in self._tables.values():
+                store.incremental_backups = enabled
 
     def _schedule_compaction(self, store: ColumnFamilyStore) -> None:
         stage = self.compaction_stage

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from engine.db.compaction.history import CompactionRecord, HistoryFile
 from engine.db.compaction.model import CompactionKind, CompactionTask, OutputSplit, SSTableInfo, TableState
 from engine.db.compaction.planner import plan_background, plan_major
 from engine.db.compaction.size_tiered import split_output_ratios
@@ -102,17 +103,18 @@ class CompactionProgress:
     completed_bytes: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class CompactionRecord:
-    """One finished compaction (``nodetool compactionhistory``)."""
+#: Rewrites a merged partition during a compaction (None: drop it).
+Transform = Callable[[PartitionUpdate], PartitionUpdate | None]
+#: The versions of each partition of the inputs, grouped, in (token, key) order.
+Stream = Callable[[list[SSTableReader]], Iterator[list[PartitionUpdate]]]
 
-    id: uuid.UUID
-    keyspace: str
-    table: str
-    compacted_at_ms: int
-    bytes_in: int
-    bytes_out: int
-    partitions_merged: MappingProxyType[int, int]  # how many inputs held each partition -> count
+
+@dataclass(frozen=True, slots=True)
+class _Rewrite:
+    keep: Callable[[int], bool] | None
+    transform: Transform | None
+    stream: Stream
+    purging: bool
 
 
 @dataclass
@@ -131,12 +133,15 @@ class CompactionManager:
         throttle: Throttle | None = None,
         wall_clock: Callable[[], float] = time.time,
         history_limit: int = 1000,
+        history_file: HistoryFile | None = None,
     ) -> None:
         self.throttle = throttle or Throttle()
         self._wall_clock = wall_clock
         self._lock = threading.Lock()
         self._active: dict[uuid.UUID, CompactionProgress] = {}
-        self._history: list[CompactionRecord] = []
+        # Kept in memory, and in ``history_file`` when there is one (the node's: it survives restarts).
+        self._history_file = history_file
+        self._history: list[CompactionRecord] = history_file.records() if history_file is not None else []
         self._history_limit = history_limit
 
     # ---------------------------------------------------------------------------------- planning
@@ -161,7 +166,10 @@ class CompactionManager:
         )
 
     def run_background(self, cfs: ColumnFamilyStore) -> CompactionRecord | None:
-        """Plan one background compaction of ``cfs`` and run it; None when there is nothing to do."""
+        """Plan one background compaction of ``cfs`` and run it; None when there is nothing to do (or
+        ``nodetool disableautocompaction`` turned background compactions of ``cfs`` off)."""
+        if not cfs.autocompaction_enabled:
+            return None
         plan = plan_background(self.table_state(cfs))
         cfs.compaction_progress = plan.progress
         if plan.task is None:
@@ -176,9 +184,20 @@ class CompactionManager:
     # ----------------------------------------------------------------------------------- running
 
     def run(
-        self, cfs: ColumnFamilyStore, task: CompactionTask, *, keep: Callable[[int], bool] | None = None
+        self,
+        cfs: ColumnFamilyStore,
+        task: CompactionTask,
+        *,
+        keep: Callable[[int], bool] | None = None,
+        transform: Transform | None = None,
+        stream: Stream | None = None,
+        purging: bool = True,
     ) -> CompactionRecord | None:
-        """Run ``task`` on ``cfs``; ``keep`` (cleanup) drops partitions whose token it rejects."""
+        """Run ``task`` on ``cfs``. ``keep`` (cleanup) drops partitions whose token it rejects;
+        ``transform`` (garbagecollect) rewrites each merged partition before purging (None drops it);
+        ``stream`` replaces the merge of the inputs (scrub reads what it can salvage); ``purging=False``
+        keeps every tombstone and expired cell (scrub, upgradesstables: Cassandra's rewrites that do not
+        purge)."""
         inputs = cfs.mark_compacting(task.inputs)
         if inputs is None:
             return None
@@ -189,7 +208,8 @@ class CompactionManager:
         try:
             expired = set(task.fully_expired)
             live_inputs = [r for r in inputs if r.descriptor.generation not in expired]
-            outcome = self._write(cfs, task, inputs, live_inputs, progress, keep)
+            rewrite = _Rewrite(keep, transform, stream or _merged, purging)
+            outcome = self._write(cfs, task, inputs, live_inputs, progress, rewrite)
         except BaseException:
             cfs.unmark_compacting(task.inputs)
             raise
@@ -211,6 +231,8 @@ class CompactionManager:
         with self._lock:
             self._history.append(record)
             del self._history[: -self._history_limit]
+        if self._history_file is not None:
+            self._history_file.append(record)
         return record
 
     def _write(
@@ -220,7 +242,7 @@ class CompactionManager:
         inputs: list[SSTableReader],
         live_inputs: list[SSTableReader],
         progress: CompactionProgress,
-        keep: Callable[[int], bool] | None,
+        rewrite: _Rewrite,
     ) -> _Outcome:
         outcome = _Outcome()
         gc_before = int(self._wall_clock()) - cfs.params.gc_grace_seconds
@@ -228,24 +250,32 @@ class CompactionManager:
         others = [r for r in cfs.view.sstables if r not in inputs]
         limits = _output_limits(task, sum(r.data_size for r in live_inputs))
         estimated = max(1, sum(r.estimated_partitions for r in live_inputs))
+        # The planners never mix repaired and unrepaired inputs; the output stays repaired, as of the
+        # oldest repair among them (Cassandra's rule).
+        repaired_at = min((r.statistics.repaired_at for r in inputs), default=0)
         writer: SSTableWriter | None = None
         try:
-            for versions in _merged(live_inputs):
+            keep, transform = rewrite.keep, rewrite.transform
+            for versions in rewrite.stream(live_inputs):
                 if keep is not None and not keep(versions[0].token):
                     continue
                 outcome.merged[len(versions)] = outcome.merged.get(len(versions), 0) + 1
-                partition = merge_partitions(versions, cfs.clustering_key)
-                oldest_elsewhere = _oldest_elsewhere(cfs, others, partition)
-                purged = purge(
-                    partition, gc_before=gc_before, now=now, max_purgeable_timestamp=oldest_elsewhere
-                )
+                partition: PartitionUpdate | None = merge_partitions(versions, cfs.clustering_key)
+                if transform is not None and partition is not None:
+                    partition = transform(partition)
+                purged = partition
+                if partition is not None and rewrite.purging:
+                    oldest_elsewhere = _oldest_elsewhere(cfs, others, partition)
+                    purged = purge(
+                        partition, gc_before=gc_before, now=now, max_purgeable_timestamp=oldest_elsewhere
+                    )
                 size = sum(_size_hint(v) for v in versions)
                 progress.completed_bytes += size
                 self.throttle.consume(size)
                 if purged is None:
                     continue
                 if writer is None:
-                    writer = _new_writer(cfs, task, estimated)
+                    writer = _new_writer(cfs, task, estimated, repaired_at)
                 writer.append(purged)
                 if limits and writer.compressed_bytes >= limits[0]:
                     outcome.outputs.append(writer.finish())
@@ -337,7 +367,9 @@ def _output_limits(task: CompactionTask, total_bytes: int) -> tuple[int, ...]:
     return ()
 
 
-def _new_writer(cfs: ColumnFamilyStore, task: CompactionTask, estimated: int) -> SSTableWriter:
+def _new_writer(
+    cfs: ColumnFamilyStore, task: CompactionTask, estimated: int, repaired_at: int = 0
+) -> SSTableWriter:
     params = cfs.params
     return SSTableWriter(
         cfs.sstable_directory.new_descriptor(),
@@ -347,6 +379,7 @@ def _new_writer(cfs: ColumnFamilyStore, task: CompactionTask, estimated: int) ->
         bloom_filter_fp_chance=params.bloom_filter_fp_chance,
         clustering_key=cfs.clustering_key,
         level=task.output_level or 0,
+        repaired_at=repaired_at,
         sync=params.sync_sstables,
         caches=cfs.caches,
     )

@@ -149,6 +149,12 @@ class CompactionKind(enum.Enum):
     UPLEVEL = "Uplevel"
     #: ``nodetool cleanup``: one SSTable rewritten without the partitions the node no longer owns.
     CLEANUP = "Cleanup"
+    #: ``nodetool garbagecollect``: one SSTable rewritten without what other SSTables' deletions shadow.
+    GARBAGE_COLLECT = "Remove deleted data"
+    #: ``nodetool scrub``: one SSTable rewritten with the partitions that can still be read.
+    SCRUB = "Scrub"
+    #: ``nodetool upgradesstables``: one SSTable rewritten in the current format.
+    UPGRADE = "Upgrade sstables"
 
 
 class OutputSplit(enum.Enum):

@@ -49,8 +49,11 @@ class SSTableDirectory:
         return sorted(found, key=lambda d: d.generation)
 
     def next_generation(self) -> int:
+        """A generation above every one in the directory and in its ``backups/`` (an incremental backup
+        must never meet a second SSTable of the same name)."""
         with self._lock:
-            on_disk = max((p.descriptor.generation for p in self._parsed()), default=0)
+            parsed = [*self._parsed(), *self._parsed(self.path / "backups")]
+            on_disk = max((p.descriptor.generation for p in parsed), default=0)
             self._last_generation = max(self._last_generation, on_disk) + 1
             return self._last_generation
 
@@ -80,7 +83,8 @@ class SSTableDirectory:
         for path in {*listed, *(descriptor.filename(c) for c in ALL_COMPONENTS)}:
             remove_if_exists(path)
 
-    def _parsed(self) -> builtins.list[ParsedFilename]:
-        if not self.path.is_dir():
+    def _parsed(self, path: Path | None = None) -> builtins.list[ParsedFilename]:
+        path = self.path if path is None else path
+        if not path.is_dir():
             return []
-        return [p for p in map(parse_filename, self.path.iterdir()) if p is not None]
+        return [p for p in map(parse_filename, path.iterdir()) if p is not None]

@@ -376,6 +376,38 @@ class SSTableReader:
             pass
         return count
 
+    def salvage(self) -> Iterator[PartitionUpdate | CorruptSSTableError]:
+        """Every partition that can still be read, in order, and an error for each damaged part instead
+        (an index block, or a partition whose chunk or bytes fail their checks): what scrub keeps.
+        Entries out of order (a damaged index) are reported, never yielded."""
+        previous: TokenKey | None = None
+        current: list[tuple[int, bytes]] = []
+
+        def chunk(index: int) -> bytes:  # the last chunk read, as in scan
+            if not current or current[0][0] != index:
+                current[:] = [(index, self._load_chunk(index))]
+            return current[0][1]
+
+        for number in range(len(self.summary.keys)):
+            try:
+                block = self._block(number)
+                entries = list(block.entries())
+            except CorruptSSTableError as error:
+                yield error
+                continue
+            for entry in entries:
+                here = (entry.token, entry.key)
+                if previous is not None and here <= previous:
+                    yield CorruptSSTableError(self._index_path, 0, f"entry 0x{entry.key.hex()} out of order")
+                    continue
+                try:
+                    partition = self._partition(entry.key, entry.token, entry.position, entry.size, chunk)
+                except CorruptSSTableError as error:
+                    yield error
+                    continue
+                previous = here
+                yield partition
+
     # ------------------------------------------------------------------------------------------ metrics
 
     def bloom_filter_stats(self) -> BloomFilterStats:
