@@ -182,14 +182,15 @@ def _execute_batch(
     ctx = node.context
     ctx.warnings = []
     statements = [part for part, _ in parts]
+    batch_type = ast.BatchType[batch.type.name]
     batch_statement.validate(
-        ast.BatchType[batch.type.name],
+        batch_type,
         statements,
         timestamp_set=False,
         ttl_set=False,
     )
     children = [(part, dataclasses.replace(batch.options, values=values)) for part, values in parts]
-    return batch_statement.execute(ctx, children, batch.options)
+    return batch_statement.execute(ctx, children, batch.options, batch_type)
 
 
 class NodeServer:

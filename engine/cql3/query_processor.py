@@ -62,7 +62,7 @@ class _Batch(Prepared):
     def execute(self, ctx: ExecutionContext, client: ClientState, options: QueryOptions) -> ResultMessage:
         from engine.cql3.statements import batch
 
-        return batch.execute(ctx, [(p, options) for p in self._statements], options)
+        return batch.execute(ctx, [(p, options) for p in self._statements], options, self.batch.type)
 
     @property
     def _statements(self) -> list:

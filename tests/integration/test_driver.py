@@ -134,6 +134,20 @@ def test_batch(session: Session, keyspace: str) -> None:
         session.execute(mixed)
 
 
+def test_protocol_batch_warnings_reach_the_driver(session: Session, keyspace: str) -> None:
+    session.execute(f"CREATE TABLE {keyspace}.spread (k int PRIMARY KEY, v int)")
+    insert = session.prepare(f"INSERT INTO {keyspace}.spread (k, v) VALUES (?, ?)")
+    batch = BatchStatement(batch_type=BatchType.UNLOGGED)
+    for k in range(11):
+        batch.add(insert, (k, k))
+    future = session.execute_async(batch)
+    future.result()
+    assert future.warnings == [
+        f"Unlogged batch covering 11 partitions detected against table [{keyspace}.spread]. You should use a "
+        "logged batch for atomicity, or asynchronous writes for performance."
+    ]
+
+
 def test_lightweight_transactions(session: Session, keyspace: str) -> None:
     session.execute(f"CREATE TABLE {keyspace}.lwt (k int PRIMARY KEY, v text)")
     first = session.execute(f"INSERT INTO {keyspace}.lwt (k, v) VALUES (1, 'a') IF NOT EXISTS")

@@ -5,8 +5,10 @@ each statement its own, so execution takes (statement, options) pairs.
 
 * :func:`validate` is Cassandra's ``BatchStatement.validate``, in its order (global TTL, custom
   timestamps, counter and non-counter mixing, logged batches of counters, conditions across tables).
-* :func:`execute`: without conditions, every statement's mutations are applied (counter updates one by
-  one, because each reads the shard it advances); with conditions (Cassandra's CAS batch), all statements
+* :func:`execute`: without conditions, every statement's mutations are built, checked against the batch
+  guards (``engine.cql3.statements.batch_limits``: size thresholds, unlogged batches across partitions,
+  logged batches on gc_grace_seconds = 0 tables), then applied (counter updates one by one, because each
+  reads the shard it advances); with conditions (Cassandra's CAS batch), all statements
   must touch one partition, every condition is checked under the node's LWT lock, and either all
   mutations apply (``[applied] = True``) or none do (``[applied] = False`` with the current values).
 """
@@ -17,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from engine.cql.ast import BatchType
-from engine.cql3.statements import modification
+from engine.cql3.statements import batch_limits, modification
 from engine.cql3.statements.base import ExecutionContext
 from engine.cql3.statements.modification import ModificationStatement
 from engine.errors import InvalidRequest
@@ -59,7 +61,9 @@ def validate(
         raise InvalidRequest("Batch with conditions cannot span multiple tables")
 
 
-def execute(ctx: ExecutionContext, parts: Sequence[Part], options: QueryOptions) -> ResultMessage:
+def execute(
+    ctx: ExecutionContext, parts: Sequence[Part], options: QueryOptions, batch_type: BatchType
+) -> ResultMessage:
     """Apply the batch; ``options`` carries the batch's consistency (each part has its own values).
 
     Every statement without its own ``USING TIMESTAMP`` writes at the batch's timestamp (the client's, or
@@ -69,15 +73,22 @@ def execute(ctx: ExecutionContext, parts: Sequence[Part], options: QueryOptions)
     parts = [(statement, replace(part_options, timestamp=timestamp)) for statement, part_options in parts]
     if any(statement.is_conditional for statement, _ in parts):
         return _execute_conditional(ctx, parts, options)
-    mutations = []
-    for statement, part_options in parts:
-        bind = ctx.bind_context(part_options)
-        if statement.table_metadata.is_counter:
-            # A counter update reads the shard it advances: apply each before the next one reads it.
+    tables_written = {s.table_metadata.id: s.table_metadata for s, _ in parts}
+    batch_limits.warn_low_gc_grace(batch_type, tables_written.values(), ctx.warnings)
+    binds = [(statement, part_options, ctx.bind_context(part_options)) for statement, part_options in parts]
+    mutations = [
+        m for statement, part_options, bind in binds for m in statement.mutations(ctx, bind, part_options)
+    ]
+    tables = ctx.catalog.schema.table_by_id
+    batch_limits.verify_batch_size(mutations, tables, ctx.warnings)
+    batch_limits.verify_batch_type(batch_type, mutations, tables, ctx.warnings)
+    if not any(table.is_counter for table in tables_written.values()):
+        ctx.proxy.mutate(mutations, options.consistency)
+    else:
+        # A counter update is built from the shard it advances, so each is rebuilt and applied before the
+        # next one reads it (the mutations above, built from the same shards, served the checks only).
+        for statement, part_options, bind in binds:
             ctx.proxy.mutate(statement.mutations(ctx, bind, part_options), options.consistency)
-        else:
-            mutations.extend(statement.mutations(ctx, bind, part_options))
-    ctx.proxy.mutate(mutations, options.consistency)
     return ResultMessage(Void(), tuple(ctx.warnings))
 
 
