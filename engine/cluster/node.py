@@ -10,6 +10,13 @@ Opening a node loads the schema, opens a store for every table, then replays the
 acknowledged before a crash is back before the first query. Schema changes open stores for new tables;
 dropping a table or keyspace truncates its store first, which takes Cassandra's automatic snapshot
 (``auto_snapshot``/``allow_auto_snapshot``) of the data being dropped.
+
+**In a multi-node cluster** (a ``network`` and the cluster's ``layout`` given) the node also joins the
+cluster (``engine.cluster.membership``): messaging, gossip, hints, schema agreement, and a
+:class:`~engine.service.coordinator.Coordinator` as its storage proxy. Alone, its proxy is the
+:class:`~engine.service.storage_proxy.LocalStorageProxy`. Either way :meth:`Node.describe` says where it
+is and what it owns (address, host id, datacenter, rack, tokens, whether it runs) and
+:meth:`Node.sees_alive` what gossip tells it about another node.
 """
 
 from __future__ import annotations
@@ -19,9 +26,13 @@ import fcntl
 import logging
 import os
 import uuid
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO
 
+from engine.cluster.layout import ClusterLayout, NodeLayout, legacy_layout
+from engine.cluster.local_tables import load_or_create_host_id
+from engine.cluster.membership import Membership
 from engine.cql3.keys import clustering_comparator
 from engine.cql3.query_processor import QueryProcessor
 from engine.cql3.statements.base import ExecutionContext
@@ -29,6 +40,7 @@ from engine.db.background import ThreadStage
 from engine.db.column_family_store import StorageParams
 from engine.db.commitlog import CommitLogConfig
 from engine.db.local_storage import LocalStorage
+from engine.net import Network
 from engine.schema.catalog import Catalog
 from engine.schema.metadata import Schema, TableMetadata
 from engine.schema.system_tables import system_keyspaces
@@ -75,6 +87,19 @@ def _lock_directory(directory: Path) -> IO[str]:
     return handle
 
 
+@dataclass(frozen=True, slots=True)
+class NodeDescription:
+    """Where a node is and what it owns (what ``nodetool status``/``info`` and ``system.local`` show)."""
+
+    name: str
+    address: str
+    host_id: uuid.UUID
+    datacenter: str
+    rack: str
+    tokens: tuple[int, ...]
+    is_running: bool
+
+
 class Node:
     def __init__(
         self,
@@ -83,10 +108,20 @@ class Node:
         commitlog_config: CommitLogConfig | None = None,
         name: str = "node1",
         cluster_name: str = "Test Cluster",
+        layout: ClusterLayout | None = None,
+        network: Network | None = None,
+        host_ids: dict[str, uuid.UUID] | None = None,
     ) -> None:
         self.name = name
         self.directory = directory
         self._lock_handle = _lock_directory(directory)
+        self.layout = layout or legacy_layout(cluster_name)
+        self.me: NodeLayout = (
+            self.layout.node(name)
+            if any(n.name == name for n in self.layout.nodes)
+            else replace(self.layout.nodes[0], name=name)
+        )
+        self.host_id = (host_ids or {}).get(self.me.address) or load_or_create_host_id(directory)
         data = directory / "data"
         data.mkdir(parents=True, exist_ok=True)
         self._flush_stage = ThreadStage(f"{name}-MemtableFlushWriter")
@@ -105,7 +140,23 @@ class Node:
             self._open_table(table)
         self.catalog.listeners.append(self._on_schema_change)
         self.storage.replay_commitlog()
-        self.proxy = LocalStorageProxy(self.storage, self._truncate)
+        self.membership: Membership | None = None
+        if network is None:
+            self.proxy = LocalStorageProxy(self.storage, self._truncate)
+        else:
+            self.membership = Membership(
+                me=self.me,
+                layout=self.layout,
+                host_ids=host_ids or {self.me.address: self.host_id},
+                network=network,
+                directory=directory,
+                storage=self.storage,
+                catalog=self.catalog,
+                cluster_name=cluster_name,
+                truncate_local=self._truncate,
+                is_local_keyspace=self.catalog.is_system_keyspace,
+            )
+            self.proxy = self.membership.coordinator
         self.context = ExecutionContext(self.catalog, self.proxy)
         self.query_processor = QueryProcessor(self.context, cluster_name)
 
@@ -139,8 +190,44 @@ class Node:
         now = datetime.datetime.now(datetime.UTC)
         self.storage.table(table_id).truncate("", now=now, auto_snapshot=table.params.allow_auto_snapshot)
 
+    # ------------------------------------------------------------------------------ what it is
+
+    @property
+    def address(self) -> str:
+        return self.me.address
+
+    @property
+    def datacenter(self) -> str:
+        return self.me.datacenter
+
+    @property
+    def rack(self) -> str:
+        return self.me.rack
+
+    @property
+    def tokens(self) -> tuple[int, ...]:
+        return self.me.tokens
+
+    @property
+    def is_running(self) -> bool:
+        """Whether the node is up (a stopped node of a running cluster keeps its directory open)."""
+        return self.membership is None or self.membership.is_running
+
+    def describe(self) -> NodeDescription:
+        return NodeDescription(
+            self.name, self.address, self.host_id, self.datacenter, self.rack, self.tokens, self.is_running
+        )
+
+    def sees_alive(self, address: str) -> bool:
+        """Whether this node's gossip (failure detector) believes ``address`` is UP."""
+        if address == self.address:
+            return self.is_running
+        return self.membership is not None and self.membership.is_alive(address)
+
     def close(self) -> None:
         """Clean shutdown: flush everything (nothing left to replay) and stop the background stages."""
+        if self.membership is not None:
+            self.membership.close()
         self.storage.drain()
         self._flush_stage.shutdown()
         self._compaction_stage.shutdown()

@@ -7,8 +7,20 @@ returns them), with ``column_names``, ``column_types``, ``paging_state`` and ``w
 Parameters bind ``?`` markers positionally (a sequence) or by name (a mapping), serialized with the
 type of the column each marker stands for.
 
-Today a cluster opened here has one node (``node1``); the cluster issue adds more nodes, the ring and
-replication behind the same API.
+A cluster has one node unless asked for more: ``Cluster.open(path, nodes=3)`` (or ``nodes="3:2"`` for two
+datacenters) creates ``node1``..``nodeN`` with ``cluster.json`` (``engine.cluster.layout``); reopening
+reads it. The nodes share one in-process :class:`~engine.net.Network`:
+
+* **stepped** (the default): virtual time moves only when someone waits. A coordinator waiting for
+  replicas drives the network itself (``engine.service.awaiting``), and :meth:`Session.execute` delivers
+  whatever its statement left queued (schema pushes) before returning, so a synchronous ``execute``
+  behaves as on a real cluster. Tests and golden scripts step time explicitly with
+  :meth:`Cluster.advance`; :meth:`Cluster.stop_node` / :meth:`Cluster.start_node` stop and restart a
+  node's participation (peers see it DOWN at once, as after a clean shutdown, and UP after gossip).
+* **real time** (``realtime=True``, for serving): a background thread runs deliveries and timers against
+  the wall clock.
+
+``cluster.connect(keyspace, node="node2")`` coordinates through another node.
 """
 
 from __future__ import annotations
@@ -18,14 +30,18 @@ import functools
 import keyword
 import os
 import re
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.cluster.layout import ClusterLayout, load_or_create
+from engine.cluster.local_tables import load_or_create_host_id
 from engine.cluster.node import Node
 from engine.cql3.statements.base import ClientState
 from engine.db.consistency_level import ConsistencyLevel
 from engine.errors import InvalidRequest
+from engine.net import Network
 from engine.schema.metadata import Schema
 from engine.service.query_options import UNSET, QueryOptions
 from engine.service.results import ColumnSpec, ResultMessage, Rows, SchemaChange, SetKeyspace
@@ -112,8 +128,9 @@ class PreparedStatement:
 
 
 class Session:
-    def __init__(self, node: Node, keyspace: str | None = None) -> None:
+    def __init__(self, node: Node, keyspace: str | None = None, network: Network | None = None) -> None:
         self._node = node
+        self._network = network
         self._client = ClientState()
         self.default_consistency_level = ConsistencyLevel.ONE
         if keyspace is not None:
@@ -163,7 +180,14 @@ class Session:
         else:
             assert isinstance(query, str)
             message = processor.execute(query, self._client, options)
+        if self._network is not None and self._network.is_stepped:
+            self._network.deliver_all()  # what the statement sent on (schema pushes) arrives now
         return ResultSet(message)
+
+    @property
+    def node(self) -> Node:
+        """The node coordinating this session's requests."""
+        return self._node
 
 
 def _serialize(
@@ -199,12 +223,27 @@ def _serialize(
 class Cluster:
     """A cluster opened in this process from its directory (``$CQLKIT_HOME/clusters/<name>``)."""
 
-    def __init__(self, directory: Path, nodes: list[Node]) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        nodes: list[Node],
+        network: Network | None = None,
+        layout: ClusterLayout | None = None,
+    ) -> None:
         self.directory = directory
         self.nodes = nodes
+        self.network = network
+        self.layout = layout
 
     @classmethod
-    def open(cls, path_or_name: str | Path | None = None, nodes: int | None = None) -> Cluster:
+    def open(
+        cls,
+        path_or_name: str | Path | None = None,
+        nodes: int | str | None = None,
+        *,
+        realtime: bool = False,
+    ) -> Cluster:
+        """Open (or create) a cluster; ``nodes`` (``3``, ``"3:2"``) only when creating, or to check it."""
         if path_or_name is None:
             directory = default_home() / "clusters" / "default"
         else:
@@ -215,13 +254,97 @@ class Cluster:
                 else default_home() / "clusters" / str(path_or_name)
             )
         directory.mkdir(parents=True, exist_ok=True)
-        node = Node(directory / "node1", cluster_name=directory.name)
-        return cls(directory, [node])
+        layout = load_or_create(directory, nodes)
+        if len(layout.nodes) == 1:
+            node = Node(directory / "node1", cluster_name=directory.name, layout=layout)
+            return cls(directory, [node], None, layout)
+        network = Network(clock=(lambda: time.monotonic() * 1000.0) if realtime else None)
+        host_ids = {n.address: load_or_create_host_id(directory / n.name) for n in layout.nodes}
+        opened: list[Node] = []
+        try:
+            for spec in layout.nodes:
+                opened.append(
+                    Node(
+                        directory / spec.name,
+                        name=spec.name,
+                        cluster_name=directory.name,
+                        layout=layout,
+                        network=network,
+                        host_ids=host_ids,
+                    )
+                )
+        except BaseException:
+            for node in opened:
+                node.close()
+            raise
+        cluster = cls(directory, opened, network, layout)
+        if realtime:
+            network.start()
+        cluster.converge()
+        return cluster
 
-    def connect(self, keyspace: str | None = None) -> Session:
-        return Session(self.nodes[0], keyspace)
+    # ------------------------------------------------------------------------------------- nodes
+
+    def node(self, name: str) -> Node:
+        """A node by name (``node2``) or address (``127.0.0.2``)."""
+        for node in self.nodes:
+            if name in (node.name, node.address):
+                return node
+        raise KeyError(f"no node {name} in cluster {self.directory.name}")
+
+    def connect(self, keyspace: str | None = None, node: str | None = None) -> Session:
+        return Session(self.nodes[0] if node is None else self.node(node), keyspace, self.network)
+
+    def converge(self, timeout_ms: float = 60_000.0) -> None:
+        """Run gossip until every running node sees every running node UP (and the others DOWN)."""
+        if self.network is None:
+            return
+        network = self.network
+
+        def agreed() -> bool:
+            running = [n for n in self.nodes if n.is_running]
+            return all(
+                a.sees_alive(b.address) == b.is_running for a in running for b in self.nodes if a is not b
+            )
+
+        if network.is_stepped:
+            waited = 0.0
+            network.deliver_all()
+            while not agreed() and waited < timeout_ms:
+                network.advance(1000.0)
+                waited += 1000.0
+            return
+        deadline = time.monotonic() + timeout_ms / 1000.0
+        while not agreed() and time.monotonic() < deadline:
+            for node in self.nodes:  # gossip rounds now, not a second from now: a quick start
+                if node.membership is not None and node.is_running:
+                    node.membership.gossiper.tick()
+            time.sleep(0.005)
+
+    def stop_node(self, name: str) -> None:
+        """Stop a node as ``nodetool stopdaemon`` would: peers see it DOWN at once; its data stays."""
+        node = self.node(name)
+        if node.membership is None:
+            raise InvalidRequest("a one-node cluster cannot stop its only node")
+        if node.is_running:
+            node.membership.stop()
+
+    def start_node(self, name: str) -> None:
+        """Restart a stopped node and wait until gossip has every running node agree it is UP."""
+        node = self.node(name)
+        if node.membership is None or node.is_running:
+            return
+        node.membership.restart()
+        self.converge()
+
+    def advance(self, ms: float) -> None:
+        """Let ``ms`` of virtual time pass (gossip rounds, timeouts, hint delivery); stepped networks only."""
+        if self.network is not None:
+            self.network.advance(ms)
 
     def shutdown(self) -> None:
+        if self.network is not None and not self.network.is_stepped:
+            self.network.stop()
         for node in self.nodes:
             node.close()
 

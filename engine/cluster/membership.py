@@ -1,0 +1,288 @@
+"""One node's place in a multi-node cluster: messaging, gossip, the ring, hints and schema agreement.
+
+:class:`Membership` composes, for one node, the pieces ``engine.service`` and ``engine.gms`` provide:
+
+* a :class:`~engine.net.MessagingService` at the node's address on the cluster's shared network;
+* a :class:`~engine.gms.Gossiper` wired onto the gossip verbs (``GOSSIP_DIGEST_SYN``/``ACK``/``ACK2``,
+  ``GOSSIP_SHUTDOWN``, ``ECHO_REQ``/``ECHO_RSP``), ticking once a second on the network's timers and
+  announcing ``STATUS`` (NORMAL with the tokens), ``DC``, ``RACK``, ``HOST_ID``, ``TOKENS``, ``SCHEMA``
+  and ``RELEASE_VERSION``; gossip's view is what the coordinator calls alive;
+* the ring (:class:`~engine.service.replica_plan.Ring`) from ``cluster.json``'s tokens and the nodes'
+  host ids;
+* hinted handoff (:class:`~engine.hints.HintsService`), told about UP and DOWN by gossip;
+* the replica verb handlers and the :class:`~engine.service.coordinator.Coordinator`.
+
+**Schema agreement.** Every node keeps its own catalog. A schema change made on this node is pushed to
+every live peer (``SCHEMA_PUSH_REQ``, the whole schema); a node that sees a peer come UP, or a peer's
+gossiped ``SCHEMA`` version differ from its own, pulls the peer's schema (``SCHEMA_PULL_REQ``). Which of
+two schemas is newer is decided by an *epoch*, a Lamport counter kept in ``node.json`` (``schema_epoch``):
+a local change sets it to one more than the highest epoch seen; a received schema is adopted when its
+epoch is higher (equal epochs: the larger version wins, so every node picks the same one). Cassandra
+merges schema mutations by timestamp; with whole schemas the epoch plays that role, and a node that was
+down while keyspaces were created catches up on its first contact with any peer.
+
+**Generation.** The gossip generation (``gossip_generation`` in ``system.local``) is kept in
+``node.json`` too and increases on every start, as Cassandra's does (there it is the start time in
+seconds; here a counter, so stepped runs are deterministic).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+
+from engine.cluster.layout import ClusterLayout, NodeLayout
+from engine.cluster.local_tables import RELEASE_VERSION
+from engine.db.local_storage import LocalStorage
+from engine.gms import (
+    ApplicationState,
+    EndpointState,
+    GossipDigestAck,
+    GossipDigestAck2,
+    GossipDigestSyn,
+    GossipEcho,
+    GossipEchoAck,
+    Gossiper,
+    GossipListener,
+    GossipMessage,
+    GossipShutdown,
+    NodeStatus,
+    VersionedValue,
+    status_value,
+    tokens_value,
+)
+from engine.hints import HintsService
+from engine.locator import TokenMetadata, Topology
+from engine.net import Message, MessagingService, Network, Verb
+from engine.schema.catalog import Catalog
+from engine.schema.metadata import Schema
+from engine.service.coordinator import Coordinator
+from engine.service.replica import ReplicaHandlers
+from engine.service.replica_plan import Ring
+
+GOSSIP_INTERVAL_MS = 1000.0
+
+_GOSSIP_VERBS: dict[type, Verb] = {
+    GossipDigestSyn: Verb.GOSSIP_DIGEST_SYN,
+    GossipDigestAck: Verb.GOSSIP_DIGEST_ACK,
+    GossipDigestAck2: Verb.GOSSIP_DIGEST_ACK2,
+    GossipShutdown: Verb.GOSSIP_SHUTDOWN,
+    GossipEcho: Verb.ECHO_REQ,
+    GossipEchoAck: Verb.ECHO_RSP,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaSnapshot:
+    """The payload of schema push and pull: a whole schema and its epoch."""
+
+    schema: Schema
+    epoch: int
+
+
+class NodeState:
+    """``node.json``: host id (shared with ``engine.cluster.local_tables``), gossip generation, schema epoch."""
+
+    def __init__(self, directory: Path) -> None:
+        self._path = directory / "node.json"
+        self._doc: dict[str, object] = {}
+        if self._path.exists():
+            self._doc = json.loads(self._path.read_text(encoding="utf-8"))
+
+    def get_int(self, key: str) -> int:
+        value = self._doc.get(key, 0)
+        return value if isinstance(value, int) else 0
+
+    def set(self, key: str, value: object) -> None:
+        self._doc[key] = value
+        temporary = self._path.with_suffix(".json.tmp")
+        temporary.write_text(json.dumps(self._doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        os.replace(temporary, self._path)
+
+
+class Membership(GossipListener):
+    def __init__(
+        self,
+        *,
+        me: NodeLayout,
+        layout: ClusterLayout,
+        host_ids: dict[str, uuid.UUID],
+        network: Network,
+        directory: Path,
+        storage: LocalStorage,
+        catalog: Catalog,
+        cluster_name: str,
+        truncate_local: Callable[[uuid.UUID], None],
+        is_local_keyspace: Callable[[str], bool],
+    ) -> None:
+        self.me = me
+        self.address = me.address
+        self.network = network
+        self.catalog = catalog
+        self.host_id = host_ids[me.address]
+        self._state = NodeState(directory)
+        self.generation = self._state.get_int("generation") + 1
+        self._state.set("generation", self.generation)
+        self.schema_epoch = self._state.get_int("schema_epoch")
+        self._adopting = threading.local()
+        self.token_metadata = TokenMetadata.from_tokens({n.address: n.tokens for n in layout.nodes})
+        self.topology = Topology.of(
+            {n.address: (n.datacenter, n.rack) for n in layout.nodes}, host_ids=host_ids
+        )
+        self.messaging = MessagingService(me.address, network)
+        seeds = sorted({_first_in_dc(layout, n.datacenter).address for n in layout.nodes})
+        index = [n.address for n in layout.nodes].index(me.address)
+        self.gossiper = Gossiper(
+            me.address,
+            send=self._send_gossip,
+            clock=network.now,
+            seeds=seeds,
+            cluster_name=cluster_name,
+            seed=index,
+        )
+        self.gossiper.register(self)
+        for verb in _GOSSIP_VERBS.values():
+            self.messaging.register(verb, self._on_gossip)
+        self.hints = HintsService(
+            directory / "hints",
+            self.messaging,
+            host_id_of=self.topology.host_id,
+            endpoint_of=self.topology.endpoint_for_host_id,
+            is_alive=self.is_alive,
+        )
+        self.replica = ReplicaHandlers(storage, self.messaging, truncate_local)
+        self.coordinator = Coordinator(
+            storage=storage,
+            schema=lambda: catalog.schema,
+            ring=self.ring,
+            messaging=self.messaging,
+            replica=self.replica,
+            hints=self.hints,
+            truncate_local=truncate_local,
+            is_local_keyspace=is_local_keyspace,
+        )
+        self.messaging.register(Verb.SCHEMA_PUSH_REQ, self._on_schema_push)
+        self.messaging.register(Verb.SCHEMA_PULL_REQ, self._on_schema_pull)
+        catalog.listeners.append(self._on_local_schema_change)
+        self._ticker = network.every(GOSSIP_INTERVAL_MS, self.gossiper.tick)
+        self.start_gossip()
+
+    # ---------------------------------------------------------------------------------- liveness
+
+    def is_alive(self, endpoint: str) -> bool:
+        return self.gossiper.is_alive(endpoint)
+
+    @property
+    def is_running(self) -> bool:
+        return self.gossiper.started
+
+    def ring(self) -> Ring:
+        return Ring(self.token_metadata, self.topology, self.address, self.is_alive)
+
+    def start_gossip(self) -> None:
+        self.gossiper.start(
+            self.generation,
+            {
+                ApplicationState.DC: self.me.datacenter,
+                ApplicationState.RACK: self.me.rack,
+                ApplicationState.HOST_ID: str(self.host_id),
+                ApplicationState.RELEASE_VERSION: RELEASE_VERSION,
+                ApplicationState.TOKENS: tokens_value(self.me.tokens),
+                ApplicationState.SCHEMA: str(self.catalog.schema.version),
+                ApplicationState.STATUS: status_value(NodeStatus.NORMAL, self.me.tokens[:1]),
+            },
+        )
+
+    def stop(self) -> None:
+        """A clean stop: peers hear the shutdown at once (``GOSSIP_SHUTDOWN``), then the node is gone."""
+        self.gossiper.announce_shutdown()
+        if self.network.is_stepped:
+            self.network.deliver_all()
+        self.network.down(self.address)
+
+    def restart(self) -> None:
+        """Back on the network with a new generation; peers mark it UP after gossip and an echo."""
+        self.generation += 1
+        self._state.set("generation", self.generation)
+        self.network.up(self.address)
+        self.start_gossip()
+
+    def _send_gossip(self, to: str, message: GossipMessage) -> None:
+        self.messaging.send(to, _GOSSIP_VERBS[type(message)], message)
+
+    def _on_gossip(self, message: Message) -> None:
+        self.gossiper.receive(message.sender, message.payload)  # type: ignore[arg-type]
+
+    # GossipListener
+    def on_alive(self, endpoint: str, state: EndpointState) -> None:
+        self.hints.on_alive(endpoint)
+        self._maybe_pull(endpoint, state.get(ApplicationState.SCHEMA))
+
+    def on_dead(self, endpoint: str, state: EndpointState) -> None:
+        self.hints.on_dead(endpoint)
+
+    def on_change(self, endpoint: str, state: ApplicationState, value: VersionedValue) -> None:
+        if state is ApplicationState.SCHEMA and endpoint != self.address and self.is_alive(endpoint):
+            self._maybe_pull(endpoint, value.value)
+
+    # ------------------------------------------------------------------------------------ schema
+
+    def _on_local_schema_change(self, old: Schema, new: Schema) -> None:
+        if self.gossiper.started:
+            self.gossiper.add_local_state(ApplicationState.SCHEMA, str(new.version))
+        if getattr(self._adopting, "active", False):
+            return  # a schema received from a peer: not a new change to spread
+        self.schema_epoch += 1
+        self._state.set("schema_epoch", self.schema_epoch)
+        snapshot = SchemaSnapshot(new, self.schema_epoch)
+        for endpoint in self.gossiper.live_members():
+            if endpoint != self.address:
+                self.messaging.send(endpoint, Verb.SCHEMA_PUSH_REQ, snapshot)
+
+    def _adopt(self, snapshot: SchemaSnapshot) -> None:
+        current = self.catalog.schema
+        newer = snapshot.epoch > self.schema_epoch or (
+            snapshot.epoch == self.schema_epoch and str(snapshot.schema.version) > str(current.version)
+        )
+        if not newer or snapshot.schema.version == current.version:
+            self.schema_epoch = max(self.schema_epoch, snapshot.epoch)
+            return
+        self._adopting.active = True
+        try:
+            self.catalog.apply(lambda _old: Schema(MappingProxyType(dict(snapshot.schema.keyspaces))))
+        finally:
+            self._adopting.active = False
+        self.schema_epoch = snapshot.epoch
+        self._state.set("schema_epoch", self.schema_epoch)
+
+    def _on_schema_push(self, message: Message) -> None:
+        assert isinstance(message.payload, SchemaSnapshot)
+        self._adopt(message.payload)
+
+    def _on_schema_pull(self, message: Message) -> None:
+        self.messaging.reply(message, SchemaSnapshot(self.catalog.schema, self.schema_epoch))
+
+    def _maybe_pull(self, endpoint: str, version: str | None) -> None:
+        if version is None or version == str(self.catalog.schema.version):
+            return
+        self.messaging.send_request(
+            endpoint,
+            Verb.SCHEMA_PULL_REQ,
+            None,
+            on_response=lambda reply: self._adopt(reply.payload),  # type: ignore[arg-type]
+        )
+
+    def close(self) -> None:
+        self.network.cancel(self._ticker)
+        self.hints.close()
+        self.messaging.shutdown()
+
+
+def _first_in_dc(layout: ClusterLayout, datacenter: str) -> NodeLayout:
+    return next(n for n in layout.nodes if n.datacenter == datacenter)

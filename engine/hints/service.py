@@ -1,0 +1,161 @@
+"""Hinted handoff: keeping writes for replicas that missed them, and replaying them when they are back.
+
+A coordinator that cannot deliver a write to a replica — the replica is known to be down, or its
+acknowledgement never came before the write timeout — stores a *hint* (the mutation, for that replica)
+under its ``hints/`` directory (format in :mod:`engine.hints.hint_file`). Hints are not written for a
+replica that has been down longer than ``max_hint_window`` (3 hours, cassandra.yaml's
+``max_hint_window``): it needs a repair instead, as in Cassandra.
+
+**Delivery.** When gossip reports the replica UP (:meth:`HintsService.on_alive`), and every
+``dispatch_interval_ms`` (10 s, for replicas that never looked down, e.g. after a short partition) for
+every live replica with hints, the hints are sent (``HINT_REQ``); the replica applies them like any
+write. A file whose hints were all acknowledged is deleted; one with failures is rewritten with the hints
+still to deliver, for the next attempt. Delivery runs on the network's timers, so a stepped test decides
+when it happens (``network.advance``), and a real-time cluster does it in the background.
+
+At consistency ``ANY`` a stored hint counts as an acknowledgement (the coordinator decides that).
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from engine.db.mutation import Mutation
+from engine.hints import hint_file
+from engine.hints.hint_file import Hint
+from engine.net import MessagingService, Verb
+
+#: cassandra.yaml ``max_hint_window``: 3 hours.
+MAX_HINT_WINDOW_MS = 3 * 3600 * 1000
+#: How often hints for live replicas are dispatched (Cassandra's dispatcher checks every 10 s).
+DISPATCH_INTERVAL_MS = 10_000.0
+
+
+class HintsService:
+    """One coordinator's hints: store, count, deliver."""
+
+    def __init__(
+        self,
+        directory: Path,
+        messaging: MessagingService,
+        *,
+        host_id_of: Callable[[str], uuid.UUID],
+        endpoint_of: Callable[[uuid.UUID], str | None],
+        is_alive: Callable[[str], bool],
+        max_hint_window_ms: float = MAX_HINT_WINDOW_MS,
+        dispatch_interval_ms: float = DISPATCH_INTERVAL_MS,
+    ) -> None:
+        self.directory = directory
+        directory.mkdir(parents=True, exist_ok=True)
+        self._messaging = messaging
+        self._host_id_of = host_id_of
+        self._endpoint_of = endpoint_of
+        self._is_alive = is_alive
+        self.max_hint_window_ms = max_hint_window_ms
+        self._lock = threading.RLock()
+        self._files: dict[uuid.UUID, Path] = {}  # the file new hints for a host are appended to
+        self._down_since: dict[str, float] = {}
+        self._dispatching: set[uuid.UUID] = set()
+        self.delivered = 0
+        self._timer = messaging.network.every(dispatch_interval_ms, self.dispatch_all)
+
+    def _now(self) -> int:
+        return int(self._messaging.network.now())
+
+    # ------------------------------------------------------------------------------------- storing
+
+    def store(self, endpoint: str, mutation: Mutation) -> bool:
+        """Keep ``mutation`` for ``endpoint``; ``False`` when it is past the hint window (not stored)."""
+        now = self._now()
+        with self._lock:
+            since = self._down_since.get(endpoint)
+            if since is not None and now - since > self.max_hint_window_ms:
+                return False
+            host_id = self._host_id_of(endpoint)
+            path = self._files.get(host_id)
+            if path is None:
+                path = self.directory / hint_file.file_name(host_id, now)
+                self._files[host_id] = path
+            hint_file.append(path, [Hint(now, mutation)])
+        return True
+
+    def files_for(self, host_id: uuid.UUID) -> list[Path]:
+        return sorted(p for p in self.directory.glob(f"{host_id}-*{hint_file.SUFFIX}"))
+
+    def pending(self, endpoint: str | None = None) -> int:
+        """How many hints wait for ``endpoint`` (every endpoint when ``None``)."""
+        with self._lock:
+            if endpoint is None:
+                paths = sorted(self.directory.glob(f"*{hint_file.SUFFIX}"))
+            else:
+                paths = self.files_for(self._host_id_of(endpoint))
+            return sum(sum(1 for _ in hint_file.read(p)) for p in paths)
+
+    # ----------------------------------------------------------------------------------- liveness
+
+    def on_dead(self, endpoint: str) -> None:
+        with self._lock:
+            self._down_since.setdefault(endpoint, self._now())
+
+    def on_alive(self, endpoint: str) -> None:
+        with self._lock:
+            self._down_since.pop(endpoint, None)
+        self._messaging.network.schedule(0.0, lambda: self.dispatch(endpoint))
+
+    # ------------------------------------------------------------------------------------ delivery
+
+    def dispatch_all(self) -> None:
+        for path in sorted(self.directory.glob(f"*{hint_file.SUFFIX}")):
+            host_id = hint_file.host_id_of(path)
+            endpoint = None if host_id is None else self._endpoint_of(host_id)
+            if endpoint is not None and self._is_alive(endpoint):
+                self.dispatch(endpoint)
+
+    def dispatch(self, endpoint: str) -> None:
+        """Send every hint for ``endpoint``; files are deleted (or rewritten) as acknowledgements arrive."""
+        host_id = self._host_id_of(endpoint)
+        with self._lock:
+            if host_id in self._dispatching or not self._is_alive(endpoint):
+                return
+            paths = self.files_for(host_id)
+            if not paths:
+                return
+            self._dispatching.add(host_id)
+            self._files.pop(host_id, None)  # new hints go to a new file while these are delivered
+        hints = [(path, hint) for path in paths for hint in hint_file.read(path)]
+        outcome: dict[int, bool] = {}
+
+        def answered(index: int, ok: bool) -> None:
+            with self._lock:
+                outcome[index] = ok
+                if ok:
+                    self.delivered += 1
+                if len(outcome) == len(hints):
+                    self._finish(host_id, paths, [h for i, (_, h) in enumerate(hints) if not outcome[i]])
+
+        if not hints:
+            with self._lock:
+                self._finish(host_id, paths, [])
+            return
+        for index, (_, hint) in enumerate(hints):
+            self._messaging.send_request(
+                endpoint,
+                Verb.HINT_REQ,
+                hint.mutation,
+                on_response=lambda _m, i=index: answered(i, True),
+                on_failure=lambda _e, _r, i=index: answered(i, False),
+            )
+
+    def _finish(self, host_id: uuid.UUID, paths: list[Path], undelivered: list[Hint]) -> None:
+        for path in paths:
+            path.unlink(missing_ok=True)
+        if undelivered:
+            path = self.directory / hint_file.file_name(host_id, self._now())
+            hint_file.append(path, undelivered)
+        self._dispatching.discard(host_id)
+
+    def close(self) -> None:
+        self._messaging.network.cancel(self._timer)

@@ -1,0 +1,200 @@
+"""A multi-node cluster in one process: layout, gossip, schema agreement, the coordinator, hints."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from engine.cluster.layout import ClusterLayoutError
+from engine.cluster.session import Cluster
+from engine.db.consistency_level import ConsistencyLevel as CL
+from engine.errors import ReadTimeout, TruncateError, Unavailable, WriteTimeout, WriteType
+
+N1, N2, N3 = "127.0.0.1", "127.0.0.2", "127.0.0.3"
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[Cluster]:
+    with Cluster.open(tmp_path / "c", nodes=3) as opened:
+        session = opened.connect()
+        session.execute(
+            "CREATE KEYSPACE ks WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 3}"
+        )
+        session.execute("CREATE TABLE ks.t (k int PRIMARY KEY, v text)")
+        yield opened
+
+
+def _rows(cluster: Cluster, node: str, query: str, level: CL = CL.ONE) -> list[tuple]:
+    return [tuple(r) for r in cluster.connect("ks", node=node).execute(query, consistency_level=level)]
+
+
+def test_layout_is_written_and_reread(tmp_path: Path) -> None:
+    with Cluster.open(tmp_path / "c", nodes="3:2") as cluster:
+        described = [n.describe() for n in cluster.nodes]
+        assert [(d.name, d.address, d.datacenter) for d in described] == [
+            ("node1", N1, "dc1"),
+            ("node2", N2, "dc1"),
+            ("node3", N3, "dc1"),
+            ("node4", "127.0.0.4", "dc2"),
+            ("node5", "127.0.0.5", "dc2"),
+        ]
+        assert all(len(d.tokens) == 16 and d.rack == "rack1" and d.is_running for d in described)
+        assert len({d.host_id for d in described}) == 5
+        assert all(a.sees_alive(b.address) for a in cluster.nodes for b in cluster.nodes)
+        tokens = [d.tokens for d in described]
+    doc = json.loads((tmp_path / "c" / "cluster.json").read_text())
+    assert [n["name"] for n in doc["nodes"]] == ["node1", "node2", "node3", "node4", "node5"]
+    with Cluster.open(tmp_path / "c") as again:
+        assert [n.tokens for n in again.nodes] == tokens
+
+
+def test_reopening_with_another_count_names_both(tmp_path: Path) -> None:
+    Cluster.open(tmp_path / "c", nodes=3).shutdown()
+    with pytest.raises(ClusterLayoutError, match="cluster c has 3 nodes, not 2"):
+        Cluster.open(tmp_path / "c", nodes=2)
+
+
+def test_a_legacy_one_node_cluster_still_opens(tmp_path: Path) -> None:
+    with Cluster.open(tmp_path / "c") as cluster:
+        cluster.connect().execute(
+            "CREATE KEYSPACE ks WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}"
+        )
+    (tmp_path / "c" / "cluster.json").unlink()  # as made before cluster.json existed
+    with Cluster.open(tmp_path / "c") as cluster:
+        assert len(cluster.nodes) == 1 and cluster.network is None
+        assert cluster.connect().schema.keyspace("ks") is not None
+    assert not (tmp_path / "c" / "cluster.json").exists()
+
+
+def test_schema_reaches_every_node_and_a_stopped_node_catches_up(cluster: Cluster) -> None:
+    versions = {n.catalog.schema.version for n in cluster.nodes}
+    assert len(versions) == 1
+    cluster.stop_node("node3")
+    cluster.connect().execute("CREATE TABLE ks.later (k int PRIMARY KEY)")
+    assert cluster.node("node3").catalog.schema.table("ks", "later") is None
+    cluster.start_node("node3")
+    assert cluster.node("node3").catalog.schema.table("ks", "later") is not None
+    assert len({n.catalog.schema.version for n in cluster.nodes}) == 1
+
+
+def test_writes_reach_every_replica(cluster: Cluster) -> None:
+    cluster.connect("ks").execute("INSERT INTO t (k, v) VALUES (1, 'a')")
+    for node in ("node1", "node2", "node3"):
+        cluster.network.partition(cluster.node(node).address)  # each answers from its own data
+        assert _rows(cluster, node, "SELECT * FROM t") == [(1, "a")]
+        cluster.network.heal()
+
+
+def test_unavailable_with_a_node_down_and_quorum_still_works(cluster: Cluster) -> None:
+    cluster.stop_node("node2")
+    session = cluster.connect("ks")
+    with pytest.raises(Unavailable) as raised:
+        session.execute("INSERT INTO t (k, v) VALUES (1, 'a')", consistency_level=CL.ALL)
+    assert (str(raised.value), raised.value.required, raised.value.alive) == (
+        "Cannot achieve consistency level ALL",
+        3,
+        2,
+    )
+    with pytest.raises(Unavailable):
+        session.execute("SELECT * FROM t WHERE k = 1", consistency_level=CL.ALL)
+    session.execute("INSERT INTO t (k, v) VALUES (1, 'a')", consistency_level=CL.QUORUM)
+    assert _rows(cluster, "node1", "SELECT * FROM t WHERE k = 1", CL.QUORUM) == [(1, "a")]
+    with pytest.raises(Unavailable) as truncated:
+        session.execute("TRUNCATE t")
+    assert (truncated.value.consistency, truncated.value.required, truncated.value.alive) == ("ALL", 3, 2)
+
+
+def test_hints_are_replayed_when_the_node_comes_back(cluster: Cluster) -> None:
+    cluster.stop_node("node2")
+    cluster.connect("ks").execute("INSERT INTO t (k, v) VALUES (7, 'hinted')", consistency_level=CL.QUORUM)
+    hints = cluster.node("node1").membership.hints
+    assert hints.pending(N2) == 1
+    assert len(list((cluster.node("node1").directory / "hints").glob("*.hints"))) == 1
+    cluster.start_node("node2")
+    cluster.advance(10)
+    assert hints.pending(N2) == 0
+    assert list((cluster.node("node1").directory / "hints").glob("*.hints")) == []
+    cluster.network.partition(N2)
+    assert _rows(cluster, "node2", "SELECT * FROM t WHERE k = 7") == [(7, "hinted")]
+
+
+def test_any_is_satisfied_by_a_hint(tmp_path: Path) -> None:
+    with Cluster.open(tmp_path / "c", nodes=2) as cluster:
+        session = cluster.connect()
+        session.execute(
+            "CREATE KEYSPACE ks WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}"
+        )
+        session.execute("CREATE TABLE ks.t (k int PRIMARY KEY, v text)")
+        # find a key node2 alone replicates, then stop node2: only a hint can take the write
+        ring = cluster.node("node1").membership.token_metadata
+        key = next(k for k in range(100) if ring.primary_endpoint_for(_token(k)) == N2)
+        cluster.stop_node("node2")
+        with pytest.raises(Unavailable):
+            session.execute(f"INSERT INTO ks.t (k, v) VALUES ({key}, 'x')", consistency_level=CL.ONE)
+        session.execute(f"INSERT INTO ks.t (k, v) VALUES ({key}, 'x')", consistency_level=CL.ANY)
+        assert cluster.node("node1").membership.hints.pending(N2) == 1
+
+
+def _token(k: int) -> int:
+    from engine.dht import get_token
+
+    return get_token(k.to_bytes(4, "big", signed=True))
+
+
+def test_read_repair_fixes_a_stale_replica(cluster: Cluster) -> None:
+    session = cluster.connect("ks")
+    session.execute("INSERT INTO t (k, v) VALUES (1, 'old')", consistency_level=CL.ALL)
+    cluster.network.partition(N2)
+    session.execute("INSERT INTO t (k, v) VALUES (1, 'new')", consistency_level=CL.ONE)
+    assert _rows(cluster, "node2", "SELECT * FROM t WHERE k = 1") == [(1, "old")]
+    cluster.network.heal()
+    assert _rows(cluster, "node1", "SELECT * FROM t WHERE k = 1", CL.ALL) == [(1, "new")]
+    cluster.network.partition(N2)
+    assert _rows(cluster, "node2", "SELECT * FROM t WHERE k = 1") == [(1, "new")]
+
+
+def test_range_scans_merge_replicas_and_page(cluster: Cluster) -> None:
+    session = cluster.connect("ks")
+    for k in range(50):
+        session.execute(f"INSERT INTO t (k, v) VALUES ({k}, 'v{k}')")
+    rows = _rows(cluster, "node2", "SELECT k FROM t", CL.QUORUM)
+    assert sorted(r[0] for r in rows) == list(range(50))
+    first = session.execute("SELECT k FROM t", consistency_level=CL.ALL, fetch_size=20)
+    assert len(first.current_rows) == 20 and first.has_more_pages
+    assert _rows(cluster, "node3", "SELECT count(*) FROM t", CL.ALL) == [(50,)]
+
+
+def test_write_and_read_timeouts_under_a_partition(cluster: Cluster) -> None:
+    session = cluster.connect("ks")
+    session.execute("INSERT INTO t (k, v) VALUES (1, 'a')")
+    cluster.network.partition(N1, [N2, N3])  # node1 still believes they are alive
+    before = cluster.network.now()
+    with pytest.raises(WriteTimeout) as write:
+        session.execute("INSERT INTO t (k, v) VALUES (1, 'b')", consistency_level=CL.QUORUM)
+    error = write.value
+    assert (str(error), error.received, error.block_for, error.write_type) == (
+        "Operation timed out - received only 1 responses.",
+        1,
+        2,
+        WriteType.SIMPLE,
+    )
+    assert cluster.network.now() - before == 2000.0  # write_request_timeout, in virtual time
+    with pytest.raises(ReadTimeout) as read:
+        session.execute("SELECT * FROM t WHERE k = 1", consistency_level=CL.ALL)
+    assert (read.value.received, read.value.block_for, read.value.data_present) == (1, 3, True)
+
+
+def test_truncate_reaches_every_node_and_times_out_when_one_cannot_answer(cluster: Cluster) -> None:
+    session = cluster.connect("ks")
+    session.execute("INSERT INTO t (k, v) VALUES (1, 'a')", consistency_level=CL.ALL)
+    session.execute("TRUNCATE t")
+    for node in ("node1", "node2", "node3"):
+        cluster.network.partition(cluster.node(node).address)
+        assert _rows(cluster, node, "SELECT * FROM t") == []
+        cluster.network.heal()
+    cluster.network.partition(N3)
+    with pytest.raises(TruncateError, match="Truncate timed out - received only 2 responses"):
+        session.execute("TRUNCATE t")
