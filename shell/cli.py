@@ -36,7 +36,9 @@ from shell.session_state import ShellState
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cqlsh", usage="cqlsh [options] [host [port]]", add_help=True)
+    parser = argparse.ArgumentParser(
+        prog="cqlsh", usage="Usage: cqlsh [options] [host [port]]", add_help=True
+    )
     parser.add_argument("host", nargs="?")
     parser.add_argument("port", nargs="?")
     parser.add_argument("--version", "-v", action="version", version=f"cqlsh {CQLSH_VERSION}")

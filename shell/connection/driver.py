@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,7 +34,7 @@ from cassandra.cluster import Cluster, NoHostAvailable, ResultSet, Session
 from cassandra.connection import ConnectionBusy, ConnectionException, ProtocolError
 from cassandra.policies import WhiteListRoundRobinPolicy
 from cassandra.protocol import ErrorMessage, ResultMessage, _ProtocolHandler, read_int
-from cassandra.query import SimpleStatement, TraceUnavailable, tuple_factory
+from cassandra.query import SimpleStatement, TraceUnavailable
 
 from shell.connection.base import (
     DEFAULT_SETTINGS,
@@ -75,6 +76,18 @@ class _RawRows(list):  # type: ignore[type-arg]
     driver type) so the shell can decode and color them."""
 
     column_metadata: Sequence[tuple[str, str, str, type]] = ()
+
+
+@dataclass(frozen=True)
+class _RawPage:
+    """What the session's row factory makes of a page: an object, so that the driver's ResultSet keeps it
+    even when it has no rows (it replaces an empty list, and with it the column metadata, by ``[]``)."""
+
+    rows: _RawRows
+
+
+def _raw_page(column_names: Sequence[str], rows: _RawRows) -> _RawPage:
+    return _RawPage(rows)
 
 
 class _RawResultMessage(ResultMessage):
@@ -156,7 +169,8 @@ class DriverConnection:
             raise query_error(error) from None
 
     def _page(self, result: ResultSet) -> ResultPage:
-        rows: _RawRows = result.current_rows
+        current = result.current_rows  # the ResultSet wraps a non-iterable page in a list
+        rows = (current if isinstance(current, _RawPage) else current[0]).rows
         metadata = rows.column_metadata
         version = self.cluster.protocol_version
         decoders = [column[3] for column in metadata]
@@ -262,7 +276,21 @@ def _connect(
         kwargs["protocol_version"] = options.protocol_version
     if options.cql_version is not None:
         kwargs["cql_version"] = options.cql_version
-    cluster = Cluster(
+    with warnings.catch_warnings():
+        # cqlsh's legacy Cluster arguments (no execution profiles) draw a DeprecationWarning
+        warnings.simplefilter("ignore", DeprecationWarning)
+        cluster = _cluster(options, username, password, kwargs)
+    try:
+        return cluster, _session(cluster, keyspace, options)
+    except DRIVER_ERRORS as error:
+        cluster.shutdown()
+        raise ConnectionFailed(str(error)) from None
+
+
+def _cluster(
+    options: DriverOptions, username: str | None, password: str | None, kwargs: dict[str, Any]
+) -> Cluster:
+    return Cluster(
         contact_points=(options.host,),
         port=options.port,
         auth_provider=PlainTextAuthProvider(username=username, password=password) if username else None,
@@ -272,17 +300,12 @@ def _connect(
         connect_timeout=options.connect_timeout,
         **kwargs,
     )
-    try:
-        return cluster, _session(cluster, keyspace, options)
-    except DRIVER_ERRORS as error:
-        cluster.shutdown()
-        raise ConnectionFailed(str(error)) from None
 
 
 def _session(cluster: Cluster, keyspace: str | None, options: DriverOptions) -> Session:
     session = cluster.connect(keyspace)
     session.default_timeout = options.request_timeout
-    session.row_factory = tuple_factory
+    session.row_factory = _raw_page
     session.client_protocol_handler = _RawProtocolHandler
     return session
 

@@ -1,0 +1,181 @@
+"""Differential tests: the same statement files through the real cqlsh (PyPI ``cqlsh``) and through
+``cqlkit cqlsh HOST PORT``, against one ``cqlkit serve``-style server, print byte-identical stdout and
+stderr and exit with the same status.
+
+The schema and data the files read (``differential/setup.cql``) are loaded once per module; every other
+``differential/*.cql`` file is run by both shells with ``-f`` (batch mode), so the files are written to
+give the same output however often they run (no DDL that succeeds only once, writes that rewrite the
+same values). ``SHOW VERSION`` is left out: cqlkit reports cqlsh 6.2.0 (Cassandra 5.0's) where PyPI's
+cqlsh says 6.2.2.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from engine.cluster.node import Node
+from engine.cluster.server import NodeServer
+from engine.cql.splitter import split_statements
+from engine.cql3.statements.base import ClientState
+from shell.cli import main as cqlkit_cqlsh
+
+CQLSH = Path(sys.executable).with_name("cqlsh")
+FILES = Path(__file__).parent / "differential"
+STATEMENT_FILES = sorted(p for p in FILES.glob("*.cql") if p.name != "setup.cql")
+
+pytestmark = pytest.mark.skipif(
+    not CQLSH.exists(), reason="the real cqlsh is not installed next to this Python"
+)
+
+
+@dataclass(frozen=True)
+class Address:
+    host: str
+    port: int
+
+
+@dataclass(frozen=True)
+class Run:
+    stdout: str
+    stderr: str
+    status: int
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeServer]:
+    directory = tmp_path_factory.mktemp("differential") / "Test Cluster"
+    node = Node(directory / "node1", cluster_name="Test Cluster")
+    for statement in split_statements((FILES / "setup.cql").read_text(encoding="utf-8")):
+        node.query_processor.execute(statement.text, ClientState())
+    served = NodeServer(node, "127.0.0.1", 0)
+    served.start()
+    yield served
+    served.stop()
+    node.close()
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("home")
+
+
+def environment(home: Path) -> dict[str, str]:
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("CQLSH_", "CQLKIT_"))},
+        "HOME": str(home),
+        "TZ": "UTC",
+        "COLUMNS": "80",
+        "NO_COLOR": "1",
+        "CQL_HISTORY": "/dev/null",
+    }
+
+
+def real_cqlsh(server: NodeServer | Address, home: Path, args: list[str], stdin: str | None = None) -> Run:
+    done = subprocess.run(
+        [str(CQLSH), server.host, str(server.port), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=environment(home),
+        cwd=FILES,
+        timeout=60,
+    )
+    return Run(done.stdout, done.stderr, done.returncode)
+
+
+def ours(
+    server: NodeServer | Address,
+    home: Path,
+    args: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    stdin: str = "",
+) -> Run:
+    with monkeypatch.context() as patch:
+        for name, value in environment(home).items():
+            patch.setenv(name, value)
+        for name in [k for k in os.environ if k.startswith(("CQLSH_", "CQLKIT_"))]:
+            patch.delenv(name)
+        patch.chdir(FILES)
+        out, err = io.StringIO(), io.StringIO()
+        status = cqlkit_cqlsh(
+            [server.host, str(server.port), *args], stdin=io.StringIO(stdin), stdout=out, stderr=err
+        )
+    return Run(out.getvalue(), err.getvalue(), status)
+
+
+@pytest.mark.parametrize("path", STATEMENT_FILES, ids=lambda p: p.stem)
+def test_statement_file(path: Path, server: NodeServer, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = real_cqlsh(server, home, ["-f", path.name])
+    actual = ours(server, home, ["-f", path.name], monkeypatch)
+    assert actual.stderr == expected.stderr
+    assert actual.stdout == expected.stdout
+    assert actual.status == expected.status
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["-e", "SELECT what FROM diff.events WHERE day = 'mon'"],
+        ["-e", "SELECT * FROM diff.nope; SELECT id FROM diff.events WHERE day = 'tue'"],
+        ["-k", "diff", "-e", "SELECT * FROM counts"],
+        ["-k", "nope", "-e", "SELECT * FROM counts"],
+        ["--protocol-version", "4", "-e", "SHOW HOST"],
+        ["--connect-timeout", "x", "-e", "SHOW HOST"],
+        ["-C", "-e", "SELECT * FROM diff.everything; SELECT * FROM diff.events; SELECT * FROM diff.nope"],
+        ["-C", "-e", "EXPAND ON; SELECT * FROM diff.everything WHERE k IN (1, 3)"],
+        ["-e", "SELECT * FROM diff.events WHERE day = 'mon'; PAGING 1; SELECT * FROM diff.events"],
+    ],
+    ids=[
+        "select",
+        "error_then_select",
+        "keyspace",
+        "missing_keyspace",
+        "protocol_v4",
+        "bad_timeout",
+        "color",
+        "color_expanded",
+        "paging_in_execute",
+    ],
+)
+def test_command_line(
+    args: list[str], server: NodeServer, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = real_cqlsh(server, home, args)
+    actual = ours(server, home, args, monkeypatch)
+    assert (actual.stdout, actual.stderr, actual.status) == (
+        expected.stdout,
+        expected.stderr,
+        expected.status,
+    )
+
+
+def test_piped_stdin(server: NodeServer, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "USE diff;\nSELECT k, n\n  FROM counts;\nSELECT nope FROM counts;\n"
+    expected = real_cqlsh(server, home, [], stdin=text)
+    actual = ours(server, home, [], monkeypatch, stdin=text)
+    assert (actual.stdout, actual.stderr, actual.status) == (
+        expected.stdout,
+        expected.stderr,
+        expected.status,
+    )
+
+
+def test_connection_refused(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    closed = Address("127.0.0.1", port)
+    expected = real_cqlsh(closed, home, ["-e", "SHOW HOST"])
+    actual = ours(closed, home, ["-e", "SHOW HOST"], monkeypatch)
+    assert expected.stderr.startswith("Connection error: ('Unable to connect to any servers'")
+    assert (actual.stdout, actual.stderr, actual.status) == (expected.stdout, expected.stderr, 1)
