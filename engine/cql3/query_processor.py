@@ -12,9 +12,14 @@ import hashlib
 import threading
 from dataclasses import dataclass
 
+from engine.auth.resources import AuthResource
+from engine.auth.service import AuthService
 from engine.cql import ast, parse_one
 from engine.cql.ast import ddl
 from engine.cql3 import functions
+from engine.cql3.statements import auth_access
+from engine.cql3.statements.auth import prepare_role_statement
+from engine.cql3.statements.auth_permissions import prepare_permission_statement
 from engine.cql3.statements.base import ClientState, ExecutionContext, Prepared
 from engine.cql3.statements.modification_prepare import prepare_modification
 from engine.cql3.statements.schema_statements import prepare_schema_statement
@@ -23,7 +28,16 @@ from engine.cql3.terms import BindVariables, PrepareContext
 from engine.errors import InvalidRequest, Unauthorized, Unprepared
 from engine.schema.metadata import TableMetadata
 from engine.service.query_options import DEFAULT_OPTIONS, QueryOptions
-from engine.service.results import ColumnSpec, ResultMessage, Rows, SetKeyspace, Void
+from engine.service.results import (
+    ColumnSpec,
+    ResultMessage,
+    Rows,
+    SchemaChange,
+    SchemaChangeTarget,
+    SchemaChangeType,
+    SetKeyspace,
+    Void,
+)
 
 
 @dataclass(frozen=True)
@@ -110,6 +124,23 @@ class QueryProcessor:
         self.cluster_name = cluster_name
         self._prepared: dict[bytes, PreparedStatement] = {}
         self._lock = threading.Lock()
+        #: authentication and authorization; AllowAll until :meth:`install_auth`
+        self.auth = AuthService.allow_all()
+
+    def install_auth(self, service: AuthService) -> None:
+        """Run this node with ``service``'s authenticator and authorizer (``engine.auth``); its
+        ``system_auth`` rows become readable where no node state hook serves them."""
+        self.auth = service
+        if self.ctx.node_state_rows is None:
+            self.ctx.node_state_rows = lambda keyspace, table: (
+                service.store.rows(table) if keyspace == "system_auth" else iter(())
+            )
+
+    def check_access(self, prepared: Prepared, client: ClientState) -> None:
+        """Raise Unauthorized unless the client's user may run ``prepared`` (role and permission
+        statements check themselves when they run)."""
+        if self.auth.enabled:
+            auth_access.check(self.auth, client.user, prepared.access)  # type: ignore[arg-type]
 
     # ------------------------------------------------------------------------------------ queries
 
@@ -156,8 +187,31 @@ class QueryProcessor:
         return self._run(prepared.statement, client, options)
 
     def _run(self, prepared: Prepared, client: ClientState, options: QueryOptions) -> ResultMessage:
+        self.check_access(prepared, client)
         self.ctx.warnings = []
-        return prepared.execute(self.ctx, client, options)
+        message = prepared.execute(self.ctx, client, options)
+        if self.auth.authorizer.requires_authorization and isinstance(message.result, SchemaChange):
+            self._after_schema_change(message.result, client)
+        return message
+
+    def _after_schema_change(self, change: SchemaChange, client: ClientState) -> None:
+        """The creator of a keyspace or table gets every permission on it; dropping one forgets the
+        grants on it (Cassandra's ``grantPermissionsToCreator`` and ``AuthSchemaChangeListener``)."""
+        if change.target is SchemaChangeTarget.KEYSPACE:
+            resource = AuthResource.keyspace(change.keyspace)
+        elif change.target is SchemaChangeTarget.TABLE and change.name is not None:
+            resource = AuthResource.table(change.keyspace, change.name)
+        else:
+            return
+        authorizer = self.auth.authorizer
+        if (
+            change.change is SchemaChangeType.CREATED
+            and client.user is not None
+            and not client.user.is_anonymous
+        ):
+            authorizer.grant(resource.applicable_permissions(), resource, client.user.name)
+        elif change.change is SchemaChangeType.DROPPED:
+            authorizer.revoke_all_on(resource)
 
     # -------------------------------------------------------------------------------- preparation
 
@@ -178,6 +232,17 @@ class QueryProcessor:
             raise Unauthorized(f"{table.keyspace} keyspace is not user-modifiable.")
 
     def prepare_statement(self, statement: ast.Statement, client: ClientState) -> Prepared:
+        schema = self.ctx.catalog.schema
+        auth_statement = prepare_role_statement(statement, self.auth) or prepare_permission_statement(
+            statement, self.auth, client, schema
+        )
+        if auth_statement is not None:
+            return auth_statement
+        prepared = self._prepare_statement(statement, client)
+        prepared.access = auth_access.requirements(statement, client.keyspace, schema)
+        return prepared
+
+    def _prepare_statement(self, statement: ast.Statement, client: ClientState) -> Prepared:
         schema_statement = prepare_schema_statement(statement, client)
         if schema_statement is not None:
             return schema_statement

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from engine.auth.users import AuthenticatedUser
 from engine.cql3.terms import BindContext
 from engine.errors import InvalidRequest
 from engine.schema.catalog import Catalog
@@ -22,9 +23,11 @@ from engine.service.storage_proxy import StorageProxy
 
 @dataclass
 class ClientState:
-    """One connection's (or embedded session's) state: its current keyspace."""
+    """One connection's (or embedded session's) state: its current keyspace and, once logged in, its
+    user (None before login; see ``engine.auth.service.AuthService.effective_user``)."""
 
     keyspace: str | None = None
+    user: AuthenticatedUser | None = None
 
     def keyspace_for(self, explicit: str | None) -> str:
         keyspace = explicit or self.keyspace
@@ -76,6 +79,8 @@ class Prepared(abc.ABC):
     keyspace: str | None = None
     table: str | None = None
     partition_key_bind_indexes: tuple[int, ...] = ()
+    #: what running it needs (``engine.cql3.statements.auth_access.requirements``), set when prepared
+    access: tuple[object, ...] = ()
 
     @abc.abstractmethod
     def execute(self, ctx: ExecutionContext, client: ClientState, options: QueryOptions) -> ResultMessage: ...
