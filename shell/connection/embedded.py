@@ -167,6 +167,9 @@ def server_error(error: engine.CqlError) -> ServerError:
     ):
         if hasattr(error, attribute):
             info[name] = getattr(error, attribute)
+    write_type = getattr(error, "write_type", None)
+    if write_type is not None:  # the driver shows the name ('SIMPLE', 'BATCH', ...)
+        info["write_type"] = write_type.value
     return ServerError(type(error).__name__, int(error.code), error.message, info)
 
 

@@ -18,12 +18,30 @@ block (stderr for a ``!>`` block, whose statements must fail, without the ``<std
 block without ``---`` must print nothing. Trailing blank lines of an expected output are not
 significant (the file keeps one blank line between blocks). Each file runs on a fresh one-node cluster
 with keyspace ``ks`` (SimpleStrategy, RF 1) current.
+
+**Clusters** (DESIGN.md §6). A first line ``# nodes: 3`` (or ``# nodes: 3:2``) runs the file on a cluster of
+that many nodes, with ``ks`` at replication factor ``min(3, nodes)``. A block whose first line starts with
+``n2:`` (``n2: > SELECT ...``, ``n2: !> ...``) runs on node2 as coordinator (node1 otherwise); the shell's
+keyspace and consistency level carry over. Directive lines drive the cluster between blocks:
+
+    down n2              stop node2 (its peers see it DOWN at once)
+    up n2                start it again (returns once every running node sees it UP)
+    partition n1         cut node1 off from every other node (gossip does not notice for ~20 s)
+    partition n1 n2      cut the link between node1 and node2
+    heal                 restore every link
+    flush                flush every node's memtables
+    advance 3000ms       let 3 s of virtual time pass (timeouts, gossip, hint delivery)
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
+
+DIRECTIVE = re.compile(r"^(down|up) n\d+$|^partition n\d+( n\d+)?$|^heal$|^flush$|^advance \d+ms$")
+NODE_PREFIX = re.compile(r"^(n\d+): ")
+NODES_HEADER = re.compile(r"^# nodes: (\d+(?::\d+)*)$")
 
 
 @dataclass
@@ -32,6 +50,22 @@ class Block:
     statements: str
     expect_error: bool
     expected: str | None  # None: no '---' section
+    node: str | None = None  # "n2": the coordinator, from an "n2: " prefix
+    directive: str | None = None  # a cluster directive line instead of statements
+
+
+def nodes_of(text: str) -> str | None:
+    """The ``# nodes: N`` header of a script (``None``: one node)."""
+    first = text.split("\n", 1)[0]
+    found = NODES_HEADER.match(first)
+    return found.group(1) if found else None
+
+
+def _starts_block(line: str) -> bool:
+    if line.startswith((">", "!>", "#")) or DIRECTIVE.match(line):
+        return True
+    prefixed = NODE_PREFIX.match(line)
+    return prefixed is not None and line[prefixed.end() :].startswith((">", "!>"))
 
 
 def parse(text: str) -> list[Block]:
@@ -45,6 +79,17 @@ def parse(text: str) -> list[Block]:
             comments.append(line)
             i += 1
             continue
+        if DIRECTIVE.match(line):
+            blocks.append(Block(comments, "", False, None, directive=line))
+            comments = []
+            i += 1
+            continue
+        node = None
+        prefixed = NODE_PREFIX.match(line)
+        if prefixed and (line[prefixed.end() :].startswith(">") or line[prefixed.end() :].startswith("!>")):
+            node = prefixed.group(1)
+            line = line[prefixed.end() :]
+            lines[i] = line
         if line.startswith(">") or line.startswith("!>"):
             expect_error = line.startswith("!>")
             statement_lines = []
@@ -62,17 +107,15 @@ def parse(text: str) -> list[Block]:
             if i < len(lines) and lines[i] == "---":
                 i += 1
                 out = []
-                while i < len(lines) and not (
-                    lines[i].startswith(">") or lines[i].startswith("!>") or lines[i].startswith("#")
-                ):
+                while i < len(lines) and not _starts_block(lines[i]):
                     out.append(lines[i])
                     i += 1
                 expected = "\n".join(out).rstrip("\n")
-            blocks.append(Block(comments, "\n".join(statement_lines), expect_error, expected))
+            blocks.append(Block(comments, "\n".join(statement_lines), expect_error, expected, node))
             comments = []
             continue
         if line.strip():
-            raise ValueError(f"line {i + 1}: expected '>', '!>', '#' or '---', got {line!r}")
+            raise ValueError(f"line {i + 1}: expected '>', '!>', '#', '---' or a directive, got {line!r}")
         i += 1
     return blocks
 
@@ -81,8 +124,14 @@ def render(blocks: list[Block]) -> str:
     parts = []
     for block in blocks:
         lines = list(block.comments)
+        if block.directive is not None:
+            lines.append(block.directive)
+            parts.append("\n".join(lines))
+            continue
         marker = "!> " if block.expect_error else "> "
         lines.extend(marker + s for s in block.statements.split("\n"))
+        if block.node is not None:
+            lines[len(block.comments)] = f"{block.node}: {lines[len(block.comments)]}"
         if block.expected is not None:
             lines.append("---")
             lines.append(block.expected)

@@ -1,4 +1,9 @@
-"""Runs every golden script under tests/golden/ through ``cqlkit cqlsh``'s batch path on a fresh cluster."""
+"""Runs every golden script under tests/golden/ through ``cqlkit cqlsh``'s batch path on a fresh cluster.
+
+A ``# nodes: N`` header runs the script on an N-node cluster (stepped network: deterministic), where
+``n2:`` blocks are coordinated by node2 and directive lines (``down n2``, ``partition n1``, ``heal``,
+``advance 3000ms`` …) drive the cluster (tests/golden/script.py).
+"""
 
 from __future__ import annotations
 
@@ -7,18 +12,68 @@ from pathlib import Path
 
 import pytest
 
+from engine.cluster.layout import parse_node_counts
+from engine.cluster.session import Cluster
 from shell.batch import run_statements
 from shell.connection.embedded import EmbeddedConnection
-from tests.golden.script import Block, files, parse, render
+from shell.session_state import ShellState
+from tests.golden.script import Block, files, nodes_of, parse, render
 
 ROOT = Path(__file__).parent
 SETUP = "CREATE KEYSPACE ks WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}; USE ks;"
 
 
-def _run(connection: EmbeddedConnection, block: Block) -> tuple[str, str, int]:
+def _setup(nodes: str | None) -> str:
+    if nodes is None:
+        return SETUP
+    rf = min(3, sum(parse_node_counts(nodes)))
+    return SETUP.replace("'replication_factor': 1", f"'replication_factor': {rf}")
+
+
+def _node_name(short: str) -> str:
+    return "node" + short[1:]
+
+
+def _direct(cluster: Cluster, directive: str) -> None:
+    """Apply one cluster directive line (tests/golden/script.py)."""
+    words = directive.split()
+    network = cluster.network
+    assert network is not None, f"{directive!r} needs a '# nodes: N' header"
+    address = [cluster.node(_node_name(w)).address for w in words[1:] if w.startswith("n")]
+    match words[0]:
+        case "down":
+            cluster.stop_node(_node_name(words[1]))
+        case "up":
+            cluster.start_node(_node_name(words[1]))
+        case "partition":
+            network.partition(address[0], address[1] if len(address) > 1 else None)
+        case "heal":
+            network.heal()
+        case "flush":
+            for node in cluster.nodes:
+                node.storage.flush_all()
+        case "advance":
+            cluster.advance(float(words[1].removesuffix("ms")))
+
+
+def _on_node(connection: EmbeddedConnection, node: str | None, sessions: dict[str, object]) -> object:
+    """Point the connection at ``node``'s coordinator (with the main session's keyspace)."""
+    main = connection.session
+    if node is None or node == "n1":
+        return main
+    session = sessions.get(node)
+    if session is None:
+        session = connection.cluster.connect(main.keyspace, node=_node_name(node))
+        sessions[node] = session
+    elif session.keyspace != main.keyspace and main.keyspace is not None:  # type: ignore[attr-defined]
+        session.set_keyspace(main.keyspace)  # type: ignore[attr-defined]
+    return session
+
+
+def _run(connection: EmbeddedConnection, block: Block, state: ShellState | None) -> tuple[str, str, int]:
     out, err = io.StringIO(), io.StringIO()
     text = block.statements if block.statements.rstrip().endswith(";") else block.statements + ";"
-    outcome = run_statements(text, connection, out, err, source="<stdin>")
+    outcome = run_statements(text, connection, out, err, source="<stdin>", state=state)
     errors = "\n".join(line.split(":", 2)[2] for line in err.getvalue().splitlines())
     return out.getvalue(), errors, outcome.failures
 
@@ -26,15 +81,30 @@ def _run(connection: EmbeddedConnection, block: Block) -> tuple[str, str, int]:
 @pytest.mark.parametrize("path", files(ROOT), ids=lambda p: str(p.relative_to(ROOT)))
 def test_golden(path: Path, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     update = request.config.getoption("--update-goldens")
-    blocks = parse(path.read_text())
+    text = path.read_text()
+    blocks = parse(text)
+    nodes = nodes_of(text)
+    if nodes is not None:
+        Cluster.open(tmp_path / "cluster", nodes=nodes).shutdown()  # cluster.json: the size
     connection = EmbeddedConnection(tmp_path / "cluster")
+    main = connection.session
+    sessions: dict[str, object] = {}
+    # On a cluster the shell's settings (CONSISTENCY…) last for the whole script, as in one cqlsh.
+    state = ShellState() if nodes is not None else None
     mismatches = []
     wrong_outcome = []  # an error where none was expected, or none where one was: never rewritten
     try:
-        setup = run_statements(SETUP, connection, io.StringIO(), io.StringIO(), source="<setup>")
+        setup = run_statements(_setup(nodes), connection, io.StringIO(), io.StringIO(), source="<setup>")
         assert setup.failures == 0
         for block in blocks:
-            stdout, stderr, failures = _run(connection, block)
+            if block.directive is not None:
+                _direct(connection.cluster, block.directive)
+                continue
+            connection.session = _on_node(connection, block.node, sessions)  # type: ignore[assignment]
+            try:
+                stdout, stderr, failures = _run(connection, block, state)
+            finally:
+                connection.session = main
             if block.expect_error:
                 actual = stderr.rstrip("\n")
                 if not failures:
