@@ -56,6 +56,7 @@ _LAZY = {
     "PreparedStatement": "engine.cluster.session",
     "ConsistencyLevel": "engine.db.consistency_level",
     "DirectoryInUse": "engine.cluster.node",
+    "NodeProbe": "engine.probe",
 }
 
 
@@ -76,6 +77,7 @@ __all__ = [
     "CqlError",
     "ErrorCode",
     "InvalidRequest",
+    "NodeProbe",
     "PreparedStatement",
     "ReadTimeout",
     "ResultSet",

@@ -56,6 +56,10 @@ from admin.cli import serve as _serve  # noqa: E402 (command modules register af
 
 _serve.register(app)
 
+from admin.cli import nodetool as _nodetool  # noqa: E402
+
+_nodetool.register(app)
+
 from admin.cli import tutorial as _tutorial  # noqa: E402
 
 _tutorial.register(app)

@@ -1,0 +1,490 @@
+"""NodeProbe: the one admin seam. Every admin command is one call here; answers are frozen dataclasses.
+
+A probe is made on a :class:`~engine.cluster.session.Cluster` and one of its nodes (the first when none
+is named), the way Cassandra's ``NodeProbe`` connects to one node's JMX: node-local questions (info,
+table stats, snapshots, compactions) are answered by that node, ring questions (status, ring, ownership,
+endpoints) by the cluster's view of every node (:mod:`engine.probe.endpoint`).
+
+Keyspace and table arguments are resolved as ``StorageService.getValidColumnFamilies`` resolves them:
+no keyspace means every keyspace, no tables means every table of the keyspace; an unknown keyspace is
+``Keyspace [ks] does not exist.`` and an unknown table ``Unknown keyspace/cf pair (ks.t)``, both
+IllegalArgumentException in Cassandra (:class:`~engine.probe.values.ProbeArgumentError` here). System
+keyspaces are kept in memory by cqlkit (``engine.schema.system_schema``): they have no store, so they
+have nothing to flush, compact or snapshot.
+
+Table statistics, snapshots and compactions live in :mod:`engine.probe.tables` and
+:mod:`engine.probe.ring` computes ownership and replica placement; this class ties them to a node.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import time
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
+from typing import Any
+
+from engine.cluster.local_tables import PARTITIONER
+from engine.db.column_family_store import ColumnFamilyStore
+from engine.db.compaction import CompactionTask, plan_background
+from engine.db.compaction.model import CompactionKind
+from engine.db.sstable import Component
+from engine.dht.murmur3_partitioner import get_token
+from engine.probe import ring, tables
+from engine.probe.endpoint import EndpointDescription, NodeStatus, describe_endpoint
+from engine.probe.values import (
+    ActiveCompaction,
+    AutoCompactionStatus,
+    CacheReport,
+    ClusterDescription,
+    CompactionHistoryEntry,
+    CompactionStats,
+    NodeInfoReport,
+    Ownership,
+    ProbeArgumentError,
+    ProbeError,
+    RingEndpoint,
+    SnapshotEntry,
+    TableStats,
+    ThreadPoolStats,
+    TokenRangeDescription,
+)
+from engine.schema import schema_cql
+
+SNITCH = "org.apache.cassandra.locator.SimpleSnitch"
+#: cassandra.yaml defaults for the save periods nodetool info prints (cqlkit does not save caches).
+KEY_CACHE_SAVE_PERIOD = 14400
+COUNTER_CACHE_SAVE_PERIOD = 7200
+MIB = 1024 * 1024
+
+
+class NodeProbe:
+    def __init__(self, cluster: Any, node: Any = None, *, clock: Callable[[], float] = time.time) -> None:
+        self.cluster = cluster
+        self.node = node if node is not None else cluster.nodes[0]
+        self._clock = clock
+
+    @classmethod
+    def for_address(cls, cluster: Any, host: str, **kwargs: Any) -> NodeProbe:
+        """The probe of the node with address (or name) ``host``; ``localhost`` is the first node."""
+        for index, node in enumerate(cluster.nodes):
+            endpoint = describe_endpoint(node, index)
+            if host in (endpoint.address, endpoint.name) or (host == "localhost" and index == 0):
+                return cls(cluster, node, **kwargs)
+        raise ProbeError(f"no node of cluster {cluster.directory.name} has address {host}")
+
+    # -------------------------------------------------------------------------------- the ring
+
+    def endpoint_descriptions(self) -> tuple[EndpointDescription, ...]:
+        return tuple(describe_endpoint(node, i) for i, node in enumerate(self.cluster.nodes))
+
+    @property
+    def local(self) -> EndpointDescription:
+        return describe_endpoint(self.node, self.cluster.nodes.index(self.node))
+
+    def ring_endpoints(self) -> tuple[RingEndpoint, ...]:
+        return tuple(
+            RingEndpoint(describe_endpoint(node, i), _load(node)) for i, node in enumerate(self.cluster.nodes)
+        )
+
+    def ownership(self, keyspace: str | None = None) -> Ownership:
+        """``StorageService.effectiveOwnership``, or raw ownership with a note when it is meaningless."""
+        return ring.ownership(self.endpoint_descriptions(), self.node.catalog.schema, keyspace)
+
+    def describe_cluster(self) -> ClusterDescription:
+        endpoints = self.endpoint_descriptions()
+        versions: dict[uuid.UUID, list[EndpointDescription]] = {}
+        for node, endpoint in zip(self.cluster.nodes, endpoints, strict=True):
+            if endpoint.status is NodeStatus.UP:
+                versions.setdefault(node.catalog.schema.version, []).append(endpoint)
+        schema = self.node.catalog.schema
+        error = None
+        try:
+            ring.ownership(endpoints, schema, None, strict=True)
+        except ProbeError as e:
+            error = str(e)
+        keyspaces = tuple(
+            (
+                ks.name,
+                ks.replication.strategy_class.rsplit(".", 1)[-1],
+                MappingProxyType(dict(ks.replication.options)),
+            )
+            for ks in sorted(schema.keyspaces.values(), key=lambda k: k.name)
+            if not ks.virtual
+        )
+        return ClusterDescription(
+            name=self.cluster_name,
+            snitch=SNITCH,
+            dynamic_snitch=True,
+            partitioner=PARTITIONER,
+            schema_versions=MappingProxyType({v: tuple(e) for v, e in versions.items()}),
+            endpoints=endpoints,
+            ownership_error=error,
+            keyspaces=keyspaces,
+        )
+
+    @property
+    def cluster_name(self) -> str:
+        return str(getattr(self.cluster, "name", None) or self.cluster.directory.name)
+
+    @property
+    def schema_version(self) -> uuid.UUID:
+        return self.node.catalog.schema.version
+
+    def describe_ring(self, keyspace: str) -> tuple[TokenRangeDescription, ...]:
+        return ring.describe_ring(self.endpoint_descriptions(), self.node.catalog.schema, keyspace)
+
+    def natural_endpoints(self, keyspace: str, table: str, key: str) -> tuple[str, ...]:
+        """``getendpoints``: the replicas of the partition whose key is ``key`` (in CQL literal text)."""
+        schema = self.node.catalog.schema
+        if schema.keyspace(keyspace) is None:
+            raise ProbeArgumentError(f"Unknown keyspace '{keyspace}'")
+        metadata = schema.table(keyspace, table)
+        if metadata is None:
+            raise ProbeArgumentError(f"Unknown table '{table}' in keyspace '{keyspace}'")
+        token = get_token(tables.partition_key_bytes(metadata, key))
+        return ring.replicas(self.endpoint_descriptions(), self.node.catalog.schema, keyspace, token)
+
+    # ------------------------------------------------------------------------------ node info
+
+    def info(self) -> NodeInfoReport:
+        endpoint = self.local
+        now = self._clock()
+        started = endpoint.started_at
+        caches = self.node.storage.caches
+        key, chunk = caches.keys.stats(), caches.chunks.stats()
+        stores = self.node.storage.tables
+        return NodeInfoReport(
+            endpoint=endpoint,
+            gossip_active=endpoint.status is NodeStatus.UP,
+            native_transport_active=bool(getattr(self.node, "native_transport_active", True)),
+            load=_load(self.node),
+            generation=int(started) if started is not None else 0,
+            uptime_seconds=int(now - started) if started is not None else None,
+            heap_used=_resident_set_size(),
+            heap_max=_physical_memory(),
+            off_heap_used=sum(tables.bloom_filter_bytes(s) for s in stores),
+            exceptions=0,
+            key_cache=CacheReport(
+                key.entries,
+                key.size,
+                key.capacity,
+                key.hits,
+                key.requests,
+                key.recent_hit_rate,
+                KEY_CACHE_SAVE_PERIOD,
+            ),
+            row_cache=CacheReport(0, 0, 0, 0, 0, float("nan"), 0),
+            counter_cache=CacheReport(0, 0, 0, 0, 0, float("nan"), COUNTER_CACHE_SAVE_PERIOD),
+            chunk_cache=CacheReport(
+                chunk.entries,
+                chunk.size,
+                chunk.capacity,
+                chunk.hits,
+                chunk.requests,
+                chunk.recent_hit_rate,
+                0,
+            ),
+            chunk_cache_miss_latency_us=float("nan"),
+            percent_repaired=tables.percent_repaired(stores),
+            joined=bool(endpoint.tokens),
+        )
+
+    @property
+    def release_version(self) -> str:
+        return self.local.release_version
+
+    def thread_pools(self) -> tuple[ThreadPoolStats, ...]:
+        """The node's stages (``nodetool tpstats``), by Cassandra's pool names."""
+        storage = self.node.storage
+        pools = []
+        for name, stage in (
+            ("CompactionExecutor", storage.compaction_stage),
+            ("MemtableFlushWriter", storage.flush_stage),
+        ):
+            if stage is None:
+                continue
+            s = stage.stats()
+            pools.append(
+                ThreadPoolStats(name, s.active, s.pending, s.completed, s.blocked, s.all_time_blocked)
+            )
+        return tuple(sorted(pools, key=lambda p: p.name))
+
+    # ---------------------------------------------------------------------------------- tables
+
+    def _table_metadata(self, keyspace: str, table: str) -> Any:
+        schema = self.node.catalog.schema
+        if schema.keyspace(keyspace) is None:
+            raise ProbeArgumentError(f"Keyspace [{keyspace}] does not exist.")
+        metadata = schema.table(keyspace, table)
+        if metadata is None:
+            raise ProbeArgumentError(f"Unknown keyspace/cf pair ({keyspace}.{table})")
+        return metadata
+
+    def stores(self, keyspace: str | None = None, table_names: Sequence[str] = ()) -> list[ColumnFamilyStore]:
+        """The stores of ``keyspace`` (every keyspace when None) limited to ``table_names`` (all if empty),
+        checked as ``getValidColumnFamilies`` checks them; sorted by keyspace, then table."""
+        schema = self.node.catalog.schema
+        if keyspace is None:
+            keyspaces = sorted(schema.keyspaces)
+        elif schema.keyspace(keyspace) is None:
+            raise ProbeArgumentError(f"Keyspace [{keyspace}] does not exist.")
+        else:
+            keyspaces = [keyspace]
+        wanted = []
+        for name in keyspaces:
+            if table_names:
+                wanted.extend(self._table_metadata(name, t) for t in table_names)
+            else:
+                ks = schema.keyspace(name)
+                wanted.extend(sorted(ks.tables.values(), key=lambda t: t.name))
+        by_id = {s.table_id: s for s in self.node.storage.tables}
+        return [by_id[t.id] for t in wanted if t.id in by_id]
+
+    def table_stats(self, filters: Sequence[str] = ()) -> tuple[TableStats, ...]:
+        """``tablestats`` for ``filters`` (``ks`` or ``ks.table``; empty: every table), by keyspace, table.
+
+        Unknown names: ``Unknown keyspace: ks`` / ``Unknown table: t`` (nodetool's messages)."""
+        schema = self.node.catalog.schema
+        selected = []
+        for keyspace in sorted(schema.keyspaces.values(), key=lambda k: k.name):
+            if keyspace.virtual:
+                continue
+            for table in sorted(keyspace.tables.values(), key=lambda t: t.name):
+                if not filters or tables.matches(filters, keyspace.name, table.name):
+                    selected.append(table)
+        tables.check_filters(filters, schema)
+        by_id = {s.table_id: s for s in self.node.storage.tables}
+        return tuple(tables.table_stats(t, by_id.get(t.id)) for t in selected)
+
+    def sstables_for_key(
+        self, keyspace: str, table: str, key: str, *, hex_format: bool = False
+    ) -> tuple[str, ...]:
+        """``getsstables``: the Data.db files of the live SSTables that hold partition ``key``."""
+        metadata = self._table_metadata(keyspace, table)
+        raw = bytes.fromhex(key) if hex_format else tables.partition_key_bytes(metadata, key)
+        token = get_token(raw)
+        store = self.node.storage.table(metadata.id)
+        return tables.sstables_holding(store, raw, token)
+
+    # ------------------------------------------------------------------------------- operations
+
+    def flush(self, keyspace: str | None = None, table_names: Sequence[str] = ()) -> None:
+        for store in self.stores(keyspace, table_names):
+            store.flush_all_now()
+
+    def compact(
+        self,
+        keyspace: str | None = None,
+        table_names: Sequence[str] = (),
+        *,
+        split_output: bool = False,
+        start_token: int | None = None,
+        end_token: int | None = None,
+    ) -> None:
+        """Major compaction; with a token range, only the SSTables that overlap it are compacted together
+        (Cassandra's ``forceCompactionForTokenRange``)."""
+        manager = self.node.storage.compactions
+        for store in self.stores(keyspace, table_names):
+            store.flush_all_now()
+            if start_token is None and end_token is None:
+                manager.run_major(store, split_output=split_output)
+                continue
+            low = start_token if start_token is not None else -(2**63)
+            high = end_token if end_token is not None else 2**63 - 1
+            generations = tuple(
+                r.descriptor.generation
+                for r in store.view.sstables
+                if r.statistics.last_token >= low and r.statistics.first_token <= high
+            )
+            if generations:
+                manager.run(
+                    store, CompactionTask(generations, CompactionKind.MAJOR, None, None, "token range")
+                )
+
+    def compact_user_defined(self, files: Iterable[str]) -> None:
+        """``compact --user-defined``: compact exactly the SSTables named by their Data.db file names."""
+        by_name: dict[str, list[tuple[ColumnFamilyStore, int]]] = {}
+        for store in self.node.storage.tables:
+            for reader in store.view.sstables:
+                path = str(reader.descriptor.filename(Component.DATA))
+                by_name.setdefault(os.path.basename(path), []).append((store, reader.descriptor.generation))
+                by_name.setdefault(path, []).append((store, reader.descriptor.generation))
+        chosen: dict[int, tuple[ColumnFamilyStore, list[int]]] = {}
+        for name in files:
+            found = by_name.get(name) or by_name.get(os.path.basename(name))
+            if not found:
+                continue  # Cassandra logs "Will not compact <file>: it is not an active sstable"
+            for store, generation in found:
+                chosen.setdefault(id(store), (store, []))[1].append(generation)
+        manager = self.node.storage.compactions
+        for store, generations in chosen.values():
+            manager.run(
+                store, CompactionTask(tuple(generations), CompactionKind.MAJOR, None, None, "user defined")
+            )
+
+    def cleanup(self, keyspace: str | None = None, table_names: Sequence[str] = ()) -> None:
+        """Rewrite SSTables without the partitions this node no longer replicates."""
+        endpoints = self.endpoint_descriptions()
+        local = self.local.address
+        schema = self.node.catalog.schema
+        manager = self.node.storage.compactions
+        for store in self.stores(keyspace, table_names):
+            owns = ring.local_ownership_test(endpoints, schema, store.keyspace, local)
+            store.flush_all_now()
+            manager.run_cleanup(store, owns)
+
+    def drain(self) -> None:
+        """Flush every table and stop accepting writes (the commitlog is closed)."""
+        self.node.storage.drain()
+
+    # ------------------------------------------------------------------------------ compactions
+
+    def compaction_stats(self) -> CompactionStats:
+        manager = self.node.storage.compactions
+        pending = []
+        for store in sorted(self.node.storage.tables, key=lambda s: (s.keyspace, s.name)):
+            if plan_background(manager.table_state(store)).task is not None:
+                pending.append((store.keyspace, store.name, 1))
+        history = manager.history()
+        now = self._clock()
+        recent = [r for r in history if r.compacted_at_ms / 1000 >= now - 900]
+        started = self.local.started_at
+        uptime = max(1.0, now - started) if started is not None else 0.0
+        active = tuple(
+            ActiveCompaction(
+                p.id, p.kind.value, p.keyspace, p.table, p.completed_bytes, p.total_bytes, "bytes"
+            )
+            for p in manager.active()
+        )
+        return CompactionStats(
+            concurrent_compactors=1 if self.node.storage.compaction_stage is not None else 0,
+            pending_by_table=tuple(pending),
+            completed=len(history),
+            bytes_compacted=sum(r.bytes_in for r in history),
+            aborted=0,
+            reduced=0,
+            sstables_dropped=0,
+            fifteen_minute_rate=len(recent) / 900.0,
+            mean_rate=len(history) / uptime if uptime else 0.0,
+            throughput_mib_per_second=self.compaction_throughput_mib(),
+            active=active,
+        )
+
+    def compaction_history(self) -> tuple[CompactionHistoryEntry, ...]:
+        return tuple(
+            CompactionHistoryEntry(
+                r.id, r.keyspace, r.table, r.compacted_at_ms, r.bytes_in, r.bytes_out, r.partitions_merged
+            )
+            for r in self.node.storage.compactions.history()
+        )
+
+    def compaction_throughput_mib(self) -> float:
+        return self.node.storage.compactions.throttle.rate / MIB
+
+    def set_compaction_throughput(self, mib_per_second: float) -> None:
+        self.node.storage.compactions.throttle.set_rate(int(mib_per_second * MIB))
+
+    def autocompaction_status(
+        self, keyspace: str | None = None, table_names: Sequence[str] = ()
+    ) -> tuple[AutoCompactionStatus, ...]:
+        return tuple(
+            AutoCompactionStatus(s.keyspace, s.name, s.compaction_params.enabled)
+            for s in self.stores(keyspace, table_names)
+        )
+
+    def set_autocompaction(
+        self, enabled: bool, keyspace: str | None = None, table_names: Sequence[str] = ()
+    ) -> None:
+        """Turn background compaction of the tables on or off (Cassandra's ``CompactionStrategyManager``
+        enable/disable: major compactions still run)."""
+        for store in self.stores(keyspace, table_names):
+            store.compaction_params = replace(store.compaction_params, enabled=enabled)
+
+    # -------------------------------------------------------------------------------- snapshots
+
+    def take_snapshot(
+        self,
+        tag: str,
+        keyspaces: Sequence[str] = (),
+        table_list: Sequence[tuple[str, str]] = (),
+        *,
+        skip_flush: bool = False,
+        ttl: timedelta | None = None,
+    ) -> None:
+        """Snapshot ``keyspaces`` (every keyspace when empty) or the ``(keyspace, table)`` pairs given."""
+        if table_list:
+            stores = [s for ks, t in table_list for s in self.stores(ks, (t,))]
+        elif keyspaces:
+            stores = [s for ks in keyspaces for s in self.stores(ks)]
+        else:
+            stores = self.stores()
+        for store in stores:
+            if any(d.tag == tag for d in store.list_snapshots()):
+                raise ProbeError(f"Snapshot {tag} already exists.")
+        now = datetime.fromtimestamp(self._clock(), UTC)
+        schema = self.node.catalog.schema
+        for store in stores:
+            metadata = schema.table_by_id(store.table_id)
+            cql = schema_cql.table_cql(metadata, with_internals=True) if metadata is not None else ""
+            store.snapshot(tag, cql, now=now, skip_flush=skip_flush, ttl=ttl)
+
+    def snapshots(self) -> tuple[SnapshotEntry, ...]:
+        """Every snapshot of every table, by tag, keyspace, table."""
+        entries = [
+            SnapshotEntry(
+                d.tag,
+                d.keyspace,
+                d.table,
+                d.true_size,
+                d.size_on_disk,
+                d.created_at,
+                d.expires_at,
+                d.ephemeral,
+            )
+            for store in self.node.storage.tables
+            for d in store.list_snapshots()
+        ]
+        return tuple(sorted(entries, key=lambda e: (e.tag, e.keyspace, e.table)))
+
+    def clear_snapshot(
+        self, tag: str | None, keyspaces: Sequence[str] = (), *, older_than: datetime | None = None
+    ) -> tuple[str, ...]:
+        """Remove snapshot ``tag`` (every snapshot when None) of ``keyspaces`` (all when empty), or those
+        older than ``older_than``; returns the tags removed."""
+        stores = [s for ks in keyspaces for s in self.stores(ks)] if keyspaces else self.node.storage.tables
+        removed: set[str] = set()
+        for store in stores:
+            removed.update(store.clear_snapshot(tag, older_than=older_than))
+        return tuple(sorted(removed))
+
+    def true_snapshots_size(self) -> int:
+        return sum(e.true_size for e in self.snapshots())
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self._clock(), UTC)
+
+
+def _load(node: Any) -> int:
+    return sum(store.live_disk_space_used for store in node.storage.tables)
+
+
+def _resident_set_size() -> int:
+    """This process's resident memory in bytes (``/proc/self/statm``; peak RSS where there is no /proc)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak if os.uname().sysname == "Darwin" else peak * 1024
+
+
+def _physical_memory() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (OSError, ValueError):
+        return 0
