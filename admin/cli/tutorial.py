@@ -36,6 +36,18 @@ def examples_directory() -> Path:
     source = Path(__file__).resolve().parents[2] / "examples"
     if source.is_dir():
         return source
+    # Installed: the distribution's file list says where its data files went (the prefix of a venv,
+    # ~/.local for --user, any --prefix), as paths relative to site-packages.
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    try:
+        files = distribution("cqlkit").files or []
+    except PackageNotFoundError:
+        files = []
+    for file in files:
+        parts = file.parts
+        if parts[-1] == "README.md" and parts[-4:-1] == ("share", "cqlkit", "examples"):
+            return Path(str(file.locate())).resolve().parent
     return Path(sys.prefix) / "share" / "cqlkit" / "examples"
 
 
