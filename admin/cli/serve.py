@@ -51,10 +51,19 @@ def serve(
     ),
     host: str = typer.Option("127.0.0.1", "--host", help="The address to listen on."),
     port: int = typer.Option(9042, "--port", help="The native protocol port (0 picks a free one)."),
+    authenticator: str = typer.Option(
+        "AllowAllAuthenticator",
+        "--authenticator",
+        help="AllowAllAuthenticator or PasswordAuthenticator (default superuser cassandra/cassandra).",
+    ),
+    authorizer: str = typer.Option(
+        "AllowAllAuthorizer", "--authorizer", help="AllowAllAuthorizer or CassandraAuthorizer."
+    ),
 ) -> None:
     """Serve a cluster over the CQL native protocol until interrupted (Ctrl-C / SIGTERM)."""
     from engine import Cluster
     from engine.cluster.server import NodeServer
+    from engine.errors import ConfigurationException
 
     directory = _cluster_directory(cluster)
     directory.mkdir(parents=True, exist_ok=True)
@@ -64,9 +73,14 @@ def serve(
         raise typer.Exit(2)
     opened = Cluster.open(directory)
     node = opened.nodes[0]
-    server = NodeServer(node, host, port)
     try:
+        server = NodeServer(node, host, port, authenticator=authenticator, authorizer=authorizer)
         server.start()
+    except ConfigurationException as e:
+        opened.shutdown()
+        lock.close()
+        typer.echo(f"cqlkit serve: {e}", err=True)
+        raise typer.Exit(2) from None
     except OSError as e:
         opened.shutdown()
         lock.close()

@@ -24,6 +24,8 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 
+from engine.auth.authenticator import SaslNegotiator
+from engine.auth.service import AuthService
 from engine.cluster.local_tables import NodeInfo, load_or_create_host_id, node_state_rows, tokens_for
 from engine.cluster.node import Node
 from engine.cql import ast
@@ -35,7 +37,7 @@ from engine.errors import InvalidRequest, Unprepared
 from engine.service.query_options import BoundValue, QueryOptions
 from engine.service.results import ColumnSpec, ResultMessage
 from engine.transport.frame import DEFAULT_MAX_FRAME_SIZE
-from engine.transport.handler import BatchRequest, PreparedInfo
+from engine.transport.handler import AuthOutcome, BatchRequest, PreparedInfo
 from engine.transport.server import NativeServer
 
 
@@ -113,10 +115,31 @@ class NodeSession:
         self.client_address = client_address
         self.client = ClientState()
         self._processor = handler.node.query_processor
+        self._negotiator: SaslNegotiator | None = None
+
+    @property
+    def authenticator_class(self) -> str | None:
+        """What AUTHENTICATE names after STARTUP; None when the node requires no login."""
+        authenticator = self._processor.auth.authenticator
+        return authenticator.class_name if authenticator.requires_authentication else None
+
+    def authenticate(self, token: bytes | None) -> AuthOutcome:
+        """One SASL step (``AuthResponse.execute``): on completion the connection's user is set."""
+        auth = self._processor.auth
+        if self._negotiator is None:
+            self._negotiator = auth.authenticator.new_sasl_negotiator()
+        challenge = self._negotiator.evaluate_response(token or b"")
+        if not self._negotiator.is_complete():
+            return AuthOutcome(False, challenge)
+        user = self._negotiator.authenticated_user()
+        auth.check_can_login(user)
+        self.client.user = user
+        self._negotiator = None
+        return AuthOutcome(True, challenge)
 
     def _client(self, keyspace: str | None) -> ClientState:
-        """The per-query keyspace of v5 acts like a USE for that query only."""
-        return ClientState(keyspace) if keyspace is not None else self.client
+        """The per-query keyspace of v5 acts like a USE for that query only (same user)."""
+        return dataclasses.replace(self.client, keyspace=keyspace) if keyspace is not None else self.client
 
     def query(self, query: str, options: QueryOptions) -> ResultMessage:
         client = self._client(options.keyspace)
@@ -160,6 +183,7 @@ class NodeSession:
             raise InvalidRequest(
                 "Invalid statement in batch: only UPDATE, INSERT and DELETE statements are allowed."
             )
+        self._processor.check_access(part, client)
         if len(part.bind_specs) != len(values):
             raise _markers_mismatch(len(part.bind_specs), len(values))
         return part, values
@@ -204,8 +228,19 @@ class NodeServer:
         *,
         workers: int = 4,
         max_frame_size: int = DEFAULT_MAX_FRAME_SIZE,
+        authenticator: str | None = None,
+        authorizer: str | None = None,
     ) -> None:
         self.node = node
+        if authenticator is not None or authorizer is not None:
+            # cassandra.yaml's authenticator/authorizer; the state lives in <data>/system_auth
+            node.query_processor.install_auth(
+                AuthService.create(
+                    node.directory / "data" / "system_auth",
+                    authenticator=authenticator or "AllowAllAuthenticator",
+                    authorizer=authorizer or "AllowAllAuthorizer",
+                )
+            )
         self.handler = NodeRequestHandler(node)
         self.transport = NativeServer(
             self.handler,
@@ -234,6 +269,8 @@ class NodeServer:
         return self.info.host_id
 
     def _node_state_rows(self, keyspace: str, table: str) -> Iterator[dict[str, object]]:
+        if keyspace == "system_auth":
+            return self.node.query_processor.auth.store.rows(table)
         return node_state_rows(
             keyspace,
             table,

@@ -6,8 +6,11 @@ connection's session, in a thread pool, answering with :meth:`ProtocolConnection
 here blocks or touches a socket, so every protocol rule is testable on plain bytes.
 
 Connection life (Cassandra's ``ServerConnection``): OPTIONS may come first; STARTUP sets the
-compression and moves to READY (authentication is AllowAll, so READY answers STARTUP at once); after
-that, STARTUP is refused and everything else is served. The first frame fixes the protocol version;
+compression and moves to READY, or, when the node's authenticator requires a login, answers
+AUTHENTICATE (naming the authenticator class) and moves to AUTHENTICATION, where only AUTH_RESPONSE is
+accepted: it is dispatched like a statement (checking a password hash is slow work for the pool) and
+the AUTH_SUCCESS sent back moves the connection to READY. In READY, STARTUP is refused and everything
+else is served. The first frame fixes the protocol version;
 frames of another version are refused. For v5, everything after the READY travels in segments
 (:mod:`engine.transport.segment`), compressed per segment if LZ4 was chosen; for v3/v4 each frame body
 after READY is LZ4-compressed when it was chosen.
@@ -38,7 +41,7 @@ from engine.transport.frame import (
     supported_versions_text,
 )
 from engine.transport.messages import DecodedRequest, Options, Register, Startup, decode_request
-from engine.transport.notation import write_string_list, write_string_multimap
+from engine.transport.notation import write_string, write_string_list, write_string_multimap
 from engine.transport.segment import SegmentDecoder, encode_segments
 
 CQL_VERSION = "3.4.7"
@@ -47,6 +50,7 @@ EVENT_STREAM = -1
 
 class State(enum.Enum):
     UNINITIALIZED = "UNINITIALIZED"
+    AUTHENTICATION = "AUTHENTICATION"
     READY = "READY"
 
 
@@ -98,8 +102,12 @@ def _check_cql_version(value: str | None) -> None:
 
 
 class ProtocolConnection:
-    def __init__(self, max_frame_size: int = DEFAULT_MAX_FRAME_SIZE) -> None:
+    def __init__(
+        self, max_frame_size: int = DEFAULT_MAX_FRAME_SIZE, authenticator: str | None = None
+    ) -> None:
         self.state = State.UNINITIALIZED
+        #: the authenticator class AUTHENTICATE names; None when no login is required
+        self.authenticator = authenticator
         self.version: int | None = None
         self.compressor: Lz4 | None = None
         self.events: set[str] = set()
@@ -173,6 +181,8 @@ class ProtocolConnection:
             body = self.compressor.decompress_frame_body(body)
         if self.state is State.UNINITIALIZED and header.opcode not in (Opcode.STARTUP, Opcode.OPTIONS):
             raise ProtocolError(f"Unexpected message {header.opcode.name}, expecting STARTUP or OPTIONS")
+        if self.state is State.AUTHENTICATION and header.opcode is not Opcode.AUTH_RESPONSE:
+            raise ProtocolError(f"Unexpected message {header.opcode.name}, expecting SASL_RESPONSE")
         request = decode_request(header.opcode, self.version, header.flags, body)
         message = request.message
         stream = header.stream
@@ -184,7 +194,7 @@ class ProtocolConnection:
         if isinstance(message, Register):
             self.events.update(message.events)
             return Reply(self.encode(Response(stream, Opcode.READY, b"")))
-        if header.opcode is Opcode.AUTH_RESPONSE:
+        if header.opcode is Opcode.AUTH_RESPONSE and self.state is not State.AUTHENTICATION:
             raise ProtocolError(
                 "Unexpected message AUTH_RESPONSE: this server does not ask for authentication"
             )
@@ -200,8 +210,13 @@ class ProtocolConnection:
             compressor = COMPRESSORS.get(compression.lower())
             if compressor is None:
                 raise ProtocolError(f"Unknown compression algorithm: {compression}")
-        ready = self.encode(Response(stream, Opcode.READY, b""))  # never compressed, never in a segment
-        self.state = State.READY
+        if self.authenticator is not None:
+            # AUTHENTICATE, like READY, is never compressed and never in a segment
+            ready = self.encode(Response(stream, Opcode.AUTHENTICATE, write_string(self.authenticator)))
+            self.state = State.AUTHENTICATION
+        else:
+            ready = self.encode(Response(stream, Opcode.READY, b""))  # never compressed, never in a segment
+            self.state = State.READY
         self.compressor = compressor
         if self.version is not None and self.version >= 5:
             self._segments = SegmentDecoder(compressor)
@@ -228,6 +243,8 @@ class ProtocolConnection:
         """The bytes that carry ``responses`` in the connection's current framing (in ``version``,
         by default the connection's)."""
         version = version or self.version or 5
+        if any(r.opcode is Opcode.AUTH_SUCCESS for r in responses):
+            self.state = State.READY
         frames = [self._frame_bytes(r, version) for r in responses]
         if self._segments is not None:
             return encode_segments(frames, self.compressor)

@@ -16,7 +16,8 @@ from engine.service.results import ResultMessage, SchemaChange
 from engine.transport.connection import Response, error_response
 from engine.transport.frame import Opcode
 from engine.transport.handler import ClientSession
-from engine.transport.messages import Batch, DecodedRequest, Execute, Prepare, Query
+from engine.transport.messages import AuthResponse, Batch, DecodedRequest, Execute, Prepare, Query
+from engine.transport.notation import write_bytes
 from engine.transport.results import encode_prepared, encode_result
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,10 @@ def run_request(
     """The response to ``request``, and the schema change it made (for SCHEMA_CHANGE events)."""
     message = request.message
     try:
+        if isinstance(message, AuthResponse):
+            outcome = session.authenticate(message.token)  # type: ignore[attr-defined]
+            opcode = Opcode.AUTH_SUCCESS if outcome.complete else Opcode.AUTH_CHALLENGE
+            return Response(stream, opcode, write_bytes(outcome.token)), None
         if isinstance(message, Prepare):
             info = session.prepare(message.query, message.keyspace)
             return Response(stream, Opcode.RESULT, encode_prepared(info, version)), None

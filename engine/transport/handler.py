@@ -65,5 +65,24 @@ class ClientSession(Protocol):
     def close(self) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class AuthOutcome:
+    """One AUTH_RESPONSE evaluated: complete (AUTH_SUCCESS with ``token``) or a challenge to send."""
+
+    complete: bool
+    token: bytes | None = None
+
+
+class AuthenticatingSession(Protocol):
+    """What a session offers when its node requires a login (PasswordAuthenticator)."""
+
+    #: the authenticator class AUTHENTICATE names, or None when no login is required
+    authenticator_class: str | None
+
+    def authenticate(self, token: bytes | None) -> AuthOutcome:
+        """Evaluate one SASL response; raises AuthenticationError on bad credentials."""
+        ...
+
+
 class RequestHandler(Protocol):
     def open_session(self, client_address: str) -> ClientSession: ...

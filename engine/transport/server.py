@@ -163,7 +163,8 @@ class NativeServer:
             log.exception("Could not open a session for %s", address)
             writer.close()
             return
-        client = _Client(ProtocolConnection(self.max_frame_size), writer, session, address)
+        authenticator = getattr(session, "authenticator_class", None)
+        client = _Client(ProtocolConnection(self.max_frame_size, authenticator), writer, session, address)
         self._clients.add(client)
         try:
             await self._read_loop(client, reader)
