@@ -199,11 +199,12 @@ class Membership(GossipListener):
             },
         )
 
-    def stop(self) -> None:
-        """A clean stop: peers hear the shutdown at once (``GOSSIP_SHUTDOWN``), then the node is gone."""
+    def announce_shutdown(self) -> None:
+        """The first half of a clean stop: tell the live peers (``GOSSIP_SHUTDOWN``); stop gossiping."""
         self.gossiper.announce_shutdown()
-        if self.network.is_stepped:
-            self.network.deliver_all()
+
+    def leave_network(self) -> None:
+        """The second half, once peers have heard: the node neither sends nor receives any more."""
         self.network.down(self.address)
 
     def restart(self) -> None:

@@ -26,12 +26,13 @@ import fcntl
 import logging
 import os
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO
 
 from engine.cluster.layout import ClusterLayout, NodeLayout, legacy_layout
-from engine.cluster.local_tables import load_or_create_host_id
+from engine.cluster.local_tables import NodeInfo, load_or_create_host_id, node_state_rows
 from engine.cluster.membership import Membership
 from engine.cql3.keys import clustering_comparator
 from engine.cql3.query_processor import QueryProcessor
@@ -61,6 +62,8 @@ def _storage_params(table: TableMetadata) -> StorageParams:
 
 
 LOCK_FILE = "node.lock"
+#: The native-protocol port the node-state tables report (cassandra.yaml's ``native_transport_port``).
+NATIVE_PORT = 9042
 
 
 class DirectoryInUse(Exception):
@@ -158,6 +161,8 @@ class Node:
             )
             self.proxy = self.membership.coordinator
         self.context = ExecutionContext(self.catalog, self.proxy)
+        if self.membership is not None:
+            self.context.node_state_rows = self._node_state_rows
         self.query_processor = QueryProcessor(self.context, cluster_name)
 
     def _open_table(self, table: TableMetadata) -> None:
@@ -216,6 +221,36 @@ class Node:
     def describe(self) -> NodeDescription:
         return NodeDescription(
             self.name, self.address, self.host_id, self.datacenter, self.rack, self.tokens, self.is_running
+        )
+
+    def node_infos(self, native_port: int = NATIVE_PORT) -> tuple[NodeInfo, list[NodeInfo]]:
+        """This node and its peers as ``system.local`` / ``system.peers_v2`` describe them (from the ring)."""
+        host_ids = {} if self.membership is None else dict(self.membership.topology.host_ids)
+        host_ids[self.address] = self.host_id
+
+        def info(spec: NodeLayout) -> NodeInfo:
+            return NodeInfo(
+                host_ids.get(spec.address) or uuid.UUID(int=0),
+                spec.address,
+                spec.address,
+                native_port,
+                tuple(str(t) for t in spec.tokens),
+                spec.datacenter,
+                spec.rack,
+            )
+
+        return info(self.me), [info(n) for n in self.layout.nodes if n.name != self.name]
+
+    def _node_state_rows(self, keyspace: str, table: str) -> Iterator[dict[str, object]]:
+        local, peers = self.node_infos()
+        return node_state_rows(
+            keyspace,
+            table,
+            local=local,
+            peers=peers,
+            cluster_name=self.query_processor.cluster_name,
+            schema_version=self.catalog.schema.version,
+            gossip_generation=self.membership.generation if self.membership is not None else 0,
         )
 
     def sees_alive(self, address: str) -> bool:

@@ -31,7 +31,7 @@ import keyword
 import os
 import re
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +45,9 @@ from engine.net import Network
 from engine.schema.metadata import Schema
 from engine.service.query_options import UNSET, QueryOptions
 from engine.service.results import ColumnSpec, ResultMessage, Rows, SchemaChange, SetKeyspace
+
+#: How long a schema change waits for every running node to agree (the driver's default: 10 s).
+SCHEMA_AGREEMENT_WAIT_S = 10.0
 
 
 def default_home() -> Path:
@@ -128,9 +131,14 @@ class PreparedStatement:
 
 
 class Session:
-    def __init__(self, node: Node, keyspace: str | None = None, network: Network | None = None) -> None:
+    def __init__(
+        self,
+        node: Node,
+        keyspace: str | None = None,
+        settle: Callable[[ResultMessage], None] | None = None,
+    ) -> None:
         self._node = node
-        self._network = network
+        self._settle = settle
         self._client = ClientState()
         self.default_consistency_level = ConsistencyLevel.ONE
         if keyspace is not None:
@@ -160,14 +168,19 @@ class Session:
         consistency_level: ConsistencyLevel | None = None,
         fetch_size: int | None = None,
         paging_state: bytes | None = None,
+        serialized: bool = False,
     ) -> ResultSet:
+        """``serialized``: ``parameters`` are already native-protocol values (bytes, or None for null),
+        in marker order, as a driver sends them (cqlsh's COPY FROM serializes once, for either path)."""
         processor = self._node.query_processor
         if isinstance(query, str):
             prepared = processor.prepare(query, self._client) if parameters else None
         else:
             prepared = processor.prepare(query.query_string, self._client)
         values: tuple[bytes | None, ...] = ()
-        if prepared is not None:
+        if prepared is not None and serialized:
+            values = tuple(parameters)  # type: ignore[arg-type]
+        elif prepared is not None:
             values = _serialize(prepared.statement.bind_specs, prepared.statement.bind_names, parameters)
         options = QueryOptions(
             consistency=consistency_level or self.default_consistency_level,
@@ -180,8 +193,8 @@ class Session:
         else:
             assert isinstance(query, str)
             message = processor.execute(query, self._client, options)
-        if self._network is not None and self._network.is_stepped:
-            self._network.deliver_all()  # what the statement sent on (schema pushes) arrives now
+        if self._settle is not None:
+            self._settle(message)
         return ResultSet(message)
 
     @property
@@ -293,7 +306,25 @@ class Cluster:
         raise KeyError(f"no node {name} in cluster {self.directory.name}")
 
     def connect(self, keyspace: str | None = None, node: str | None = None) -> Session:
-        return Session(self.nodes[0] if node is None else self.node(node), keyspace, self.network)
+        chosen = self.nodes[0] if node is None else self.node(node)
+        return Session(chosen, keyspace, None if self.network is None else self._settle)
+
+    def _settle(self, message: ResultMessage) -> None:
+        """After a statement: in a stepped network deliver what it sent (schema pushes); in real time,
+        after a schema change, wait for schema agreement as drivers do (``max_schema_agreement_wait``)."""
+        network = self.network
+        assert network is not None
+        if network.is_stepped:
+            network.deliver_all()
+            return
+        if not isinstance(message.result, SchemaChange):
+            return
+        deadline = time.monotonic() + SCHEMA_AGREEMENT_WAIT_S
+        while time.monotonic() < deadline:
+            versions = {n.catalog.schema.version for n in self.nodes if n.is_running}
+            if len(versions) <= 1:
+                return
+            time.sleep(0.001)
 
     def converge(self, timeout_ms: float = 60_000.0) -> None:
         """Run gossip until every running node sees every running node UP (and the others DOWN)."""
@@ -327,7 +358,9 @@ class Cluster:
         if node.membership is None:
             raise InvalidRequest("a one-node cluster cannot stop its only node")
         if node.is_running:
-            node.membership.stop()
+            node.membership.announce_shutdown()
+            self.converge()  # every peer has marked it DOWN (the shutdown message arrived)
+            node.membership.leave_network()
 
     def start_node(self, name: str) -> None:
         """Restart a stopped node and wait until gossip has every running node agree it is UP."""

@@ -198,3 +198,29 @@ def test_truncate_reaches_every_node_and_times_out_when_one_cannot_answer(cluste
     cluster.network.partition(N3)
     with pytest.raises(TruncateError, match="Truncate timed out - received only 2 responses"):
         session.execute("TRUNCATE t")
+
+
+def test_real_time_cluster_serves_with_a_background_network(tmp_path: Path) -> None:
+    with Cluster.open(tmp_path / "c", nodes=3, realtime=True) as cluster:
+        assert cluster.network is not None and not cluster.network.is_stepped
+        assert all(a.sees_alive(b.address) for a in cluster.nodes for b in cluster.nodes)
+        session = cluster.connect()
+        session.execute(
+            "CREATE KEYSPACE ks WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 3}"
+        )
+        session.execute("CREATE TABLE ks.t (k int PRIMARY KEY, v text)")
+        session.execute("INSERT INTO ks.t (k, v) VALUES (1, 'a')", consistency_level=CL.ALL)
+        cluster.stop_node("node3")
+        assert _rows(cluster, "node2", "SELECT * FROM t WHERE k = 1", CL.QUORUM) == [(1, "a")]
+        with pytest.raises(Unavailable):
+            _rows(cluster, "node2", "SELECT * FROM t WHERE k = 1", CL.ALL)
+
+
+def test_node_state_tables_describe_the_ring(cluster: Cluster) -> None:
+    session = cluster.connect(node="node2")
+    local = session.execute("SELECT broadcast_address, host_id, tokens FROM system.local").one()
+    node2 = cluster.node("node2").describe()
+    assert (local.broadcast_address, local.host_id) == (N2, node2.host_id)
+    assert sorted(int(t) for t in local.tokens) == sorted(node2.tokens)
+    peers = {r.peer: r.host_id for r in session.execute("SELECT peer, host_id FROM system.peers")}
+    assert peers == {N1: cluster.node("node1").host_id, N3: cluster.node("node3").host_id}
