@@ -57,9 +57,15 @@ def main() -> None:
                 text=True,
             ).stdout
             results.append(json.loads(output.strip().splitlines()[-1]))
-    for key, label in (("fresh", "fresh directory"), ("reopen", "reopened directory"), ("import", "import engine")):
+    for key, label in (
+        ("fresh", "fresh directory"),
+        ("reopen", "reopened directory"),
+        ("import", "import engine"),
+    ):
         values = [r[key] * 1000 for r in results]
-        print(f"{label:>20}: median {statistics.median(values):7.1f} ms  (min {min(values):.1f}, max {max(values):.1f})")
+        print(
+            f"{label:>20}: median {statistics.median(values):7.1f} ms  (min {min(values):.1f}, max {max(values):.1f})"
+        )
 
 
 if __name__ == "__main__":
