@@ -218,6 +218,15 @@ class Node:
         """Whether the node is up (a stopped node of a running cluster keeps its directory open)."""
         return self.membership is None or self.membership.is_running
 
+    @property
+    def is_alive(self) -> bool:
+        """Same as :attr:`is_running` (what ``nodetool status`` calls UP); a peer's view is :meth:`sees_alive`."""
+        return self.is_running
+
+    @property
+    def data_center(self) -> str:
+        return self.me.datacenter
+
     def describe(self) -> NodeDescription:
         return NodeDescription(
             self.name, self.address, self.host_id, self.datacenter, self.rack, self.tokens, self.is_running
