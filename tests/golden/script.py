@@ -31,6 +31,10 @@ keyspace and consistency level carry over. Directive lines drive the cluster bet
     heal                 restore every link
     flush                flush every node's memtables
     advance 3000ms       let 3 s of virtual time pass (timeouts, gossip, hint delivery)
+
+**Authentication.** A line ``# auth: PasswordAuthenticator CassandraAuthorizer`` among the leading comment
+lines runs the file with that authenticator and authorizer, logged in as ``cassandra``; the directive
+``login bob secret`` logs the shell's session in as another role (docs/security.md).
 """
 
 from __future__ import annotations
@@ -39,9 +43,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-DIRECTIVE = re.compile(r"^(down|up) n\d+$|^partition n\d+( n\d+)?$|^heal$|^flush$|^advance \d+ms$")
+DIRECTIVE = re.compile(
+    r"^(down|up) n\d+$|^partition n\d+( n\d+)?$|^heal$|^flush$|^advance \d+ms$|^login \S+ \S+$"
+)
 NODE_PREFIX = re.compile(r"^(n\d+): ")
 NODES_HEADER = re.compile(r"^# nodes: (\d+(?::\d+)*)$")
+AUTH_HEADER = re.compile(r"^# auth: (\w+) (\w+)$")
 
 
 @dataclass
@@ -59,6 +66,17 @@ def nodes_of(text: str) -> str | None:
     first = text.split("\n", 1)[0]
     found = NODES_HEADER.match(first)
     return found.group(1) if found else None
+
+
+def auth_of(text: str) -> tuple[str, str] | None:
+    """The ``# auth: <authenticator> <authorizer>`` header of a script (``None``: AllowAll)."""
+    for line in text.split("\n"):
+        if not line.startswith("#"):
+            return None
+        found = AUTH_HEADER.match(line)
+        if found:
+            return found.group(1), found.group(2)
+    return None
 
 
 def _starts_block(line: str) -> bool:

@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from engine.auth import embedded, passwords
 from engine.cluster.layout import parse_node_counts
 from engine.cluster.session import Cluster
 from shell.batch import run_statements
 from shell.connection.embedded import EmbeddedConnection
 from shell.session_state import ShellState
-from tests.golden.script import Block, files, nodes_of, parse, render
+from tests.golden.script import Block, auth_of, files, nodes_of, parse, render
 
 ROOT = Path(__file__).parent
 SETUP = "CREATE KEYSPACE ks WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}; USE ks;"
@@ -88,6 +89,12 @@ def test_golden(path: Path, tmp_path: Path, request: pytest.FixtureRequest) -> N
         Cluster.open(tmp_path / "cluster", nodes=nodes).shutdown()  # cluster.json: the size
     connection = EmbeddedConnection(tmp_path / "cluster")
     main = connection.session
+    auth = auth_of(text)
+    if auth is not None:
+        embedded.enable(
+            connection.cluster, authenticator=auth[0], authorizer=auth[1], cost=passwords.TEST_COST
+        )
+        embedded.login(main, "cassandra", "cassandra")
     sessions: dict[str, object] = {}
     # On a cluster the shell's settings (CONSISTENCY…) last for the whole script, as in one cqlsh.
     state = ShellState() if nodes is not None else None
@@ -98,6 +105,9 @@ def test_golden(path: Path, tmp_path: Path, request: pytest.FixtureRequest) -> N
         assert setup.failures == 0
         for block in blocks:
             if block.directive is not None:
+                if block.directive.startswith("login "):
+                    embedded.login(main, *block.directive.split()[1:])
+                    continue
                 _direct(connection.cluster, block.directive)
                 continue
             connection.session = _on_node(connection, block.node, sessions)  # type: ignore[assignment]
