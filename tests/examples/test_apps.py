@@ -79,3 +79,8 @@ def test_every_example_has_an_app() -> None:
     examples = sorted(p.parent.name for p in (ROOT / "examples").glob("*/tutorial.cql"))
     assert [p.parent.name for p in APPS] == examples
     assert all(os.access(p, os.R_OK) for p in APPS)
+
+
+@pytest.mark.parametrize("app", APPS, ids=lambda p: p.parent.name)
+def test_readme_shows_the_apps_output(app: Path) -> None:
+    assert app.with_name("app.out").read_text() in app.with_name("README.md").read_text()
