@@ -136,11 +136,16 @@ class CassandraAuthorizer(Authorizer):
         )
 
     def revoke_all_on(self, resource: AuthResource) -> None:
+        """Forget the grants on ``resource`` and on everything below it (a dropped keyspace takes its
+        tables with it)."""
         name = resource.name
+        below = name + "/"
+
+        def keep(key: tuple[str, str]) -> bool:
+            return key[1] != name and not key[1].startswith(below)
+
         self.store.update(
-            lambda state: replace(
-                state, permissions={k: v for k, v in state.permissions.items() if k[1] != name}
-            )
+            lambda state: replace(state, permissions={k: v for k, v in state.permissions.items() if keep(k)})
         )
 
     def list(

@@ -123,6 +123,9 @@ def test_creator_gets_permissions_and_drop_forgets_grants(auth: Runner) -> None:
     auth.run("DROP TABLE bobs.notes", bob)
     resources = {r[2] for r in auth.rows("LIST ALL PERMISSIONS OF bob", admin)}
     assert resources == {"<all keyspaces>", "<keyspace bobs>"}
+    auth.run("CREATE TABLE bobs.more (k int PRIMARY KEY)", bob)
+    auth.run("DROP KEYSPACE bobs", bob)  # its tables' grants go with it
+    assert {r[2] for r in auth.rows("LIST ALL PERMISSIONS OF bob", admin)} == {"<all keyspaces>"}
 
 
 def test_role_statement_errors(auth: Runner) -> None:
