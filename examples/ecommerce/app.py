@@ -12,9 +12,6 @@ against Apache Cassandra.
 from __future__ import annotations
 
 import argparse
-import random
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 from cassandra import ConsistencyLevel
 from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, Session
@@ -22,11 +19,8 @@ from cassandra.concurrent import execute_concurrent, execute_concurrent_with_arg
 from cassandra.policies import DCAwareRoundRobinPolicy, TokenAwarePolicy
 from cassandra.query import BatchStatement, BatchType
 
-FIRST_NAMES = ("Anna", "Bob", "Chen", "Dara", "Emil", "Fatima", "Goran", "Hana", "Ivo", "Jun")
-PRODUCTS = ("Pepsi", "Chips", "Coffee", "Tea", "Granola", "Olive oil", "Pasta", "Rice", "Salsa", "Honey")
-CUSTOMERS = 100
-PRODUCT_COUNT = 40
-LIKES = 1500
+# Run as a script, its directory is on sys.path: the generator next to it imports as a module.
+from generate import generate
 
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS customer (customer_id int PRIMARY KEY, name text, email text)",
@@ -38,33 +32,6 @@ SCHEMA = (
     "product_name text, PRIMARY KEY (customer_id, liked_on, product_id)) "
     "WITH CLUSTERING ORDER BY (liked_on DESC, product_id ASC)",
 )
-
-
-def generate(seed: int) -> tuple[list[tuple], list[tuple], list[tuple]]:
-    """Customers (id, name, email), products (id, name, price) and likes (customer, product, liked_on)."""
-    rng = random.Random(seed)
-    customers = []
-    for customer_id in range(1, CUSTOMERS + 1):
-        name = FIRST_NAMES[(customer_id - 1) % len(FIRST_NAMES)]
-        if customer_id > len(FIRST_NAMES):
-            name = f"{name} {customer_id}"
-        customers.append((customer_id, name, f"{name.lower().replace(' ', '.')}@example.com"))
-    products = []
-    for product_id in range(1, PRODUCT_COUNT + 1):
-        name = PRODUCTS[(product_id - 1) % len(PRODUCTS)]
-        if product_id > len(PRODUCTS):
-            name = f"{name} ({(product_id - 1) // len(PRODUCTS) + 1})"
-        products.append((product_id, name, Decimal(rng.randrange(99, 2999)) / 100))
-    first = datetime(2024, 5, 1, tzinfo=UTC)
-    likes = [
-        (
-            rng.randrange(1, CUSTOMERS + 1),
-            rng.randrange(1, PRODUCT_COUNT + 1),
-            first + timedelta(seconds=rng.randrange(0, 90 * 86400)),
-        )
-        for _ in range(LIKES)
-    ]
-    return customers, products, likes
 
 
 def create_schema(session: Session, keyspace: str) -> None:

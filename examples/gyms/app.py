@@ -11,46 +11,15 @@ refuses (a partial partition key) with Cassandra's message. It runs unchanged ag
 from __future__ import annotations
 
 import argparse
-import random
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from cassandra import ConsistencyLevel, InvalidRequest
 from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, Session
 from cassandra.concurrent import execute_concurrent_with_args
 from cassandra.policies import DCAwareRoundRobinPolicy, TokenAwarePolicy
 
-CITIES = (
-    ("us", "AZ", "Phoenix"),
-    ("us", "AZ", "Tucson"),
-    ("us", "TX", "Austin"),
-    ("us", "TX", "Houston"),
-    ("us", "CO", "Denver"),
-    ("us", "WA", "Seattle"),
-    ("ca", "ON", "Toronto"),
-    ("ca", "QC", "Montreal"),
-    ("ca", "BC", "Vancouver"),
-    ("de", "BE", "Berlin"),
-    ("de", "BY", "Munich"),
-    ("de", "HH", "Hamburg"),
-)
-GYMS = 600
-PREFIXES = ("Iron", "Peak", "Urban", "Core", "Summit", "Pulse", "Forge", "Atlas", "Vital", "Titan")
-SUFFIXES = ("Gym", "Fitness", "Strength", "Athletics", "Crossfit", "Club")
-STREETS = ("Main St", "Oak Ave", "1st Ave", "Park Rd", "Lake Dr", "Hill St", "Market St", "River Rd")
-
-
-def generate(seed: int) -> list[tuple]:
-    """(country_code, state_province, city, gym_name, opening_date, street) rows."""
-    rng = random.Random(seed)
-    first = datetime(2000, 1, 1, tzinfo=UTC)
-    rows = []
-    for number in range(1, GYMS + 1):
-        country, state, city = rng.choice(CITIES)
-        name = f"{rng.choice(PREFIXES)} {rng.choice(SUFFIXES)} #{number}"
-        opened = first + timedelta(days=rng.randrange(0, 24 * 365))
-        street = f"{rng.randrange(1, 999)} {rng.choice(STREETS)}"
-        rows.append((country, state, city, name, opened, street))
-    return rows
+# Run as a script, its directory is on sys.path: the generator next to it imports as a module.
+from generate import CITIES, generate
 
 
 def create_schema(session: Session, keyspace: str) -> None:

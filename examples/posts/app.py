@@ -11,34 +11,17 @@ as a web API would, and a time window. It runs unchanged against Apache Cassandr
 from __future__ import annotations
 
 import argparse
-import random
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from cassandra import ConsistencyLevel
 from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, Session
 from cassandra.concurrent import execute_concurrent_with_args
 from cassandra.policies import DCAwareRoundRobinPolicy, TokenAwarePolicy
 from cassandra.query import SimpleStatement
-from cassandra.util import datetime_from_uuid1, uuid_from_time
+from cassandra.util import datetime_from_uuid1
 
-USERS = ("anna", "ben", "chloe", "dmitri", "eve")
-POSTS_PER_USER = 200
-WORDS = ("coffee", "climbing", "paris", "new job", "cat", "sunset", "marathon", "book", "concert", "pasta")
-FIRST_POST = datetime(2023, 1, 1, tzinfo=UTC)
-
-
-def generate(seed: int) -> list[tuple]:
-    """(user_id, post_id, post_text, likes) rows; every user posts roughly every 1-3 days."""
-    rng = random.Random(seed)
-    rows = []
-    for number, user in enumerate(USERS):
-        moment = FIRST_POST + timedelta(hours=rng.randrange(0, 48))
-        for _ in range(POSTS_PER_USER):
-            moment += timedelta(minutes=rng.randrange(24 * 60, 3 * 24 * 60))
-            post_id = uuid_from_time(moment, node=0x1000 + number, clock_seq=0)
-            text = f"{rng.choice(WORDS)} and {rng.choice(WORDS)}"
-            rows.append((user, post_id, text, rng.randrange(0, 500)))
-    return rows
+# Run as a script, its directory is on sys.path: the generator next to it imports as a module.
+from generate import USERS, generate
 
 
 def create_schema(session: Session, keyspace: str) -> None:
