@@ -21,6 +21,7 @@ over the ring, ``engine.service.replica_plan``), checks that enough are alive fo
 * **Range reads** (``scan``): the ring is cut at every token; consecutive pieces with the same contacts
   are read with one ``RANGE_REQ`` per contact, reconciled per partition (with repair), and yielded lazily
   in token order, so a page stops asking once it is full.
+* **Lightweight transactions** (``cas``): Paxos across the partition's replicas (``engine.service.paxos``).
 * **Truncate**: needs every node up (else ``Unavailable`` at ALL, as Cassandra's ``truncateBlocking``) and
   every node's answer within the truncate timeout (else ``TruncateError``).
 
@@ -32,6 +33,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TypeVar
 
 from engine.db.column_family_store import TokenKey
 from engine.db.consistency_level import (
@@ -68,6 +70,7 @@ from engine.service.commands import (
     TruncateCommand,
     digest,
 )
+from engine.service.paxos import PaxosCoordinator, PaxosState
 from engine.service.replica import ReplicaHandlers
 from engine.service.replica_plan import (
     Ring,
@@ -77,6 +80,8 @@ from engine.service.replica_plan import (
     read_level,
     replicas_for,
 )
+
+R = TypeVar("R")
 
 
 class _Replies:
@@ -162,6 +167,9 @@ class Coordinator:
         self._truncate_local = truncate_local
         self._is_local_keyspace = is_local_keyspace
         self._strategies: dict[tuple[object, ...], ReplicationStrategy] = {}
+        self._local_cas = threading.Lock()
+        self.paxos_state = PaxosState(messaging, replica.apply)
+        self._paxos = PaxosCoordinator(messaging, self.paxos_state)
 
     @property
     def network(self) -> Network:
@@ -473,6 +481,31 @@ class Coordinator:
             self._repair(keyspace, table_id, position[1], merged, versions)
             if merged is not None:
                 yield merged
+
+    # --------------------------------------------------------------------------------- transactions
+
+    def cas(
+        self,
+        table_id: uuid.UUID,
+        key: bytes,
+        token: int,
+        serial: ConsistencyLevel,
+        commit_level: ConsistencyLevel,
+        decide: Callable[[], tuple[Sequence[Mutation] | None, R]],
+    ) -> R:
+        """A lightweight transaction on one partition (``engine.service.paxos``): ``decide`` reads and
+        checks the conditions, returning the mutations to commit (``None``: not applied) and the result."""
+        strategy, _ = self._strategy_for_table(table_id)
+        if strategy is None:
+            with self._local_cas:
+                mutations, result = decide()
+                for mutation in mutations or ():
+                    self._storage.apply(mutation)
+                return result
+        ring = self._ring()
+        replicas = replicas_for(strategy, token, ring)
+        factors = dict(strategy.replication_factors(ring.topology))
+        return self._paxos.cas((table_id, key), replicas, ring, factors, serial, commit_level, decide)
 
     # ------------------------------------------------------------------------------------ truncate
 

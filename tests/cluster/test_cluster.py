@@ -12,6 +12,7 @@ from engine.cluster.layout import ClusterLayoutError
 from engine.cluster.session import Cluster
 from engine.db.consistency_level import ConsistencyLevel as CL
 from engine.errors import ReadTimeout, TruncateError, Unavailable, WriteTimeout, WriteType
+from engine.net import Verb
 
 N1, N2, N3 = "127.0.0.1", "127.0.0.2", "127.0.0.3"
 
@@ -224,3 +225,56 @@ def test_node_state_tables_describe_the_ring(cluster: Cluster) -> None:
     assert sorted(int(t) for t in local.tokens) == sorted(node2.tokens)
     peers = {r.peer: r.host_id for r in session.execute("SELECT peer, host_id FROM system.peers")}
     assert peers == {N1: cluster.node("node1").host_id, N3: cluster.node("node3").host_id}
+
+
+def test_lightweight_transactions_run_paxos_across_replicas(cluster: Cluster) -> None:
+    session = cluster.connect("ks")
+    applied = session.execute("INSERT INTO t (k, v) VALUES (1, 'a') IF NOT EXISTS").one()
+    assert applied[0] is True
+    again = cluster.connect("ks", node="node3").execute("INSERT INTO t (k, v) VALUES (1, 'b') IF NOT EXISTS")
+    assert tuple(again.one()) == (False, 1, "a")
+    assert cluster.network.delivered[Verb.PAXOS_PREPARE_REQ] == 4  # two transactions, two peers each
+    for node in ("node1", "node2", "node3"):  # the commit reached every replica
+        cluster.network.partition(cluster.node(node).address)
+        assert _rows(cluster, node, "SELECT * FROM t") == [(1, "a")]
+        cluster.network.heal()
+
+
+def test_a_transaction_needs_a_serial_quorum(cluster: Cluster) -> None:
+    session = cluster.connect("ks")
+    cluster.stop_node("node2")
+    cluster.stop_node("node3")
+    with pytest.raises(Unavailable) as raised:
+        session.execute("INSERT INTO t (k, v) VALUES (1, 'a') IF NOT EXISTS")
+    assert (str(raised.value), raised.value.required, raised.value.alive) == (
+        "Cannot achieve consistency level SERIAL",
+        2,
+        1,
+    )
+    cluster.start_node("node2")
+    cluster.start_node("node3")
+    cluster.network.partition(N1)
+    with pytest.raises(WriteTimeout) as timed_out:
+        session.execute("INSERT INTO t (k, v) VALUES (1, 'a') IF NOT EXISTS")
+    error = timed_out.value
+    assert (error.consistency, error.received, error.block_for, error.write_type) == (
+        "SERIAL",
+        1,
+        2,
+        WriteType.CAS,
+    )
+
+
+def test_an_accepted_but_uncommitted_proposal_is_finished_by_the_next_transaction(cluster: Cluster) -> None:
+    # node1's commit never leaves node1: node2 and node3 accepted the proposal but did not apply it
+    rule = cluster.network.drop(Verb.PAXOS_COMMIT_REQ, sender=N1)
+    session = cluster.connect("ks")
+    session.execute("INSERT INTO t (k, v) VALUES (1, 'first') IF NOT EXISTS", consistency_level=CL.ONE)
+    cluster.network.remove_drop(rule)
+    cluster.network.partition(N1)
+    # node2 coordinates: its prepare finds the accepted proposal, commits it, then sees the row exists
+    result = cluster.connect("ks", node="node2").execute(
+        "INSERT INTO t (k, v) VALUES (1, 'second') IF NOT EXISTS"
+    )
+    assert tuple(result.one()) == (False, 1, "first")
+    assert _rows(cluster, "node3", "SELECT * FROM t") == [(1, "first")]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from engine.cql.ast import OperationKind, Operator
@@ -412,6 +412,21 @@ class ModificationStatement(Prepared):
     def _execute_conditional(
         self, ctx: ExecutionContext, bind: BindContext, options: QueryOptions
     ) -> ResultMessage:
+        cas = getattr(ctx.proxy, "cas", None)
+        if cas is not None:  # a cluster's coordinator: Paxos across the replicas (engine.service.paxos)
+            key = self.conditional_partition(bind)
+            serial = replace(options, consistency=options.serial_consistency)
+
+            def decide() -> tuple[list[Mutation] | None, ResultMessage]:
+                applied, failure = self.check(ctx, bind, serial)
+                if not applied:
+                    return None, ResultMessage(failure)
+                return self.mutations(ctx, bind, options), ResultMessage(applied_result(self.table_metadata))
+
+            table = self.table_metadata
+            return cas(
+                table.id, key, keys.token(key), options.serial_consistency, options.consistency, decide
+            )
         with LWT_LOCK:
             applied, failure = self.check(ctx, bind, options)
             if applied:

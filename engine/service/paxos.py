@@ -1,0 +1,352 @@
+"""Lightweight transactions across replicas: single-decree Paxos per partition (Cassandra's "Paxos v1").
+
+A conditional statement (``IF NOT EXISTS``, ``IF col = x``) must see and change a partition atomically
+with respect to every other conditional statement on it, through any coordinator. The coordinator
+(:func:`PaxosCoordinator.cas`) runs, per attempt, with a fresh :class:`Ballot`:
+
+1. **prepare** (``PAXOS_PREPARE_REQ``) to every live replica; a quorum of the serial level (``SERIAL``: of
+   all replicas, ``LOCAL_SERIAL``: of this datacenter's) must promise. A replica promises a ballot newer
+   than any it promised before and reports the proposal it last accepted and the last ballot it committed.
+2. an accepted proposal newer than every reported commit is *in progress*: a coordinator died between
+   propose and commit. It is re-proposed with the new ballot and committed first, then the attempt restarts.
+3. **read and decide**: the statement reads the partition (at the serial level's quorum) and evaluates its
+   conditions; a failed condition ends the transaction without proposing (``[applied] = False``).
+4. **propose** (``PAXOS_PROPOSE_REQ``) the mutations; a quorum must accept (a replica accepts a ballot no
+   older than its promise).
+5. **commit** (``PAXOS_COMMIT_REQ``) to every live replica, waiting for the statement's own consistency
+   level: each replica applies the mutations and records the ballot as committed.
+
+A rejected prepare or propose means contention: the attempt is retried with a newer ballot until the CAS
+contention timeout (1 s, cassandra.yaml's ``cas_contention_timeout``) has passed, then ``WriteTimeout``
+with write type ``CAS`` (as when too few replicas answer). Too few live replicas: ``Unavailable`` at the
+serial level before anything is sent.
+
+**Replica state** (:class:`PaxosState`) is kept per (table, partition key) in memory; Cassandra keeps it in
+``system.paxos`` so it survives a restart — here a restarted node forgets promises, which weakens the
+guarantee only for a transaction interrupted by that very restart.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from engine.db.consistency_level import ConsistencyLevel, assure_sufficient_live_replicas, block_for
+from engine.db.mutation import Mutation
+from engine.errors import WriteTimeout, WriteType
+from engine.net import Message, MessagingService, Network, Verb
+from engine.net.verbs import CAS_CONTENTION_TIMEOUT_MS, WRITE_TIMEOUT_MS
+from engine.service.awaiting import wait_until
+from engine.service.replica_plan import Ring, counts_toward, live_per_datacenter
+
+R = TypeVar("R")
+PaxosKey = tuple[uuid.UUID, bytes]
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Ballot:
+    """Totally ordered: microseconds, then the proposer's address (Cassandra uses a time UUID)."""
+
+    micros: int
+    proposer: str
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    ballot: Ballot
+    mutations: tuple[Mutation, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Prepare:
+    key: PaxosKey
+    ballot: Ballot
+
+
+@dataclass(frozen=True, slots=True)
+class PrepareResponse:
+    promised: bool
+    accepted: Proposal | None
+    committed: Ballot | None
+
+
+@dataclass(frozen=True, slots=True)
+class Propose:
+    key: PaxosKey
+    proposal: Proposal
+
+
+@dataclass(frozen=True, slots=True)
+class Commit:
+    key: PaxosKey
+    proposal: Proposal
+
+
+class PaxosState:
+    """A replica's promises, accepted proposals and last commits; serves the three Paxos verbs."""
+
+    def __init__(self, messaging: MessagingService, apply: Callable[[Mutation], None]) -> None:
+        self._messaging = messaging
+        self._apply = apply
+        self._lock = threading.Lock()
+        self._promised: dict[PaxosKey, Ballot] = {}
+        self._accepted: dict[PaxosKey, Proposal] = {}
+        self._committed: dict[PaxosKey, Ballot] = {}
+        messaging.register(Verb.PAXOS_PREPARE_REQ, self._on_prepare)
+        messaging.register(Verb.PAXOS_PROPOSE_REQ, self._on_propose)
+        messaging.register(Verb.PAXOS_COMMIT_REQ, self._on_commit)
+
+    def prepare(self, request: Prepare) -> PrepareResponse:
+        with self._lock:
+            promised = self._promised.get(request.key)
+            ok = promised is None or request.ballot > promised
+            if ok:
+                self._promised[request.key] = request.ballot
+            return PrepareResponse(ok, self._accepted.get(request.key), self._committed.get(request.key))
+
+    def propose(self, request: Propose) -> bool:
+        with self._lock:
+            promised = self._promised.get(request.key)
+            if promised is not None and request.proposal.ballot < promised:
+                return False
+            self._promised[request.key] = request.proposal.ballot
+            self._accepted[request.key] = request.proposal
+            return True
+
+    def commit(self, request: Commit) -> None:
+        for mutation in request.proposal.mutations:
+            self._apply(mutation)
+        with self._lock:
+            ballot = request.proposal.ballot
+            committed = self._committed.get(request.key)
+            if committed is None or ballot > committed:
+                self._committed[request.key] = ballot
+            accepted = self._accepted.get(request.key)
+            if accepted is not None and accepted.ballot <= ballot:
+                del self._accepted[request.key]
+
+    def _on_prepare(self, message: Message) -> None:
+        self._messaging.reply(message, self.prepare(message.payload))  # type: ignore[arg-type]
+
+    def _on_propose(self, message: Message) -> None:
+        self._messaging.reply(message, self.propose(message.payload))  # type: ignore[arg-type]
+
+    def _on_commit(self, message: Message) -> None:
+        self.commit(message.payload)  # type: ignore[arg-type]
+        self._messaging.reply(message)
+
+
+class _Round:
+    def __init__(self, targets: Sequence[str]) -> None:
+        self.condition = threading.Condition()
+        self.targets = tuple(targets)
+        self.replies: dict[str, object] = {}
+        self.failed: set[str] = set()
+
+    def respond(self, endpoint: str, payload: object) -> None:
+        with self.condition:
+            self.replies[endpoint] = payload
+            self.condition.notify_all()
+
+    def fail(self, endpoint: str, _reason: object = None) -> None:
+        with self.condition:
+            self.failed.add(endpoint)
+            self.condition.notify_all()
+
+    @property
+    def complete(self) -> bool:
+        return len(self.replies) + len(self.failed) >= len(self.targets)
+
+
+class _Contention(Exception):
+    """A newer ballot got there first: retry."""
+
+
+class PaxosCoordinator:
+    """Runs compare-and-set transactions for one node (see the module doc)."""
+
+    def __init__(self, messaging: MessagingService, local: PaxosState) -> None:
+        self._messaging = messaging
+        self._local = local
+        self._last_micros = 0
+        self._lock = threading.Lock()
+
+    @property
+    def network(self) -> Network:
+        return self._messaging.network
+
+    def _ballot(self) -> Ballot:
+        with self._lock:
+            micros = max(time.time_ns() // 1000, self._last_micros + 1)
+            self._last_micros = micros
+        return Ballot(micros, self._messaging.endpoint)
+
+    def cas(
+        self,
+        key: PaxosKey,
+        replicas: Sequence[str],
+        ring: Ring,
+        factors: dict[str, int],
+        serial: ConsistencyLevel,
+        commit_level: ConsistencyLevel,
+        decide: Callable[[], tuple[Sequence[Mutation] | None, R]],
+    ) -> R:
+        live = [r for r in replicas if r == ring.local_endpoint or ring.is_alive(r)]
+        assure_sufficient_live_replicas(
+            serial, factors, live_per_datacenter(ring, live), ring.local_datacenter
+        )
+        required = block_for(serial, factors, ring.local_datacenter)
+        voters = [e for e in live if counts_toward(serial, factors, ring, e)]
+        started = self.network.now()
+        while True:
+            try:
+                return self._attempt(key, live, voters, required, serial, commit_level, factors, ring, decide)
+            except _Contention:
+                if self.network.now() - started >= CAS_CONTENTION_TIMEOUT_MS:
+                    raise self._timeout(serial, 0, required) from None
+
+    def _attempt(
+        self,
+        key: PaxosKey,
+        live: Sequence[str],
+        voters: Sequence[str],
+        required: int,
+        serial: ConsistencyLevel,
+        commit_level: ConsistencyLevel,
+        factors: dict[str, int],
+        ring: Ring,
+        decide: Callable[[], tuple[Sequence[Mutation] | None, R]],
+    ) -> R:
+        ballot = self._ballot()
+        quorum = self._quorum(required)
+        promises = self._ask(
+            voters, Verb.PAXOS_PREPARE_REQ, Prepare(key, ballot), self._local.prepare, quorum
+        )
+        responses = [r for r in promises.replies.values() if isinstance(r, PrepareResponse)]
+        if len(responses) < required:
+            raise self._timeout(serial, len(responses), required)
+        if sum(1 for r in responses if r.promised) < required:
+            raise _Contention
+        newest_commit = max((r.committed for r in responses if r.committed is not None), default=None)
+        in_progress = max(
+            (r.accepted for r in responses if r.accepted is not None), key=lambda p: p.ballot, default=None
+        )
+        if in_progress is not None and (newest_commit is None or in_progress.ballot > newest_commit):
+            # finish what an earlier coordinator accepted but did not commit, then start over
+            self._propose_and_commit(
+                key,
+                Proposal(ballot, in_progress.mutations),
+                live,
+                voters,
+                required,
+                serial,
+                commit_level,
+                factors,
+                ring,
+            )
+            raise _Contention
+        mutations, result = decide()
+        if mutations is None:
+            return result
+        self._propose_and_commit(
+            key,
+            Proposal(ballot, tuple(mutations)),
+            live,
+            voters,
+            required,
+            serial,
+            commit_level,
+            factors,
+            ring,
+        )
+        return result
+
+    def _propose_and_commit(
+        self,
+        key: PaxosKey,
+        proposal: Proposal,
+        live: Sequence[str],
+        voters: Sequence[str],
+        required: int,
+        serial: ConsistencyLevel,
+        commit_level: ConsistencyLevel,
+        factors: dict[str, int],
+        ring: Ring,
+    ) -> None:
+        accepted = self._ask(
+            voters,
+            Verb.PAXOS_PROPOSE_REQ,
+            Propose(key, proposal),
+            self._local.propose,
+            self._quorum(required),
+        )
+        if len(accepted.replies) < required:
+            raise self._timeout(serial, len(accepted.replies), required)
+        if sum(1 for ok in accepted.replies.values() if ok) < required:
+            raise _Contention
+        level = ConsistencyLevel.ONE if commit_level is ConsistencyLevel.ANY else commit_level
+        needed = block_for(level, factors, ring.local_datacenter)
+        committed = self._ask(
+            live,
+            Verb.PAXOS_COMMIT_REQ,
+            Commit(key, proposal),
+            self._local.commit,
+            enough=lambda r: sum(1 for e in r.replies if counts_toward(level, factors, ring, e)) >= needed,
+        )
+        received = sum(1 for e in committed.replies if counts_toward(level, factors, ring, e))
+        if received < needed:
+            raise WriteTimeout(
+                f"Operation timed out - received only {received} responses.",
+                consistency=commit_level.name,
+                received=received,
+                block_for=needed,
+                write_type=WriteType.SIMPLE,
+            )
+
+    def _ask(
+        self,
+        targets: Sequence[str],
+        verb: Verb,
+        payload: object,
+        local: Callable[[object], object],
+        enough: Callable[[_Round], bool] | None = None,
+    ) -> _Round:
+        round_ = _Round(targets)
+        for endpoint in targets:
+            if endpoint == self._messaging.endpoint:
+                round_.respond(endpoint, local(payload))  # type: ignore[arg-type]
+                continue
+            self._messaging.send_request(
+                endpoint,
+                verb,
+                payload,
+                on_response=lambda message: round_.respond(message.sender, message.payload),
+                on_failure=round_.fail,
+            )
+        timeout = WRITE_TIMEOUT_MS if verb is Verb.PAXOS_COMMIT_REQ else CAS_CONTENTION_TIMEOUT_MS
+        wait_until(
+            self.network,
+            round_.condition,
+            lambda: round_.complete or (enough is not None and enough(round_)),
+            timeout,
+        )
+        return round_
+
+    @staticmethod
+    def _quorum(required: int) -> Callable[[_Round], bool]:
+        """Enough answers to decide: a quorum of them (waiting for a slow or cut-off replica is pointless)."""
+        return lambda r: len(r.replies) >= required
+
+    @staticmethod
+    def _timeout(serial: ConsistencyLevel, received: int, required: int) -> WriteTimeout:
+        return WriteTimeout(
+            f"Operation timed out - received only {received} responses.",
+            consistency=serial.name,
+            received=received,
+            block_for=required,
+            write_type=WriteType.CAS,
+        )
