@@ -53,7 +53,12 @@ def cleanup(ctx: Context, parsed: Parsed) -> None:
 
 def compactionstats(ctx: Context, parsed: Parsed) -> None:
     human = parsed.flag("human_readable")
+    fmt = parsed.value("format")
+    machine.check(fmt)
     s = ctx.probe.compaction_stats()
+    if fmt is not None:
+        ctx.write(machine.dump({**machine.document(s), "pending_tasks": s.pending_tasks}, fmt))
+        return
     table = TableBuilder()
     table.add("concurrent compactors", str(s.concurrent_compactors))
     table.add("pending tasks", str(s.pending_tasks))
@@ -254,6 +259,12 @@ COMMANDS = (
                 ("-H", "--human-readable"),
                 "human_readable",
                 "Display bytes in human readable form, i.e. KiB, MiB, GiB, TiB",
+            ),
+            Option(
+                ("-F", "--format"),
+                "format",
+                "Output format (json, yaml); a cqlkit extension for this command",
+                takes_value=True,
             ),
         ),
     ),

@@ -15,7 +15,14 @@ def _cache(label: str, c, tail: str) -> str:  # type: ignore[no-untyped-def]
 
 
 def info(ctx: Context, parsed: Parsed) -> None:
+    from admin.nodetool import machine
+
+    fmt = parsed.value("format")
+    machine.check(fmt)
     r = ctx.probe.info()
+    if fmt is not None:
+        ctx.write(machine.dump(machine.document(r), fmt))
+        return
     e = r.endpoint
     line = ctx.line
     line(f"{'ID':<23}: {e.host_id}")
@@ -102,13 +109,19 @@ def tpstats(ctx: Context, parsed: Parsed) -> None:
 
 
 FORMAT = Option(("-F", "--format"), "format", "Output format (json, yaml)", takes_value=True)
+INFO_FORMAT = Option(
+    ("-F", "--format"),
+    "format",
+    "Output format (json, yaml); a cqlkit extension for this command",
+    takes_value=True,
+)
 
 COMMANDS = (
     Command(
         "info",
         "Print node information (uptime, load, ...)",
         info,
-        (Option(("-T", "--tokens"), "tokens", "Display all tokens"),),
+        (Option(("-T", "--tokens"), "tokens", "Display all tokens"), INFO_FORMAT),
     ),
     Command("version", "Print cassandra version", version),
     Command("tpstats", "Print usage statistics of thread pools", tpstats, (FORMAT,)),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, Decimal
 
+from admin.nodetool import machine
 from admin.nodetool.command import Command, Option, Parsed, UsageError
 from admin.nodetool.context import CommandExit, Context
 from admin.nodetool.formatting import TableBuilder, file_size, shared_widths
@@ -32,8 +33,26 @@ def _by_datacenter(ring_endpoints: tuple) -> dict[str, list]:
     return dict(sorted(out.items()))
 
 
+def _ring_document(ownership, ring) -> dict:  # type: ignore[no-untyped-def]
+    """``-F json|yaml`` (cqlkit extension): every node with its load and ownership fraction."""
+    return {
+        "effective_ownership": ownership.effective,
+        "note": ownership.note,
+        "nodes": [
+            {
+                **machine.document(r.endpoint),
+                "load": r.load,
+                "owns": ownership.fractions.get(r.endpoint.address),
+            }
+            for r in ring
+        ],
+    }
+
+
 def status(ctx: Context, parsed: Parsed) -> None:
     keyspace = _single_keyspace(parsed)
+    fmt = parsed.value("format")
+    machine.check(fmt)
     probe = ctx.probe
     try:
         ownership = probe.ownership(keyspace)
@@ -41,6 +60,9 @@ def status(ctx: Context, parsed: Parsed) -> None:
         ctx.write(f"\nError: {e}\n")
         raise CommandExit(1) from None
     ring = probe.ring_endpoints()
+    if fmt is not None:
+        ctx.write(machine.dump(_ring_document(ownership, ring), fmt))
+        return
     datacenters = _by_datacenter(ring)
     token_per_node = sum(len(r.endpoint.tokens) for r in ring) <= len(ring)
     owns_header = "Owns (effective)" if ownership.effective else "Owns"
@@ -56,7 +78,7 @@ def status(ctx: Context, parsed: Parsed) -> None:
             owned = ownership.fractions.get(e.address)
             owns = _percent(owned, 1) if owned is not None and ownership.effective else "?"
             state = e.status.value + e.state.value
-            load = file_size(item.load)
+            load = file_size(item.load) if item.load is not None else "?"
             address = ctx.address(e)
             if token_per_node:
                 token = str(e.tokens[0]) if e.tokens else ""
@@ -81,6 +103,8 @@ def status(ctx: Context, parsed: Parsed) -> None:
 
 def ring(ctx: Context, parsed: Parsed) -> None:
     keyspace = _single_keyspace(parsed)
+    fmt = parsed.value("format")
+    machine.check(fmt)
     probe = ctx.probe
     try:
         ownership = probe.ownership(keyspace)
@@ -88,6 +112,9 @@ def ring(ctx: Context, parsed: Parsed) -> None:
         ctx.write(f"\nError: {e}\n")
         return
     ring_endpoints = probe.ring_endpoints()
+    if fmt is not None:
+        ctx.write(machine.dump(_ring_document(ownership, ring_endpoints), fmt))
+        return
     width = max(len(ctx.address(r.endpoint)) for r in ring_endpoints)
     row = f"%-{width}s  %-12s%-7s%-8s%-16s%-20s%-44s\n"
     have_vnodes = any(len(r.endpoint.tokens) > 1 for r in ring_endpoints)
@@ -107,7 +134,16 @@ def ring(ctx: Context, parsed: Parsed) -> None:
             owned = ownership.fractions.get(e.address)
             owns = _percent(owned, 2) if owned is not None and ownership.effective else "?"
             ctx.write(
-                row % (ctx.address(e), e.rack, word, e.state.title, file_size(item.load), owns, str(token))
+                row
+                % (
+                    ctx.address(e),
+                    e.rack,
+                    word,
+                    e.state.title,
+                    file_size(item.load) if item.load is not None else "?",
+                    owns,
+                    str(token),
+                )
             )
         ctx.line()
     if have_vnodes:
@@ -183,13 +219,19 @@ def getendpoints(ctx: Context, parsed: Parsed) -> None:
 
 
 RESOLVE_IP = Option(("-r", "--resolve-ip"), "resolve_ip", "Show node domain names instead of IPs")
+FORMAT = Option(
+    ("-F", "--format"),
+    "format",
+    "Output format (json, yaml); a cqlkit extension for this command",
+    takes_value=True,
+)
 
 COMMANDS = (
     Command(
         "status",
         "Print cluster information (state, load, IDs, ...)",
         status,
-        (RESOLVE_IP,),
+        (RESOLVE_IP, FORMAT),
         "[<keyspace>]",
         "The keyspace name",
     ),
@@ -197,7 +239,7 @@ COMMANDS = (
         "ring",
         "Print information about the token ring",
         ring,
-        (RESOLVE_IP,),
+        (RESOLVE_IP, FORMAT),
         "[<keyspace>]",
         "Specify a keyspace for accurate ownership information (topology awareness)",
     ),

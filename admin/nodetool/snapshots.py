@@ -89,6 +89,13 @@ def listsnapshots(ctx: Context, parsed: Parsed) -> None:
         for e in probe.snapshots()
         if (ephemeral or not e.ephemeral) and not (parsed.flag("no_ttl") and e.expires_at is not None)
     ]
+    fmt = parsed.value("format")
+    if fmt is not None:
+        from admin.nodetool import machine
+
+        document = {"snapshots": machine.document(entries), "total_true_size": probe.true_snapshots_size()}
+        ctx.write(machine.dump(document, fmt))
+        return
     ctx.line("Snapshot Details: ")
     if not entries:
         ctx.line("There are no snapshots")
@@ -188,6 +195,12 @@ COMMANDS = (
         (
             Option(("-e", "--ephemeral"), "ephemeral", "Include ephememeral snapshots"),
             Option(("-nt", "--no-ttl"), "no_ttl", "Skip snapshots with TTL"),
+            Option(
+                ("-F", "--format"),
+                "format",
+                "Output format (json, yaml); a cqlkit extension for this command",
+                takes_value=True,
+            ),
         ),
     ),
     Command(

@@ -88,7 +88,8 @@ class NodeProbe:
 
     def ring_endpoints(self) -> tuple[RingEndpoint, ...]:
         return tuple(
-            RingEndpoint(describe_endpoint(node, i), _load(node)) for i, node in enumerate(self.cluster.nodes)
+            RingEndpoint(describe_endpoint(node, i), _peer_load(node))
+            for i, node in enumerate(self.cluster.nodes)
         )
 
     def ownership(self, keyspace: str | None = None) -> Ownership:
@@ -467,6 +468,15 @@ class NodeProbe:
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self._clock(), UTC)
+
+
+def _peer_load(node: Any) -> int | None:
+    """A node's load as the ring sees it; None (nodetool's ``?``) when its storage cannot be read (a node
+    that is stopped)."""
+    try:
+        return _load(node)
+    except (AttributeError, OSError, RuntimeError):
+        return None
 
 
 def _load(node: Any) -> int:

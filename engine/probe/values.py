@@ -27,7 +27,7 @@ class ProbeArgumentError(ProbeError):
 @dataclass(frozen=True, slots=True)
 class RingEndpoint:
     endpoint: EndpointDescription
-    load: int  # bytes of live SSTables
+    load: int | None  # bytes of live SSTables; None when the node's storage cannot be read
 
 
 @dataclass(frozen=True, slots=True)

@@ -402,3 +402,36 @@ def test_help(nodetool) -> None:
         "        [<keyspace> <tables>...]\n            The keyspace followed by one or many tables\n"
         in detail
     )
+
+
+def test_machine_readable_extensions(nodetool) -> None:
+    import json
+
+    status = json.loads(nodetool("status", "-F", "json").stdout)
+    assert status["effective_ownership"] is True and status["note"] is None
+    (node,) = status["nodes"]
+    assert (node["address"], node["host_id"], node["status"], node["state"], node["owns"], node["load"]) == (
+        "127.0.0.1",
+        HOST_ID,
+        "up",
+        "normal",
+        1.0,
+        1034,
+    )
+    info = json.loads(nodetool("info", "-F", "json").stdout)
+    assert (info["load"], info["endpoint"]["host_id"], info["row_cache"]["recent_hit_rate"]) == (
+        1034,
+        HOST_ID,
+        "NaN",
+    )
+    assert nodetool("snapshot", "-t", "s1").exit_code == 0
+    listing = json.loads(nodetool("listsnapshots", "-F", "json").stdout)
+    assert [(s["tag"], s["keyspace"], s["table"]) for s in listing["snapshots"]] == [("s1", "ks", "t")]
+    assert nodetool("compactionstats", "-F", "yaml").stdout.startswith(
+        "concurrent_compactors: 1\npending_by_table: []\n"
+    )
+    bad = nodetool("info", "-F", "xml")
+    assert (bad.exit_code, bad.stdout.splitlines()[0]) == (
+        1,
+        "nodetool: arguments for -F are json,yaml only.",
+    )
