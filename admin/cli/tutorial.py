@@ -153,7 +153,10 @@ def _pause(stdin: TextIO, out: TextIO) -> Callable[[], bool]:
     def ready() -> bool:
         out.write("[Enter: run it, q: quit] ")
         out.flush()
-        answer = stdin.readline()
+        try:
+            answer = stdin.readline()
+        except KeyboardInterrupt:  # Ctrl-C at the pause stops the tutorial, as q does
+            answer = ""
         if not answer:  # end of input
             out.write("\n")
             return False

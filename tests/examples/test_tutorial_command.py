@@ -130,3 +130,26 @@ def test_rename_keyspace_touches_names_only() -> None:
     assert rename_keyspace(statement, "social", "tutorial_posts") == (
         "INSERT INTO tutorial_posts.t (k, v) VALUES ('social', \"social\") -- social"
     )
+
+
+def test_ctrl_c_at_a_pause_stops_the_tutorial(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from admin.cli.tutorial import run
+
+    class Interrupting(io.StringIO):
+        def readline(self, *args: object) -> str:
+            raise KeyboardInterrupt
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    out, err = io.StringIO(), io.StringIO()
+    posts = next(t for t in tutorials(ROOT / "examples") if t.name == "posts")
+    code = run(posts, "ks_ctrl_c", str(tmp_path / "cluster"), Interrupting(), out, err, pause=True)
+    assert (code, err.getvalue()) == (0, "")
+    assert out.getvalue() == (
+        'Tutorial posts: Facebook-style posts, "the top N newest posts of a user".\n'
+        "\n-- A fresh keyspace for this run: ks_ctrl_c.\n"
+        "cqlsh> DROP KEYSPACE IF EXISTS ks_ctrl_c;\n"
+        "[Enter: run it, q: quit] \nStopped before step 1 of 14.\n"
+    )
