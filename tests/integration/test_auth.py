@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import struct
 import subprocess
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 from cassandra import AuthenticationFailed, Unauthorized
 from cassandra.auth import PlainTextAuthProvider
-from cassandra.cluster import NoHostAvailable
+from cassandra.cluster import Cluster, NoHostAvailable
 
 from engine.auth import passwords
 from engine.auth.service import AuthService
@@ -219,3 +220,55 @@ def test_node_server_configures_auth_as_cassandra_yaml_names_it(tmp_path: Path) 
     finally:
         node.close()
     assert (tmp_path / "node1" / "data" / "system_auth" / "auth_state.db").exists()
+
+
+def _serve(command: list[str], env: dict[str, str], *flags: str) -> tuple[subprocess.Popen[str], int]:
+    server = subprocess.Popen(
+        [*command, "serve", "--cluster", "secure", "--port", "0", *flags],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    banner = server.stdout.readline() if server.stdout is not None else ""
+    assert banner.startswith("cqlkit: serving cluster 'secure' on 127.0.0.1:"), banner
+    return server, int(banner.split("127.0.0.1:")[1].split()[0])
+
+
+def _stop(server: subprocess.Popen[str]) -> None:
+    server.send_signal(signal.SIGTERM)
+    server.communicate(timeout=20)
+    assert server.returncode == 0
+
+
+def test_cqlkit_serve_with_password_authenticator_keeps_roles_across_restarts(tmp_path: Path) -> None:
+    env = {**os.environ, "CQLKIT_HOME": str(tmp_path / "home")}
+    command = [str(Path(sys.executable).with_name("cqlkit"))]
+    flags = ("--authenticator", "PasswordAuthenticator", "--authorizer", "CassandraAuthorizer")
+    refused = subprocess.run(
+        [*command, "serve", "--cluster", "secure", "--port", "0", "--authenticator", "Kerberos"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert (refused.returncode, refused.stderr) == (2, "cqlkit serve: Unknown authenticator: Kerberos\n")
+    server, port = _serve(command, env, *flags)
+    try:
+        admin = Cluster(
+            ["127.0.0.1"], port=port, auth_provider=PlainTextAuthProvider("cassandra", "cassandra")
+        )
+        session = admin.connect()
+        session.execute("CREATE ROLE ops WITH PASSWORD = 'opspw' AND LOGIN = true AND SUPERUSER = true")
+        admin.shutdown()
+    finally:
+        _stop(server)
+    server, port = _serve(command, env, *flags)
+    try:
+        ops = Cluster(["127.0.0.1"], port=port, auth_provider=PlainTextAuthProvider("ops", "opspw"))
+        roles = [r.role for r in ops.connect().execute("LIST ROLES")]
+        ops.shutdown()
+        assert roles == ["cassandra", "ops"]
+    finally:
+        _stop(server)
+    state = tmp_path / "home" / "clusters" / "secure" / "node1" / "data" / "system_auth" / "auth_state.db"
+    assert b"opspw" not in state.read_bytes()
