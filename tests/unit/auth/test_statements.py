@@ -317,3 +317,39 @@ def test_allow_all_defaults_refuse_role_statements_as_cassandra(tmp_path: Path) 
             node.query_processor.execute("LIST ROLES", ClientState())
     finally:
         node.close()
+
+
+def test_password_authenticator_with_allow_all_authorizer(tmp_path: Path) -> None:
+    node, service = open_auth_node(tmp_path / "node1", authorizer="AllowAllAuthorizer")
+    runner = Runner(node, service)
+    try:
+        admin = runner.client("cassandra")
+        runner.run("CREATE ROLE bob WITH PASSWORD = 'bob' AND LOGIN = true", admin)
+        bob = runner.client("bob")
+        runner.run(
+            "CREATE KEYSPACE k2 WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}", bob
+        )
+        assert [r[0] for r in runner.rows("LIST ROLES", bob)] == ["bob", "cassandra"]  # DESCRIBE on all roles
+        for statement, operation in [
+            ("GRANT SELECT ON KEYSPACE k2 TO bob", "GRANT"),
+            ("REVOKE SELECT ON KEYSPACE k2 FROM bob", "REVOKE"),
+            ("LIST ALL PERMISSIONS", "LIST PERMISSIONS"),
+        ]:
+            with pytest.raises(InvalidRequest) as raised:
+                runner.run(statement, admin)
+            assert str(raised.value) == f"{operation} operation is not supported by AllowAllAuthorizer"
+    finally:
+        node.close()
+
+
+def test_allow_all_authenticator_refuses_passwords_first(tmp_path: Path) -> None:
+    from engine.cluster.node import Node
+    from engine.cql3.statements.base import ClientState
+
+    node = Node(tmp_path / "node1")
+    try:
+        with pytest.raises(InvalidRequest) as raised:
+            node.query_processor.execute("CREATE ROLE x WITH PASSWORD = 'p'", ClientState())
+        assert str(raised.value) == "org.apache.cassandra.auth.CassandraRoleManager doesn't support PASSWORD"
+    finally:
+        node.close()
