@@ -25,7 +25,7 @@ from engine.cql3.statements.schema_statements import (
     keyspace_or_fail,
 )
 from engine.cql3.where import references_duration
-from engine.errors import InvalidRequest
+from engine.errors import ConfigurationException, InvalidRequest
 from engine.schema.metadata import IndexKind, IndexMetadata, Schema, TableMetadata
 from engine.schema.types import CqlType, UserType
 from engine.service.results import SchemaChange, SchemaChangeTarget
@@ -244,6 +244,12 @@ class CreateIndex(SchemaStatement):
                 kind = ddl.IndexTargetKind.VALUES
             targets.append((column, kind))
         custom = st.custom or st.using is not None
+        if not targets:  # CREATE INDEX ON t () parses: the statement refuses it
+            if not custom:
+                raise InvalidRequest("Only CUSTOM indexes can be created without specifying a target column")
+            # every index class cqlkit knows (SAI, legacy) needs a target, as Cassandra's TargetParser does
+            name = st.name or _default_index_name(table.name, None)
+            raise ConfigurationException(f"No target definition found for index {name}")
         if len(targets) > 1:
             if not custom:
                 raise InvalidRequest("Only CUSTOM indexes support multiple columns")

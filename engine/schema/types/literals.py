@@ -39,6 +39,13 @@ from engine.schema.types import native
 from engine.schema.types.base import CqlType, MarshalException
 from engine.schema.types.collections import ListType, MapType, SetType
 from engine.schema.types.composite import UserType, _TupleBase, build_components
+from engine.schema.types.numeric import (
+    DecimalType,
+    DoubleType,
+    FloatType,
+    VarintType,
+    _FixedIntegerType,
+)
 from engine.schema.types.vector import VectorType
 from engine.schema.values import EMPTY, UNSET, UnsetValue
 
@@ -199,6 +206,8 @@ class _Coercer:
         t = receiver_type.unwrap()
         if isinstance(term, Constant):
             return self.constant(term, receiver_type, t, receiver)
+        if isinstance(term, Negation) and isinstance(term.term, Constant):
+            return self.negation(term, receiver_type, t, receiver)
         if isinstance(term, Null):
             if t.is_counter:
                 raise InvalidRequest("Invalid null value for counter increment/decrement")
@@ -218,6 +227,20 @@ class _Coercer:
         if isinstance(term, UserTypeLiteral):
             return self.user_type(term, t, receiver)
         return self.nested(term, receiver_type, receiver)
+
+    def negation(self, term: Negation, receiver_type: CqlType, t: CqlType, receiver: str) -> Bytes:
+        """``- 2`` (a space apart: ``-2`` is one constant): Cassandra's ``_negate`` function of a number
+        literal, computed at preparation. Fixed-size integers wrap as Java's negation does."""
+        if not isinstance(t, _NEGATABLE):
+            raise InvalidRequest(f"Invalid value for {receiver} of type {receiver_type.cql()}: {term.cql()}")
+        data = self.constant(term.term, receiver_type, t, receiver)  # type: ignore[arg-type]
+        if not data:
+            return data
+        negated = -t.deserialize(data)
+        if isinstance(t, _FixedIntegerType):
+            half = 1 << (8 * len(data) - 1)
+            negated = (negated + half) % (2 * half) - half
+        return t.serialize(negated)
 
     def nested(self, term: Term, t: CqlType, receiver: str) -> Bytes:
         if self.resolve_nested is None:
@@ -356,6 +379,10 @@ class _Coercer:
                     f"Invalid unset value for field '{name}' of user defined type {udt.name}"
                 )
         return build_components(None if isinstance(p, UnsetValue) else p for p in parts)
+
+
+#: The types Cassandra's ``_negate`` function accepts (OperationFcts: every number type).
+_NEGATABLE = (_FixedIntegerType, VarintType, DecimalType, FloatType, DoubleType)
 
 
 def _no_nulls(parts: list[Bytes]) -> list[bytes] | UnsetValue:
