@@ -12,13 +12,13 @@ Execution binds the values and yields:
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from engine.cql.ast import Operator
 from engine.cql3 import keys, terms
 from engine.cql3.terms import BindContext, Term
-from engine.db.rows import Bound
+from engine.db.rows import Bound, ClusteringKey
 from engine.db.slices import Slices
 from engine.errors import InvalidRequest
 from engine.schema.metadata import ColumnMetadata, TableMetadata
@@ -54,6 +54,21 @@ class MultiRestriction:
     columns: tuple[ColumnMetadata, ...]
     operator: Operator
     values: tuple[Term, ...]  # one tuple term (or several for IN)
+
+    def bound_tuples(self, ctx: BindContext) -> list[Sequence[object]]:
+        """The tuples the restriction names (one for ``=`` and slices, each of an ``IN``), as Python
+        values, refusing nulls with MultiColumnRestriction's messages."""
+        tuples: list[Sequence[object]] = []
+        for term in self.values:
+            bound = term.bind(ctx)
+            if self.operator is Operator.IN and len(self.values) == 1 and isinstance(bound, list):
+                candidates = bound  # IN ? with a list of tuples
+            else:
+                candidates = [bound]
+            for candidate in candidates:
+                _check_no_nulls(self, candidate)
+                tuples.append(candidate)
+        return tuples
 
 
 @dataclass(frozen=True)
@@ -148,7 +163,9 @@ class Restrictions:
         storage reads only those rows; None when the restrictions are not a prefix of equalities followed by
         at most one range (the rows are then filtered after the read)."""
         r = self
-        if r.multi or not r.clustering:
+        if r.multi:
+            return self._multi_column_slices(bind)
+        if not r.clustering:
             return None
         prefixes: list[tuple[bytes, ...]] = [()]
         for column in self.table.clustering:
@@ -189,6 +206,52 @@ class Restrictions:
             keys.clustering_comparator(self.table)
         )
 
+    def _multi_column_slices(self, bind: BindContext) -> Slices | None:
+        """Slices of ``(c1, c2) = / IN / > >= < <= (..)`` (Cassandra's MultiColumnRestriction bounds).
+
+        A multi-column relation starts at the first clustering column (Cassandra refuses anything else and
+        refuses mixing it with single-column relations on clustering columns). A range over columns of one
+        clustering order is one slice (reversed for descending columns). A one-sided range over columns of
+        mixed orders is a union of pieces (:func:`_one_sided_slices`); a two-sided one is the intersection
+        of both sides' pieces.
+        """
+        comparator = keys.clustering_comparator(self.table)
+        multis = self.multi
+        if any(m.operator in (Operator.EQ, Operator.IN) for m in multis):
+            if len(multis) != 1:
+                return None
+            m = multis[0]
+            prefixes = [
+                tuple(c.type.serialize(v) for c, v in zip(m.columns, values, strict=True))
+                for values in m.bound_tuples(bind)
+            ]
+            return Slices.of(*((Bound(p, True), Bound(p, True)) for p in prefixes)).normalized(comparator)
+        lower = upper = None
+        for m in multis:
+            if m.operator not in (Operator.GT, Operator.GTE, Operator.LT, Operator.LTE):
+                return None
+            (values,) = m.bound_tuples(bind)
+            side = (m.columns, tuple(c.type.serialize(v) for c, v in zip(m.columns, values, strict=True)))
+            if m.operator in (Operator.GT, Operator.GTE):
+                lower = (*side, m.operator is Operator.GTE)
+            else:
+                upper = (*side, m.operator is Operator.LTE)
+        columns = [c for bound in (lower, upper) if bound is not None for c in bound[0]]
+        descending = {c.clustering_order.value == "desc" for c in columns}
+        if len(descending) == 1:
+            start = Bound(lower[1], lower[2]) if lower else Bound(())
+            end = Bound(upper[1], upper[2]) if upper else Bound(())
+            if descending == {True}:  # in the table's (descending) order the range is reversed
+                start = Bound(upper[1], upper[2]) if upper else Bound(())
+                end = Bound(lower[1], lower[2]) if lower else Bound(())
+            return Slices.of((start, end)).normalized(comparator)
+        sides = [
+            _one_sided_slices(*side, going_up, comparator)
+            for side, going_up in ((lower, True), (upper, False))
+            if side
+        ]
+        return sides[0] if len(sides) == 1 else sides[0].intersection(sides[1], comparator)
+
     def is_restricted_by_eq(self, column: ColumnMetadata) -> bool:
         """StatementRestrictions.isColumnRestrictedByEq (a multi-column ``=`` counts for each of its columns)."""
         single = self.partition.get(column.name, []) + self.clustering.get(column.name, [])
@@ -199,6 +262,29 @@ class Restrictions:
     @property
     def restricts_clustering_or_regular(self) -> bool:
         return bool(self.clustering or self.multi or self.others)
+
+
+def _one_sided_slices(
+    columns: tuple[ColumnMetadata, ...],
+    raw: tuple[bytes, ...],
+    inclusive: bool,
+    going_up: bool,
+    comparator: ClusteringKey,
+) -> Slices:
+    """``(c1..cn) > / >= (v1..vn)`` (``going_up``) or ``< / <=`` over columns of mixed clustering orders,
+    in storage order: the union over ``i`` of "the first ``i`` columns equal, column ``i + 1`` beyond its
+    value", plus the tuple itself when inclusive (the pieces Cassandra's ``appendBoundTo`` builds)."""
+    pieces = []
+    for i, column in enumerate(columns):
+        prefix, here = raw[:i], raw[: i + 1]
+        # "beyond v_i" lies after v_i in storage order when the column's order and the direction agree
+        if (column.clustering_order.value != "desc") == going_up:
+            pieces.append((Bound(here, False), Bound(prefix, True)))
+        else:
+            pieces.append((Bound(prefix, True), Bound(here, False)))
+    if inclusive:
+        pieces.append((Bound(raw, True), Bound(raw, True)))
+    return Slices.of(*pieces).normalized(comparator)
 
 
 def _sortable(column_type: CqlType, value: object) -> object:
@@ -295,23 +381,29 @@ def _contains_check(
     return check
 
 
-def _multi_check(multi: MultiRestriction, ctx: BindContext) -> Callable[[Mapping[str, bytes | None]], bool]:
+def _check_no_nulls(multi: MultiRestriction, candidate: Sequence[bytes | None] | None) -> None:
+    """MultiColumnRestriction's null checks, with its three messages (IN, EQ, slice)."""
     columns = multi.columns
-    tuples = []
-    for term in multi.values:
-        bound = term.bind(ctx)
-        if multi.operator is Operator.IN and len(multi.values) == 1 and isinstance(bound, list):
-            candidates = bound
-        else:
-            candidates = [bound]
-        for candidate in candidates:
-            if candidate is None:
-                raise InvalidRequest(
-                    f"Invalid null value in condition for columns: {[c.name for c in columns]}"
-                )
-            tuples.append(
-                tuple(_sortable(c.storage_type, v) for c, v in zip(columns, candidate, strict=False))
-            )
+    in_message = f"Invalid null value in condition for columns: [{', '.join(c.name for c in columns)}]"
+    if candidate is None:
+        raise InvalidRequest(in_message)
+    for column, value in zip(columns, candidate, strict=False):
+        if value is None:
+            if multi.operator is Operator.IN:
+                raise InvalidRequest(in_message)
+            if multi.operator is Operator.EQ:
+                raise InvalidRequest(f"Invalid null value for column {column.name}")
+            raise InvalidRequest(f"Invalid null value in condition for column {column.name}")
+
+
+def _multi_check(multi: MultiRestriction, ctx: BindContext) -> Callable[[Mapping[str, bytes | None]], bool]:
+    # Tuples compare by the columns' values, whatever their clustering order (CASSANDRA-7281:
+    # ``(b) > (0)`` on a DESC column b selects b = 1).
+    columns = multi.columns
+    tuples = [
+        tuple(_sortable(c.type, v) for c, v in zip(columns, candidate, strict=False))
+        for candidate in multi.bound_tuples(ctx)
+    ]
     operator = multi.operator
 
     def check(row: Mapping[str, bytes | None]) -> bool:
@@ -320,7 +412,7 @@ def _multi_check(multi: MultiRestriction, ctx: BindContext) -> Callable[[Mapping
             raw = row.get(column.name)
             if raw is None:
                 return False
-            actual.append(column.storage_type.sort_key(raw))
+            actual.append(column.type.sort_key(raw))
         got = tuple(actual[: len(tuples[0])]) if tuples else ()
         match operator:
             case Operator.EQ:

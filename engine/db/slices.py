@@ -129,6 +129,17 @@ class Slices:
     def selects(self, clustering: Clustering, key: ClusteringKey) -> bool:
         return any(s.selects(clustering, key) for s in self.slices)
 
+    def intersection(self, other: Slices, key: ClusteringKey) -> Slices:
+        """The clusterings both select (normalized): each pair of slices overlaps from the later start
+        to the earlier end."""
+        pieces = []
+        for a in self.slices:
+            for b in other.slices:
+                start = a.start if _compare(_start(a.start), _start(b.start), key) >= 0 else b.start
+                end = a.end if _compare(_end(a.end), _end(b.end), key) <= 0 else b.end
+                pieces.append(Slice(start, end))
+        return Slices(tuple(pieces)).normalized(key)
+
     def select(
         self,
         rows: Sequence[T],

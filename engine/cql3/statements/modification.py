@@ -147,6 +147,14 @@ class ModificationStatement(Prepared):
         return updates
 
     def _clusterings(self, bind: BindContext) -> list[tuple[bytes, ...]]:
+        for multi in self.restrictions.multi:
+            # (c1, c2) = (..) or IN ((..), ..): Cassandra forbids mixing them with single-column relations on
+            # clustering columns, so they name the clustering prefix by themselves.
+            if multi.operator in (Operator.EQ, Operator.IN):
+                return [
+                    tuple(c.type.serialize(v) for c, v in zip(multi.columns, values, strict=True))
+                    for values in multi.bound_tuples(bind)
+                ]
         per_column: list[list[bytes]] = []
         for column in self.table_metadata.clustering:
             restrictions = self.restrictions.clustering.get(column.name)
