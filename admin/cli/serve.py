@@ -62,6 +62,7 @@ def serve(
 ) -> None:
     """Serve a cluster over the CQL native protocol until interrupted (Ctrl-C / SIGTERM)."""
     from engine import Cluster
+    from engine.auth import embedded
     from engine.cluster.server import NodeServer
     from engine.errors import ConfigurationException
 
@@ -74,7 +75,10 @@ def serve(
     opened = Cluster.open(directory)
     node = opened.nodes[0]
     try:
-        server = NodeServer(node, host, port, authenticator=authenticator, authorizer=authorizer)
+        # one auth service for every node of the cluster (its state with node1), as system_auth is one
+        # keyspace for the whole cluster in Cassandra
+        embedded.enable(opened, authenticator=authenticator, authorizer=authorizer)
+        server = NodeServer(node, host, port)
         server.start()
     except ConfigurationException as e:
         opened.shutdown()
