@@ -3,8 +3,9 @@
 Statements (``engine.cql3``) never touch storage directly; they hand mutations and read commands to a
 :class:`StorageProxy`. :class:`LocalStorageProxy` serves a single node: every replica is this node, so a
 write is applied locally and every consistency level is satisfied by one acknowledgement (Cassandra
-with one node behaves so for ONE/QUORUM/ALL at replication factor 1). The cluster issue adds replica
-selection, consistency checks, hints and read repair behind the same interface.
+with one node behaves so for ONE/QUORUM/ALL at replication factor 1). A multi-node cluster's nodes use
+:class:`engine.service.coordinator.Coordinator` instead: replica selection, consistency checks, hints,
+read repair, and a ``cas`` method (Paxos) that conditional statements use when the proxy has one.
 """
 
 from __future__ import annotations
