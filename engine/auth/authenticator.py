@@ -104,6 +104,9 @@ class PasswordAuthenticator(Authenticator):
 
     def __init__(self, roles: RoleManager) -> None:
         self.roles = roles
+        # checked against when the role does not exist, so an unknown name costs as much as a wrong
+        # password and response times do not tell which role names exist
+        self._decoy_hash = passwords.hash_password("", roles.cost)
 
     @property
     def requires_authentication(self) -> bool:
@@ -114,7 +117,9 @@ class PasswordAuthenticator(Authenticator):
 
     def authenticate(self, username: str, password: str) -> AuthenticatedUser:
         record = self.roles.record(username)
-        if record is None or not passwords.check_password(password, record.salted_hash):
+        real = record is not None and record.salted_hash is not None
+        stored = record.salted_hash if real and record is not None else self._decoy_hash
+        if not passwords.check_password(password, stored) or not real:
             raise AuthenticationError(f"Provided username {username} and/or password are incorrect")
         return AuthenticatedUser(username)
 

@@ -353,3 +353,11 @@ def test_allow_all_authenticator_refuses_passwords_first(tmp_path: Path) -> None
         assert str(raised.value) == "org.apache.cassandra.auth.CassandraRoleManager doesn't support PASSWORD"
     finally:
         node.close()
+
+
+def test_roles_without_password_cannot_log_in(auth: Runner) -> None:
+    auth.run("CREATE ROLE nopass WITH LOGIN = true", auth.client("cassandra"))
+    with pytest.raises(
+        AuthenticationError, match=r"^Provided username nopass and/or password are incorrect$"
+    ):
+        auth.service.login("nopass", "anything")
