@@ -26,7 +26,7 @@ from collections.abc import Iterator, Sequence
 
 from engine.auth.authenticator import SaslNegotiator
 from engine.auth.service import AuthService
-from engine.cluster.local_tables import NodeInfo, load_or_create_host_id, node_state_rows, tokens_for
+from engine.cluster.local_tables import NodeInfo, node_state_rows
 from engine.cluster.node import Node
 from engine.cql import ast
 from engine.cql3.query_processor import PreparedStatement
@@ -250,9 +250,11 @@ class NodeServer:
             max_frame_size=max_frame_size,
             name=f"{node.name}-native",
         )
-        host_id = load_or_create_host_id(node.directory)
-        self.info = NodeInfo(host_id, host, host, port, tokens_for(host_id))
-        self.peers: list[NodeInfo] = []
+        # the ring's view: this node's tokens from cluster.json, and every other node of the cluster as a
+        # peer at its own address (127.0.0.N) on the same native port, so drivers see the whole ring
+        local, peers = node.node_infos(port)
+        self.info = dataclasses.replace(local, native_address=host)
+        self.peers: list[NodeInfo] = peers
         self.gossip_generation = int(time.time())
         node.context.node_state_rows = self._node_state_rows
 
