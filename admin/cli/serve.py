@@ -72,7 +72,7 @@ def serve(
     if lock is None:
         typer.echo(f"cqlkit serve: cluster {directory} is already being served", err=True)
         raise typer.Exit(2)
-    opened = Cluster.open(directory)
+    opened = Cluster.open(directory, realtime=True)  # a multi-node cluster runs its network in real time
     node = opened.nodes[0]
     try:
         # one auth service for every node of the cluster (its state with node1), as system_auth is one
