@@ -92,6 +92,9 @@ def run(argv: Sequence[str], *, out: TextIO, err: TextIO, connect: Connector) ->
         except (ProbeError, NotSupported) as e:
             err.write(f"error: {e}\n")
             return 2
+        except Exception as e:  # nodetool's catch-all: any other failure is "error: <message>", exit 2
+            err.write(f"error: {e}\n")
+            return 2
     return 0
 
 

@@ -37,6 +37,11 @@ def test_status_of_unknown_keyspace(nodetool) -> None:
 
 
 def test_info(nodetool) -> None:
+    from admin.nodetool.formatting import file_size
+    from engine.db.caches import DEFAULT_CACHE_CONFIG
+
+    key_capacity = file_size(DEFAULT_CACHE_CONFIG.key_cache_size)
+    chunk_capacity = file_size(DEFAULT_CACHE_CONFIG.file_cache_size)
     result = nodetool("info")
     assert result.exit_code == 0
     assert normalized(result.stdout) == dedent(
@@ -52,10 +57,10 @@ def test_info(nodetool) -> None:
         Data Center            : datacenter1
         Rack                   : rack1
         Exceptions             : 0
-        Key Cache              : entries 0, size 0 bytes, capacity 16 MiB, 0 hits, 0 requests, NaN recent hit rate, 14400 save period in seconds
+        Key Cache              : entries 0, size 0 bytes, capacity {key_capacity}, 0 hits, 0 requests, NaN recent hit rate, 14400 save period in seconds
         Row Cache              : entries 0, size 0 bytes, capacity 0 bytes, 0 hits, 0 requests, NaN recent hit rate, 0 save period in seconds
         Counter Cache          : entries 0, size 0 bytes, capacity 0 bytes, 0 hits, 0 requests, NaN recent hit rate, 7200 save period in seconds
-        Chunk Cache            : entries 0, size 0 bytes, capacity 64 MiB, 0 misses, 0 requests, NaN recent hit rate, NaN microseconds miss latency
+        Chunk Cache            : entries 0, size 0 bytes, capacity {chunk_capacity}, 0 misses, 0 requests, NaN recent hit rate, NaN microseconds miss latency
         Percent Repaired       : 0.0%
         Token                  : (invoke with -T/--tokens to see all 16 tokens)
         """
@@ -364,6 +369,14 @@ def test_failures_on_stderr_exit_2(nodetool) -> None:
         ): "error: Invalid option combination: Can not use split-output here\n",
         ("describering", "nope"): "error: No such keyspace: nope\n",
         ("describering", "system"): "error: There is no ring for the keyspace: system\n",
+        (
+            "getsstables",
+            "-hf",
+            "ks",
+            "t",
+            "zz",
+        ): "error: non-hexadecimal number found in fromhex() arg at position 0\n",
+        ("getendpoints", "ks", "t", "x"): "error: Unable to make int from 'x'\n",
     }
     for args, message in cases.items():
         result = nodetool(*args)
@@ -434,4 +447,23 @@ def test_machine_readable_extensions(nodetool) -> None:
     assert (bad.exit_code, bad.stdout.splitlines()[0]) == (
         1,
         "nodetool: arguments for -F are json,yaml only.",
+    )
+
+
+def test_user_defined_and_token_range_compactions(nodetool, home: Path) -> None:
+    write_rows(home, 10, 10)
+    write_rows(home, 20, 10)
+    first, second, third = data_files(home)
+    result = nodetool("compact", "--user-defined", f"{first.name},{second}")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+    assert len(data_files(home)) == 2 and third in data_files(home)
+    # A range that no SSTable overlaps compacts nothing; the whole ring compacts the rest into one.
+    assert nodetool("compact", "-st", str(2**63 - 2), "-et", str(2**63 - 1), "ks", "t").exit_code == 0
+    assert len(data_files(home)) == 2
+    assert nodetool("compact", "-st", str(-(2**63)), "-et", str(2**63 - 1), "ks", "t").exit_code == 0
+    assert len(data_files(home)) == 1
+    bad = nodetool("compact", "--user-defined", "-st", "1", "x")
+    assert (bad.exit_code, bad.stderr) == (
+        2,
+        "error: Invalid option combination: Can not provide tokens when using user-defined\n",
     )
