@@ -68,6 +68,10 @@ class RoleManager:
         self.store = store
         self.passwords_supported = passwords_supported
         self.cost = cost
+        # roles_of answers for one immutable AuthState: every statement's check asks it, so it is
+        # remembered until the state is swapped (the store never mutates a state in place)
+        # (state, answers) swapped as one reference, so answers never mix two states across threads
+        self._cache: tuple[AuthState | None, dict[tuple[str, bool], frozenset[str]]] = (None, {})
 
     def setup(self) -> None:
         """Create the default superuser when no role exists yet."""
@@ -175,9 +179,23 @@ class RoleManager:
     def all_roles(self) -> set[str]:
         return set(self.store.state.roles)
 
-    def roles_of(self, role: str, recursive: bool = True) -> set[str]:
+    def roles_of(self, role: str, recursive: bool = True) -> frozenset[str]:
         """``getRoles(grantee, includeInherited)``: the role itself and the roles granted to it."""
-        roles = self.store.state.roles
+        state = self.store.state
+        cache = self._cache
+        if cache[0] is not state:
+            cache = (state, {})
+            self._cache = cache
+        answers = cache[1]
+        key = (role, recursive)
+        found = answers.get(key)
+        if found is None:
+            found = answers[key] = frozenset(self._walk(state, role, recursive))
+        return found
+
+    @staticmethod
+    def _walk(state: AuthState, role: str, recursive: bool) -> set[str]:
+        roles = state.roles
         if role not in roles:
             return set()
         found = {role}

@@ -249,7 +249,7 @@ class ListRoles(AuthStatement):
         if self.grantee is not None:
             self.require_role(self.grantee, "<role {}> doesn't exist")
 
-    def _visible(self, user: AuthenticatedUser) -> set[str]:
+    def _visible(self, user: AuthenticatedUser) -> frozenset[str] | set[str]:
         roles = self.service.roles
         if Permission.DESCRIBE in self.service.permissions(user, AuthResource.all_roles()):
             if self.grantee is None:
