@@ -66,9 +66,14 @@ def data_files(home: Path) -> list[Path]:
     return sorted((home / "clusters" / "default" / "node1" / "data" / "ks").glob("t-*/nb-*-big-Data.db"))
 
 
+def live_bytes(home: Path) -> int:
+    """What the node's Load is: every component of the live SSTables of ks.t."""
+    return sum(p.stat().st_size for p in table_directory(home).glob("nb-*"))
+
+
 def table_directory(home: Path) -> Path:
     (directory,) = (home / "clusters" / "default" / "node1" / "data" / "ks").glob("t-*")
     return directory
 
 
-__all__ = ["HOST_ID", "data_files", "normalized", "os", "table_directory", "write_rows"]
+__all__ = ["HOST_ID", "data_files", "live_bytes", "normalized", "os", "table_directory", "write_rows"]
