@@ -278,3 +278,36 @@ def test_an_accepted_but_uncommitted_proposal_is_finished_by_the_next_transactio
     )
     assert tuple(result.one()) == (False, 1, "first")
     assert _rows(cluster, "node3", "SELECT * FROM t") == [(1, "first")]
+
+
+def test_paging_through_a_range_scan_sees_every_row_once(cluster: Cluster) -> None:
+    session = cluster.connect("ks")
+    for k in range(45):
+        session.execute(f"INSERT INTO t (k, v) VALUES ({k}, 'v{k}')")
+    seen: list[int] = []
+    page = session.execute("SELECT k FROM t", consistency_level=CL.QUORUM, fetch_size=7)
+    while True:
+        seen.extend(r.k for r in page)
+        if not page.has_more_pages:
+            break
+        page = session.execute(
+            "SELECT k FROM t", consistency_level=CL.QUORUM, fetch_size=7, paging_state=page.paging_state
+        )
+    assert sorted(seen) == list(range(45)) and len(seen) == 45
+
+
+def test_hints_survive_a_restart_of_the_whole_cluster(tmp_path: Path) -> None:
+    with Cluster.open(tmp_path / "c", nodes=3) as cluster:
+        session = cluster.connect()
+        session.execute(
+            "CREATE KEYSPACE ks WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 3}"
+        )
+        session.execute("CREATE TABLE ks.t (k int PRIMARY KEY, v text)")
+        cluster.stop_node("node2")
+        session.execute("INSERT INTO ks.t (k, v) VALUES (1, 'kept')", consistency_level=CL.QUORUM)
+        assert cluster.node("node1").membership.hints.pending(N2) == 1
+    with Cluster.open(tmp_path / "c") as again:  # every node starts; gossip marks node2 UP on node1
+        again.advance(10)
+        assert again.node("node1").membership.hints.pending(N2) == 0
+        again.network.partition(N2)
+        assert _rows(again, "node2", "SELECT * FROM t") == [(1, "kept")]
