@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TextIO
 
+import shell.copy  # noqa: F401 - registers COPY with the special commands
 from engine.cql.lexer import TokenKind, scan
 from engine.cql.splitter import StatementText, split_statements
 from shell.commands import LINE_COMMANDS, dispatch
@@ -79,6 +80,7 @@ class Shell:
         more: Callable[[], None] | None = None,
         history: Callable[[], Sequence[str]] | None = None,
         password: Callable[[], str] | None = None,
+        read_line: Callable[[str], str] | None = None,
     ) -> None:
         self.connection = connection
         self.out = out
@@ -96,6 +98,8 @@ class Shell:
         self._more = more
         self._history = history
         self._password = password
+        self._read_line = read_line
+        self._input: Iterator[str] | None = None
 
     # ------------------------------------------------------------------ input
 
@@ -151,7 +155,8 @@ class Shell:
 
     def run_lines(self, lines: Iterable[str]) -> None:
         """Batch mode over a file or stdin: feed every line, then end the input."""
-        for line in lines:
+        self._input = iter(lines)
+        for line in self._input:
             try:
                 self.feed(line)
             except KeyboardInterrupt:
@@ -313,6 +318,24 @@ class Shell:
             connection, self.out, self.err, state=self.state.for_source(), source=path, formats=self.formats
         )
         sub.run_lines(text.splitlines(keepends=True))
+
+    def input_lines(self, prompt: str) -> Iterator[str]:
+        """The input after the current statement: the rest of the file or stdin being run, or lines typed
+        at ``prompt`` on a terminal (cqlsh's ``use_stdin_reader``); each counts as a line read."""
+        if self._input is not None:
+            for line in self._input:
+                self.lineno += 1
+                yield line
+            return
+        if self._read_line is None:
+            return
+        while True:
+            try:
+                line = self._read_line(prompt)
+            except EOFError:
+                return
+            self.lineno += 1
+            yield line + "\n"
 
     def history(self) -> Sequence[str] | None:
         return self._history() if self._history is not None else None

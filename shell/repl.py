@@ -211,6 +211,7 @@ def run_repl(
         formats=formats,
         more=lambda: active.more(),
         history=lambda: active.history(),
+        read_line=lambda prompt: active.read(prompt),
     )
     active = reader if reader is not None else _reader(shell, stdin, stdout)
     stdout.write(banner(connection, state.painting))

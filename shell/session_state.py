@@ -57,6 +57,8 @@ class ShellState:
     username: str | None = None
     history_shown: int = DEFAULT_HISTORY_SHOWN
     capture: Capture | None = None
+    cqlshrc: str | None = None
+    """The cqlshrc file in use (COPY reads its ``[copy*]`` sections)."""
 
     @property
     def painting(self) -> bool:
@@ -70,7 +72,13 @@ class ShellState:
 
     def for_source(self) -> ShellState:
         """The state a ``SOURCE``d file starts with (cqlsh's sub-shell: defaults, tracing and color kept)."""
-        return ShellState(tracing=self.tracing, color=self.painting, debug=self.debug, username=self.username)
+        return ShellState(
+            tracing=self.tracing,
+            color=self.painting,
+            debug=self.debug,
+            username=self.username,
+            cqlshrc=self.cqlshrc,
+        )
 
     def stop_capture(self) -> None:
         if self.capture is not None:

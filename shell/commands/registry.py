@@ -15,9 +15,9 @@ exit status).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TextIO
 
 from engine.cql.lexer import Token, TokenKind, scan
 
@@ -62,6 +62,10 @@ class CommandContext(Protocol):
     state: ShellState
     connection: Connection
     tty: bool
+    out: TextIO
+
+    def input_lines(self, prompt: str) -> Iterator[str]:
+        """The lines of input that follow the statement (COPY FROM STDIN), each with its newline."""
 
     def message(self, text: str) -> None:
         """Write ``text`` and a newline to stdout (never captured)."""

@@ -1,4 +1,4 @@
-"""EXIT/QUIT, CLEAR/CLS, HISTORY, LOGIN, DEBUG, and COPY until it exists.
+"""EXIT/QUIT, CLEAR/CLS, HISTORY, LOGIN, DEBUG.
 
 * ``EXIT``/``QUIT`` end the shell (in a ``SOURCE``d file: the file) and print nothing.
 * ``CLEAR``/``CLS`` clear the terminal (cqlsh runs ``clear``; cqlkit writes the same escape sequences).
@@ -84,8 +84,3 @@ def debug(context: CommandContext, invocation: Invocation) -> None:
         raise ImproperCommand
     if context.tty:
         pdb.Pdb().set_trace()
-
-
-@command("copy")
-def copy(context: CommandContext, invocation: Invocation) -> None:
-    context.error("COPY is not available yet in cqlkit cqlsh")

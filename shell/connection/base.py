@@ -12,7 +12,7 @@ pages are fetched lazily as the caller iterates.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -85,6 +85,33 @@ def full_cql_version(version: str) -> str:
 DEFAULT_SETTINGS = Settings()
 
 
+@dataclass(frozen=True)
+class TableLayout:
+    """What COPY needs of a table: its columns in schema order (partition key, clustering, then the rest
+    by name: cqlsh's default column list), its keys, and each column's cassandra-driver type class (which
+    parses and serializes COPY's values on either connection)."""
+
+    keyspace: str
+    name: str
+    columns: tuple[str, ...]
+    partition_key: tuple[str, ...]
+    primary_key: tuple[str, ...]
+    types: Mapping[str, type]
+
+    @property
+    def is_counter(self) -> bool:
+        return any(t.typename == "counter" for t in self.types.values())  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class WriteFailure:
+    """One batch of :meth:`Connection.write` that failed, by its index, with the error."""
+
+    batch: int
+    error: QueryError
+    name: str  # the driver exception's class name, as COPY reports it
+
+
 class Connection(Protocol):
     """One session with a cluster, as the shell uses it."""
 
@@ -108,6 +135,20 @@ class Connection(Protocol):
 
     def login(self, username: str, password: str) -> None:
         """Authenticate again as ``username`` (``LOGIN``); raises QueryError and keeps the old login."""
+
+    def table_layout(self, keyspace: str, table: str) -> TableLayout | None:
+        """The table's layout, None if the keyspace has no such table; QueryError if no such keyspace."""
+
+    def write(
+        self,
+        query: str,
+        batches: Sequence[Sequence[Sequence[bytes | None]]],
+        consistency: str,
+        concurrency: int,
+        counter: bool = False,
+    ) -> list[WriteFailure]:
+        """Run the prepared ``query`` once per row, rows grouped in unlogged (counter: counter) batches,
+        values already serialized; up to ``concurrency`` batches in flight. Returns the failed batches."""
 
     def fork(self) -> Connection:
         """A second session on the same cluster, in the same keyspace (a ``SOURCE``d file's sub-shell)."""

@@ -31,16 +31,27 @@ from typing import Any
 import cassandra
 from cassandra.auth import PlainTextAuthProvider
 from cassandra.cluster import Cluster, NoHostAvailable, ResultSet, Session
+from cassandra.concurrent import execute_concurrent
 from cassandra.connection import ConnectionBusy, ConnectionException, ProtocolError
+from cassandra.metadata import protect_name
 from cassandra.policies import WhiteListRoundRobinPolicy
 from cassandra.protocol import ErrorMessage, ResultMessage, _ProtocolHandler, read_int
-from cassandra.query import SimpleStatement, TraceUnavailable
+from cassandra.query import (
+    BatchStatement,
+    BatchType,
+    BoundStatement,
+    PreparedStatement,
+    SimpleStatement,
+    TraceUnavailable,
+)
 
 from shell.connection.base import (
     DEFAULT_SETTINGS,
     QueryError,
     ServerInfo,
     Settings,
+    TableLayout,
+    WriteFailure,
     full_cql_version,
 )
 from shell.connection.decoding import decode
@@ -139,12 +150,17 @@ class DriverConnection:
     def __init__(self, options: DriverOptions, keyspace: str | None = None) -> None:
         self.options = options
         self.cluster, self.session = _connect(options, options.username, options.password, keyspace)
+        self._prepared: dict[str, PreparedStatement] = {}
 
     # ------------------------------------------------------------------ statements
 
     @property
     def keyspace(self) -> str | None:
         return self.session.keyspace
+
+    @property
+    def protocol_version(self) -> int:
+        return int(self.cluster.protocol_version)
 
     def execute(self, statement: str, settings: Settings = DEFAULT_SETTINGS) -> Iterator[ResultPage]:
         query = SimpleStatement(
@@ -255,17 +271,83 @@ class DriverConnection:
             raise QueryError(str(error)) from None
         self.cluster.shutdown()
         self.cluster, self.session = cluster, session
+        self._prepared = {}
         self.options.username, self.options.password = username, password
+
+    def table_layout(self, keyspace: str, table: str) -> TableLayout | None:
+        ks = self.cluster.metadata.keyspaces.get(keyspace)
+        if ks is None:
+            raise QueryError(f"Keyspace {keyspace!r} not found.")
+        meta = ks.tables.get(table)
+        if meta is None:
+            return None
+        # the prepared SELECT's metadata gives the driver's type classes (as cqlsh's ImportConversion)
+        select = "SELECT * FROM %s.%s" % (protect_name(keyspace), protect_name(table))  # noqa: UP031
+        prepared = self.session.prepare(select)
+        types = {column[2]: column[3] for column in prepared.result_metadata}
+        return TableLayout(
+            keyspace,
+            table,
+            tuple(meta.columns),
+            tuple(c.name for c in meta.partition_key),
+            tuple(c.name for c in meta.primary_key),
+            types,
+        )
+
+    def write(
+        self,
+        query: str,
+        batches: Sequence[Sequence[Sequence[bytes | None]]],
+        consistency: str,
+        concurrency: int,
+        counter: bool = False,
+    ) -> list[WriteFailure]:
+        """Each batch an UNLOGGED (or COUNTER) batch of bound statements whose values are set already
+        serialized, executed with the driver's ``execute_concurrent``."""
+        prepared = self._prepared.get(query)
+        if prepared is None:
+            try:
+                prepared = self._prepared[query] = self.session.prepare(query)
+            except DRIVER_ERRORS as error:
+                return [
+                    WriteFailure(i, query_error(error), type(error).__name__) for i in range(len(batches))
+                ]
+        level = cassandra.ConsistencyLevel.name_to_value[consistency]
+        kind = BatchType.COUNTER if counter else BatchType.UNLOGGED
+        statements = []
+        for rows in batches:
+            if len(rows) == 1:
+                statement = _bound(prepared, rows[0], level)
+            else:
+                statement = BatchStatement(batch_type=kind, consistency_level=level)
+                for row in rows:
+                    statement.add(_bound(prepared, row, level))
+            statements.append((statement, None))
+        results = execute_concurrent(
+            self.session, statements, concurrency=max(1, concurrency), raise_on_first_error=False
+        )
+        return [
+            WriteFailure(index, query_error(outcome), type(outcome).__name__)
+            for index, (ok, outcome) in enumerate(results)
+            if not ok
+        ]
 
     def fork(self) -> DriverConnection:
         forked = object.__new__(DriverConnection)
         forked.options = self.options
         forked.cluster = self.cluster
         forked.session = _session(self.cluster, self.keyspace, self.options)
+        forked._prepared = {}
         return forked
 
     def close(self) -> None:
         self.cluster.shutdown()
+
+
+def _bound(prepared: PreparedStatement, values: Sequence[bytes | None], level: int) -> BoundStatement:
+    bound = BoundStatement(prepared, consistency_level=level)
+    bound.values = list(values)  # already serialized (shell.copy.conversion)
+    return bound
 
 
 def _connect(

@@ -22,6 +22,8 @@ from shell.connection.base import (
     QueryError,
     ServerInfo,
     Settings,
+    TableLayout,
+    WriteFailure,
     full_cql_version,
 )
 from shell.connection.decoding import decode
@@ -115,6 +117,44 @@ class EmbeddedConnection:
 
     def login(self, username: str, password: str) -> None:
         """The engine has no authentication yet: every login succeeds (``AllowAllAuthenticator``)."""
+
+    def table_layout(self, keyspace: str, table: str) -> TableLayout | None:
+        ks = self.session.schema.keyspace(keyspace)
+        if ks is None:
+            raise QueryError(f"Keyspace {keyspace!r} not found.")
+        meta = ks.tables.get(table)
+        if meta is None:
+            return None
+        return TableLayout(
+            keyspace,
+            table,
+            tuple(c.name for c in meta.columns),
+            tuple(c.name for c in meta.partition_key),
+            tuple(c.name for c in meta.primary_key),
+            {c.name: driver_type(c.type) for c in meta.columns},
+        )
+
+    def write(
+        self,
+        query: str,
+        batches: Sequence[Sequence[Sequence[bytes | None]]],
+        consistency: str,
+        concurrency: int,
+        counter: bool = False,
+    ) -> list[WriteFailure]:
+        """In-process the engine runs each row as it comes (no network round trip to save)."""
+        prepared = self.session.prepare(query)
+        level = engine.ConsistencyLevel[consistency]
+        failures = []
+        for index, rows in enumerate(batches):
+            try:
+                for row in rows:
+                    self.session.execute(prepared, row, consistency_level=level, serialized=True)
+            except engine.CqlError as error:
+                failures.append(
+                    WriteFailure(index, QueryError.from_server(server_error(error)), type(error).__name__)
+                )
+        return failures
 
     def fork(self) -> EmbeddedConnection:
         forked = copy.copy(self)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import re
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -51,6 +52,12 @@ class FormatOptions:
     double_precision: int = DEFAULT_DOUBLE_PRECISION
     timestamp_format: str = DEFAULT_TIMESTAMP_FORMAT
     timezone: datetime.tzinfo | None = None  # None: UTC
+    # COPY TO's options (cqlsh passes them to the same formatters; the screen never sets them):
+    decimal_sep: str | None = None
+    thousands_sep: str | None = None
+    boolean_styles: tuple[str, str] | None = None
+    null_text: str = NULL_TEXT  # a null UDT field
+    milliseconds_only: bool = False  # timestamps' fraction rounded to milliseconds
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,7 @@ class _Context:
     precision: int
     timestamp_format: str
     timezone: datetime.tzinfo | None
+    options: FormatOptions = FormatOptions()
 
 
 _Formatter = Callable[[object, CqlType | None, _Context, bool], FormattedValue]
@@ -83,6 +91,7 @@ def format_value(
         precision=options.double_precision if is_double else options.float_precision,
         timestamp_format=options.timestamp_format,
         timezone=options.timezone,
+        options=options,
     )
     return _format(value, ctype, context, quote=False)
 
@@ -155,15 +164,27 @@ def _format_blob(value: object, ctype: CqlType | None, context: _Context, quote:
 
 
 def _format_int(value: object, ctype: CqlType | None, context: _Context, quote: bool) -> FormattedValue:
-    return _painted(str(value), Role.INT, context)
+    separator = context.options.thousands_sep
+    text = _with_thousands(value, separator) if separator else str(value)  # type: ignore[arg-type]
+    return _painted(text, Role.INT, context)
+
+
+def _with_thousands(value: float, separator: str) -> str:
+    return f"{value:,.0f}".replace(",", separator)
 
 
 def _format_decimal(value: object, ctype: CqlType | None, context: _Context, quote: bool) -> FormattedValue:
+    options = context.options
+    if (options.decimal_sep and options.decimal_sep != ".") or options.thousands_sep:
+        # cqlsh formats such a decimal as a float (losing digits, as it does)
+        return _format_float(value, ctype, context, quote)
     return _painted(str(value), Role.DECIMAL, context)
 
 
 def _format_boolean(value: object, ctype: CqlType | None, context: _Context, quote: bool) -> FormattedValue:
-    return _painted(str(value), Role.BOOLEAN, context)
+    styles = context.options.boolean_styles
+    text = (styles[0] if value else styles[1]) if styles else str(value)
+    return _painted(text, Role.BOOLEAN, context)
 
 
 def _format_uuid(value: object, ctype: CqlType | None, context: _Context, quote: bool) -> FormattedValue:
@@ -184,6 +205,8 @@ def _format_time(value: object, ctype: CqlType | None, context: _Context, quote:
 
 def _format_timestamp(value: object, ctype: CqlType | None, context: _Context, quote: bool) -> FormattedValue:
     text = timestamp_text(value, context.timestamp_format, context.timezone)
+    if context.options.milliseconds_only and isinstance(value, datetime.datetime):
+        text = _round_microseconds(text)
     return _painted(_quoted_if(text, quote), Role.TIMESTAMP, context)
 
 
@@ -192,8 +215,31 @@ def _format_duration(value: object, ctype: CqlType | None, context: _Context, qu
     return _painted(text, Role.DURATION, context)
 
 
+_MICROSECONDS = re.compile(r"(.*)\.(\d{1,6})(.*)")
+
+
+def _round_microseconds(text: str) -> str:
+    """COPY TO's ``round_microseconds``: ``.NNNNNN`` becomes milliseconds (truncated, despite the name)."""
+    match = _MICROSECONDS.match(text)
+    if not match:
+        return text
+    milliseconds = int(match.group(2)) * 10 ** (3 - len(match.group(2)))
+    return "%s.%03d%s" % (match.group(1), milliseconds, match.group(3) or "")  # noqa: UP031
+
+
 def _format_float(value: object, ctype: CqlType | None, context: _Context, quote: bool) -> FormattedValue:
-    return _painted(float_text(value, context.precision), Role.FLOAT, context)  # type: ignore[arg-type]
+    options = context.options
+    if options.thousands_sep and not (math.isnan(value) or math.isinf(value)):  # type: ignore[arg-type]
+        fraction, whole = math.modf(value)  # type: ignore[arg-type]
+        text = _with_thousands(whole, options.thousands_sep)
+        digits = ("%.*f" % (context.precision, math.fabs(fraction)))[2:].rstrip("0")  # noqa: UP031
+        if digits:
+            text += (options.decimal_sep or ".") + digits
+    else:
+        text = float_text(value, context.precision)  # type: ignore[arg-type]
+        if options.decimal_sep:
+            text = text.replace(".", options.decimal_sep)
+    return _painted(text, Role.FLOAT, context)
 
 
 def float_text(value: float, precision: int) -> str:
@@ -291,7 +337,7 @@ def _format_user_type(value: object, ctype: CqlType | None, context: _Context, q
     for (name, field_value), field_type in zip(value._asdict().items(), ctype.params, strict=False):  # type: ignore[attr-defined]
         shown_name = format_text(name, palette)
         if field_value is None:
-            shown_value = _painted(NULL_TEXT, Role.ERROR, context)
+            shown_value = _painted(context.options.null_text, Role.ERROR, context)
         else:
             shown_value = _format(field_value, field_type, context, quote=True)
         pairs.append((shown_name, shown_value))

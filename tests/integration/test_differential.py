@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import io
 import os
+import re
+import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,17 +80,24 @@ def environment(home: Path) -> dict[str, str]:
     }
 
 
-def real_cqlsh(server: NodeServer | Address, home: Path, args: list[str], stdin: str | None = None) -> Run:
+def real_cqlsh(
+    server: NodeServer | Address,
+    home: Path,
+    args: list[str],
+    stdin: str | None = None,
+    cwd: Path = FILES,
+    extra_env: dict[str, str] | None = None,
+) -> Run:
+    """The real cqlsh; its output decoded without newline translation (COPY's progress ends in ``\\r``)."""
     done = subprocess.run(
         [str(CQLSH), server.host, str(server.port), *args],
-        input=stdin,
+        input=stdin.encode() if stdin is not None else None,
         capture_output=True,
-        text=True,
-        env=environment(home),
-        cwd=FILES,
-        timeout=60,
+        env={**environment(home), **(extra_env or {})},
+        cwd=cwd,
+        timeout=120,
     )
-    return Run(done.stdout, done.stderr, done.returncode)
+    return Run(done.stdout.decode(), done.stderr.decode(), done.returncode)
 
 
 def ours(
@@ -97,13 +106,16 @@ def ours(
     args: list[str],
     monkeypatch: pytest.MonkeyPatch,
     stdin: str = "",
+    cwd: Path = FILES,
+    extra_env: dict[str, str] | None = None,
 ) -> Run:
+    """``cqlkit cqlsh HOST PORT ARGS`` in this process, with the environment the real cqlsh gets."""
     with monkeypatch.context() as patch:
-        for name, value in environment(home).items():
-            patch.setenv(name, value)
         for name in [k for k in os.environ if k.startswith(("CQLSH_", "CQLKIT_"))]:
             patch.delenv(name)
-        patch.chdir(FILES)
+        for name, value in {**environment(home), **(extra_env or {})}.items():
+            patch.setenv(name, value)
+        patch.chdir(cwd)
         out, err = io.StringIO(), io.StringIO()
         status = cqlkit_cqlsh(
             [server.host, str(server.port), *args], stdin=io.StringIO(stdin), stdout=out, stderr=err
@@ -179,3 +191,56 @@ def test_connection_refused(home: Path, monkeypatch: pytest.MonkeyPatch) -> None
     actual = ours(closed, home, ["-e", "SHOW HOST"], monkeypatch)
     assert expected.stderr.startswith("Connection error: ('Unable to connect to any servers'")
     assert (actual.stdout, actual.stderr, actual.status) == (expected.stdout, expected.stderr, 1)
+
+
+COPY_FILES = FILES / "copy"
+_PROGRESS = re.compile(r"Processed: \d+ rows; Rate: +\d+ rows/s; Avg\. rate: +\d+ rows/s\r\r")
+_STAMP = re.compile(r"\.\d{8}_\d{6}$")  # an old error file, renamed
+_ELAPSED = re.compile(r" in [0-9a-z ,.]+ seconds")
+
+
+def masked(text: str) -> str:
+    """COPY's output without its timing: progress lines (how many depends on speed) and durations."""
+    return _ELAPSED.sub(" in T seconds", _PROGRESS.sub("", text))
+
+
+def _run_copy(runner: Callable[[Path], Run], workdir: Path) -> tuple[Run, dict[str, str]]:
+    if workdir.exists():
+        shutil.rmtree(workdir)
+    shutil.copytree(COPY_FILES, workdir)
+    before = {p.name for p in workdir.iterdir()}
+    run = runner(workdir)
+    produced = {
+        _STAMP.sub(".STAMP", p.name): p.read_text(encoding="utf-8")
+        for p in sorted(workdir.iterdir())
+        if p.name not in before
+    }
+    return run, produced
+
+
+def test_copy(server: NodeServer, home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    script = (COPY_FILES / "copy.cql").read_text(encoding="utf-8")
+
+    def real(workdir: Path) -> Run:
+        return real_cqlsh(
+            server, home, [], stdin=script, cwd=workdir, extra_env={"CQLSH_COPY_TEST_NUM_CORES": "2"}
+        )
+
+    def cqlkit(workdir: Path) -> Run:
+        return ours(
+            server,
+            home,
+            [],
+            monkeypatch,
+            stdin=script,
+            cwd=workdir,
+            extra_env={"CQLSH_COPY_TEST_NUM_CORES": "2"},
+        )
+
+    expected, expected_files = _run_copy(real, tmp_path / "real")
+    actual, actual_files = _run_copy(cqlkit, tmp_path / "ours")
+    assert "rows imported from 1 files" in expected.stdout and "rows exported to 1 files" in expected.stdout
+    assert masked(actual.stderr) == masked(expected.stderr)
+    assert masked(actual.stdout) == masked(expected.stdout)
+    assert actual.status == expected.status
+    assert actual_files == expected_files

@@ -370,8 +370,3 @@ def test_blank_and_comment_only_input_is_dropped(connection: EmbeddedConnection)
 def test_statements_are_sent_with_their_semicolon(connection: EmbeddedConnection) -> None:
     _, err, _ = run(connection, "SELECT * FROM ;")
     assert err == "<stdin>:1:SyntaxException: line 1:14 no viable alternative at input ';'\n"
-
-
-def test_copy_is_reported_as_missing(connection: EmbeddedConnection) -> None:
-    _, err, _ = run(connection, "COPY ks.t TO STDOUT")
-    assert err == "<stdin>:1:COPY is not available yet in cqlkit cqlsh\n"

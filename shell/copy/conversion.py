@@ -1,0 +1,309 @@
+"""COPY FROM: CSV fields to CQL values, as cqlsh's ``ImportConversion`` parses them, then serialized.
+
+Each column's converter is chosen by its cassandra-driver type (``typename``): integers (THOUSANDSSEP
+removed), float/double/decimal (separators normalised), booleans (true when the field equals BOOLSTYLE's
+first word, case-insensitive; anything else is false, as in cqlsh), uuids, blobs (``0x...``), text
+as is, timestamps (DATETIMEFORMAT, else any CQL timestamp form, else integer milliseconds), dates,
+times, and composites: lists, sets, maps, tuples, vectors and user types split on top-level commas
+(quotes and brackets respected) with elements unquoted (``'it''s'`` -> ``it's``) and converted in turn.
+A field equal to NULL is null; inside a composite an empty element is refused (``Empty values are not
+allowed``). A failure reads ``Failed to parse <field> : <reason>``; a wrong field count
+``Invalid row length 2 should be 3``; a missing key ``Cannot insert null value for primary key column
+'k'. If you want to insert empty strings, consider using the WITH NULL=<marker> option for COPY.``
+
+Values are then serialized with the driver's type classes, so both connections send the same bytes.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import re
+import time
+import uuid
+from collections import namedtuple
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+
+from cassandra.util import Date, Duration, Time
+
+Converter = Callable[[str], object]
+
+#: every timestamp form CQL accepts (cqlsh's pattern): date, optional time, fraction, zone
+_TIMESTAMP = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})\s?(?:'T')?"
+    r"(?:(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?))?"
+    r"(?:([+\-])(\d{2}):?(\d{2}))?"
+)
+
+
+class ParseError(Exception):
+    """A row that cannot be imported as it is: reported and written to the error file, never retried."""
+
+
+def unprotect(value: str | None) -> str | None:
+    """cqlsh's ``dequote_value``: strip blanks, and one level of single quotes (``''`` -> ``'``)."""
+    if value is None:
+        return None
+    value = value.strip()
+    if len(value) >= 2 and value[0] == "'" and value[-1] == "'":
+        return value[1:-1].replace("''", "'")
+    return value
+
+
+def split(value: str, separator: str = ",") -> list[str]:
+    """The top-level parts of ``(a, b)``/``[..]``/``{..}``: separators inside quotes or brackets kept."""
+    pairs = {"{": "}", "[": "]", "(": ")"}
+    if len(value) < 2 or pairs.get(value[0]) != value[-1]:
+        raise ParseError(
+            f"Invalid composite string, it should start and end with matching parentheses: {value}"
+        )
+    parts = []
+    last = 1
+    level = 0
+    quoted = False
+    for i, c in enumerate(value):
+        if c == "'":
+            quoted = not quoted
+        elif not quoted:
+            if c in "{[(":
+                level += 1
+            elif c in "}])":
+                level -= 1
+            elif c == separator and level == 1:
+                parts.append(value[last:i])
+                last = i + 1
+    if last < len(value) - 1:
+        parts.append(value[last:-1])
+    return parts
+
+
+class RowConverter:
+    """Converts CSV rows of ``columns`` (whose driver types are ``types``) into serialized values."""
+
+    def __init__(
+        self,
+        columns: Sequence[str],
+        types: Sequence[type],
+        primary_key: Sequence[str],
+        *,
+        nullval: str,
+        decimal_sep: str,
+        thousands_sep: str,
+        boolstyle: tuple[str, str],
+        datetimeformat: str,
+        protocol_version: int,
+    ) -> None:
+        self.columns = list(columns)
+        self.types = list(types)
+        self.nullval = nullval
+        self.decimal_sep = decimal_sep
+        self.thousands_sep = thousands_sep
+        self.true_word = boolstyle[0].lower()
+        self.datetimeformat = datetimeformat
+        self.protocol_version = protocol_version
+        self.key_indexes = [self.columns.index(name) for name in primary_key]
+        self.converters = [self.converter(t) for t in self.types]
+
+    # ------------------------------------------------------------------ rows
+
+    def convert(self, row: Sequence[str]) -> list[bytes | None]:
+        if len(row) != len(self.converters):
+            raise ParseError(f"Invalid row length {len(row)} should be {len(self.converters)}")
+        for i in self.key_indexes:
+            if row[i] == self.nullval:
+                raise ParseError(self._null_key_message(i))
+        out: list[bytes | None] = []
+        for convert, kind, field in zip(self.converters, self.types, row, strict=True):
+            if field == self.nullval:
+                out.append(None)
+                continue
+            try:
+                value = convert(field)
+            except Exception as error:
+                if field == "":
+                    out.append(None)  # CASSANDRA-12794: an empty field that does not parse is null
+                    continue
+                raise ParseError(f"Failed to parse {field} : {_reason(error)}") from None
+            try:
+                out.append(kind.to_binary(value, self.protocol_version))  # type: ignore[attr-defined]
+            except Exception as error:
+                raise ParseError(f"Failed to parse {field} : {_reason(error)}") from None
+        return out
+
+    def _null_key_message(self, index: int) -> str:
+        message = f"Cannot insert null value for primary key column '{self.columns[index]}'."
+        if self.nullval == "":
+            message += (
+                " If you want to insert empty strings, consider using the WITH NULL=<marker> option for COPY."
+            )
+        return message
+
+    # ------------------------------------------------------------------ values
+
+    def converter(self, kind: type) -> Converter:
+        name = kind.typename  # type: ignore[attr-defined]
+        if name in ("int", "bigint", "varint", "smallint", "tinyint", "counter"):
+            return self._integer
+        if name in ("float", "double"):
+            return lambda v: float(self._decimal_text(v))
+        if name == "decimal":
+            return lambda v: Decimal(self._decimal_text(v))
+        if name == "boolean":
+            return lambda v: v.lower() == self.true_word
+        if name in ("uuid", "timeuuid"):
+            return uuid.UUID
+        if name == "blob":
+            return lambda v: bytes.fromhex(v[2:])
+        if name in ("ascii", "text", "varchar", "inet"):
+            return str
+        if name == "timestamp":
+            return self._timestamp
+        if name == "date":
+            return Date
+        if name == "time":
+            return Time
+        if name == "duration":
+            return parse_duration
+        if name.endswith("ReversedType"):
+            return self.converter(kind.subtypes[0])  # type: ignore[attr-defined]
+        if name in ("list", "set", "tuple", "map", "frozen"):
+            return self._composite(kind)
+        if hasattr(kind, "fieldnames"):
+            return self._user_type(kind)
+        if hasattr(kind, "vector_size"):
+            return self._composite(kind)
+        return lambda v: v
+
+    def _integer(self, text: str) -> int:
+        return int(text.replace(self.thousands_sep, "") if self.thousands_sep else text)
+
+    def _decimal_text(self, text: str) -> str:
+        if self.thousands_sep:
+            text = text.replace(self.thousands_sep, "")
+        if self.decimal_sep:
+            text = text.replace(self.decimal_sep, ".")
+        return text
+
+    def _timestamp(self, text: str) -> float | int:
+        try:
+            return datetime.datetime.strptime(text, self.datetimeformat).timestamp() * 1000
+        except ValueError:
+            pass
+        match = _TIMESTAMP.match(text)
+        if not match:
+            try:
+                return int(text)  # COPY TO writes timestamps out of datetime's range as milliseconds
+            except ValueError:
+                raise ValueError(
+                    f"can't interpret {text!r} as a date with format {self.datetimeformat} or as int"
+                ) from None
+        g = match.groups()
+        moment = (int(g[0]), int(g[1]), int(g[2]), int(g[3] or 0), int(g[4] or 0), int(g[5] or 0), 0, 1, -1)
+        milliseconds = int(g[6]) * 10 ** (3 - len(g[6])) if g[6] else 0
+        if g[7]:
+            offset = (int(g[8]) * 3600 + int(g[9]) * 60) * int(g[7] + "1")
+        else:
+            offset = -time.timezone
+        return (calendar.timegm(time.struct_time(moment)) + offset) * 1000 + milliseconds
+
+    def _element(self, kind: type, text: str, *, mandatory: bool) -> object:
+        value = unprotect(text)
+        assert value is not None
+        if value == self.nullval:
+            if mandatory and kind.typename not in ("text", "varchar"):  # type: ignore[attr-defined]
+                raise ParseError("Empty values are not allowed")
+            if not mandatory:
+                return None
+        return self.converter(kind)(value)
+
+    def _composite(self, kind: type) -> Converter:
+        name = kind.typename  # type: ignore[attr-defined]
+        subtypes = getattr(kind, "subtypes", ())
+        if name == "frozen":
+            return self.converter(subtypes[0])
+        if name == "list":
+            return lambda v: [self._element(subtypes[0], e, mandatory=True) for e in split(v)]
+        if name == "set":
+            return lambda v: {self._element(subtypes[0], e, mandatory=True) for e in split(v)}
+        if name == "tuple":
+            return lambda v: tuple(
+                self._element(t, e, mandatory=True) for t, e in zip(subtypes, split(v), strict=False)
+            )
+        if name == "map":
+
+            def to_map(v: str) -> dict[object, object]:
+                pairs = [split("{%s}" % entry, ":") for entry in split(v)]  # noqa: UP031
+                return {
+                    self._element(subtypes[0], p[0], mandatory=True): self._element(
+                        subtypes[1], p[1], mandatory=False
+                    )
+                    for p in pairs
+                }
+
+            return to_map
+        size = kind.vector_size  # type: ignore[attr-defined]
+        element = kind.subtype  # type: ignore[attr-defined]
+
+        def to_vector(v: str) -> list[object]:
+            parts = split(v)
+            if len(parts) != size:
+                raise ParseError(
+                    f"The length of given vector value '{len(parts)}' is not equal to the vector size from "
+                    f"the type definition '{size}'"
+                )
+            return [self._element(element, e, mandatory=True) for e in parts]
+
+        return to_vector
+
+    def _user_type(self, kind: type) -> Converter:
+        names = list(kind.fieldnames)  # type: ignore[attr-defined]
+        subtypes = list(kind.subtypes)  # type: ignore[attr-defined]
+        shape = namedtuple(kind.typename, names)  # type: ignore[attr-defined,misc]
+
+        def to_udt(v: str) -> object:
+            pairs = [split("{%s}" % entry, ":") for entry in split(v)]  # noqa: UP031
+            given = {unprotect(p[0]): p[1] for p in pairs}
+            return shape(
+                *(
+                    self._element(t, given[n], mandatory=False) if n in given else None
+                    for n, t in zip(names, subtypes, strict=True)
+                )
+            )
+
+        return to_udt
+
+
+_DURATION_UNIT = re.compile(r"(\d+)(y|mo|w|d|h|ms|m|s|us|µs|ns)", re.IGNORECASE)
+_NANOS = {"h": 3600 * 10**9, "m": 60 * 10**9, "s": 10**9, "ms": 10**6, "us": 10**3, "µs": 10**3, "ns": 1}
+
+
+def parse_duration(text: str) -> Duration:
+    """A CQL duration literal such as ``1y2mo3d4h5m6s7ms8us9ns`` (cqlsh has no converter for durations and
+    fails on them; cqlkit reads the form COPY TO writes)."""
+    body = text[1:] if text.startswith("-") else text
+    sign = -1 if text.startswith("-") else 1
+    months = days = nanos = 0
+    position = 0
+    for match in _DURATION_UNIT.finditer(body):
+        if match.start() != position:
+            break
+        position = match.end()
+        amount, unit = int(match.group(1)), match.group(2).lower()
+        if unit == "y":
+            months += 12 * amount
+        elif unit == "mo":
+            months += amount
+        elif unit == "w":
+            days += 7 * amount
+        elif unit == "d":
+            days += amount
+        else:
+            nanos += amount * _NANOS[unit]
+    if not body or position != len(body):
+        raise ValueError(f"Unable to convert '{text}' to a duration")
+    return Duration(sign * months, sign * days, sign * nanos)
+
+
+def _reason(error: BaseException) -> str:
+    return error.message if hasattr(error, "message") else str(error)  # type: ignore[attr-defined]
