@@ -344,6 +344,7 @@ class Cluster:
             while not agreed() and waited < timeout_ms:
                 network.advance(1000.0)
                 waited += 1000.0
+            network.deliver_all()  # what the last round set off (hint replay on UP) arrives now
             return
         deadline = time.monotonic() + timeout_ms / 1000.0
         while not agreed() and time.monotonic() < deadline:
