@@ -311,3 +311,13 @@ def test_hints_survive_a_restart_of_the_whole_cluster(tmp_path: Path) -> None:
         assert again.node("node1").membership.hints.pending(N2) == 0
         again.network.partition(N2)
         assert _rows(again, "node2", "SELECT * FROM t") == [(1, "kept")]
+
+
+def test_a_partitioned_node_pulls_the_schema_it_missed_through_gossip(cluster: Cluster) -> None:
+    cluster.network.partition(N3)
+    cluster.connect().execute("CREATE TABLE ks.missed (k int PRIMARY KEY)")
+    assert cluster.node("node3").catalog.schema.table("ks", "missed") is None
+    cluster.network.heal()
+    cluster.advance(3000)  # a few gossip rounds: node3 sees a different SCHEMA version and pulls
+    assert cluster.node("node3").catalog.schema.table("ks", "missed") is not None
+    assert cluster.node("node3").membership.schema_epoch == cluster.node("node1").membership.schema_epoch
