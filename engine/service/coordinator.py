@@ -40,7 +40,6 @@ from engine.db.consistency_level import (
     ConsistencyLevel,
     assure_sufficient_live_replicas,
     block_for_write,
-    quorum_for,
     validate_for_write,
 )
 from engine.db.local_storage import LocalStorage
@@ -57,7 +56,7 @@ from engine.errors import (
     WriteType,
 )
 from engine.hints import HintsService
-from engine.locator import ANY_DATACENTER, LocalStrategy, ReplicationStrategy, create_strategy
+from engine.locator import LocalStrategy, ReplicationStrategy, create_strategy
 from engine.net import MessagingService, Network, RequestFailed, RequestFailureReason, Verb
 from engine.net.verbs import RANGE_TIMEOUT_MS, READ_TIMEOUT_MS, TRUNCATE_TIMEOUT_MS, WRITE_TIMEOUT_MS
 from engine.schema.metadata import KeyspaceMetadata, Schema
@@ -74,73 +73,14 @@ from engine.service.paxos import PaxosCoordinator, PaxosState
 from engine.service.replica import ReplicaHandlers
 from engine.service.replica_plan import (
     Ring,
-    counts_toward,
     for_read,
     live_per_datacenter,
     read_level,
     replicas_for,
 )
+from engine.service.response_handlers import Replies, WriteHandler
 
 R = TypeVar("R")
-
-
-class _Replies:
-    """Answers to one request from several replicas, guarded by a condition the waiter sleeps on."""
-
-    def __init__(self, targets: Sequence[str]) -> None:
-        self.condition = threading.Condition()
-        self.targets = tuple(targets)
-        self.replies: dict[str, object] = {}
-        self.failures: dict[str, RequestFailureReason] = {}
-
-    def respond(self, endpoint: str, payload: object) -> None:
-        with self.condition:
-            self.replies[endpoint] = payload
-            self.condition.notify_all()
-
-    def fail(self, endpoint: str, reason: RequestFailureReason) -> None:
-        with self.condition:
-            self.failures[endpoint] = reason
-            self.condition.notify_all()
-
-    @property
-    def complete(self) -> bool:
-        return len(self.replies) + len(self.failures) >= len(self.targets)
-
-    def real_failures(self) -> dict[str, int]:
-        return {e: int(r) for e, r in self.failures.items() if r is not RequestFailureReason.TIMEOUT}
-
-
-class _WriteHandler(_Replies):
-    """Counts acknowledgements the way the level wants them (Cassandra's write response handlers)."""
-
-    def __init__(
-        self,
-        level: ConsistencyLevel,
-        factors: Mapping[str, int],
-        ring: Ring,
-        block: int,
-        targets: Sequence[str],
-    ) -> None:
-        super().__init__(targets)
-        self.level = level
-        self.factors = factors
-        self.ring = ring
-        self.block = block
-        self.hinted = 0  # hints that count (ANY)
-
-    def received(self) -> int:
-        counted = sum(1 for e in self.replies if counts_toward(self.level, self.factors, self.ring, e))
-        return counted + self.hinted
-
-    def satisfied(self) -> bool:
-        if self.level is ConsistencyLevel.EACH_QUORUM and ANY_DATACENTER not in self.factors:
-            acks = live_per_datacenter(self.ring, self.replies)
-            return all(acks.get(dc, 0) >= quorum_for(rf) for dc, rf in self.factors.items())
-        return self.received() >= self.block
-
-    def done(self) -> bool:
-        return self.satisfied() or self.complete
 
 
 class Coordinator:
@@ -207,7 +147,7 @@ class Coordinator:
     def mutate(self, mutations: Sequence[Mutation], consistency: ConsistencyLevel) -> None:
         validate_for_write(consistency)
         write_type = WriteType.SIMPLE if len(mutations) <= 1 else WriteType.UNLOGGED_BATCH
-        handlers: list[_WriteHandler] = []
+        handlers: list[WriteHandler] = []
         for mutation in mutations:
             schema = self._schema()
             keyspace = schema.keyspace(mutation.keyspace)
@@ -241,7 +181,7 @@ class Coordinator:
 
     def _write(
         self, mutation: Mutation, strategy: ReplicationStrategy, level: ConsistencyLevel
-    ) -> _WriteHandler:
+    ) -> WriteHandler:
         ring = self._ring()
         token = mutation.updates[0][1].token
         replicas = replicas_for(strategy, token, ring)
@@ -252,7 +192,7 @@ class Coordinator:
         assure_sufficient_live_replicas(
             level, factors, live_per_datacenter(ring, live), local_dc, required=block
         )
-        handler = _WriteHandler(level, factors, ring, block, live)
+        handler = WriteHandler(level, factors, ring, block, live)
         for endpoint in replicas:
             if endpoint not in live:
                 if (
@@ -280,7 +220,7 @@ class Coordinator:
         return handler
 
     def _write_failed(
-        self, handler: _WriteHandler, mutation: Mutation, endpoint: str, reason: RequestFailureReason
+        self, handler: WriteHandler, mutation: Mutation, endpoint: str, reason: RequestFailureReason
     ) -> None:
         if reason is RequestFailureReason.TIMEOUT and self._hints is not None:
             self._hints.store(endpoint, mutation)  # an expired write is hinted, even after the reply
@@ -323,8 +263,8 @@ class Coordinator:
 
     def _ask_reads(
         self, command: ReadCommand, contacts: Sequence[str], *, digests: bool, level: ConsistencyLevel
-    ) -> _Replies:
-        replies = _Replies(contacts)
+    ) -> Replies:
+        replies = Replies(contacts)
         for index, endpoint in enumerate(contacts):
             asked = command if index == 0 or not digests else _digest_of(command)
             self._send_read(replies, endpoint, asked, Verb.READ_REQ)
@@ -332,7 +272,7 @@ class Coordinator:
         self._check_read(replies, level, data_from=contacts[0] if digests else None)
         return replies
 
-    def _send_read(self, replies: _Replies, endpoint: str, command: object, verb: Verb) -> None:
+    def _send_read(self, replies: Replies, endpoint: str, command: object, verb: Verb) -> None:
         if endpoint == self._messaging.endpoint:
             try:
                 local = (
@@ -353,7 +293,7 @@ class Coordinator:
             on_failure=replies.fail,
         )
 
-    def _check_read(self, replies: _Replies, level: ConsistencyLevel, data_from: str | None) -> None:
+    def _check_read(self, replies: Replies, level: ConsistencyLevel, data_from: str | None) -> None:
         block = len(replies.targets)
         received = len(replies.replies)
         if received >= block:
@@ -401,7 +341,7 @@ class Coordinator:
         if not stale:
             return
         mutation = Mutation(keyspace, key, ((table_id, merged),))
-        replies = _Replies(stale)
+        replies = Replies(stale)
         for endpoint in stale:
             if endpoint == self._messaging.endpoint:
                 self._replica.apply(mutation)
@@ -460,7 +400,7 @@ class Coordinator:
         if list(contacts) == [self._messaging.endpoint]:
             yield from self._replica.scan(command).partitions
             return
-        replies = _Replies(contacts)
+        replies = Replies(contacts)
         for endpoint in contacts:
             self._send_read(replies, endpoint, command, Verb.RANGE_REQ)
         wait_until(self.network, replies.condition, lambda: replies.complete, RANGE_TIMEOUT_MS)
@@ -524,7 +464,7 @@ class Coordinator:
                 required=len(everyone),
                 alive=len(live),
             )
-        replies = _Replies(everyone)
+        replies = Replies(everyone)
         for endpoint in everyone:
             if endpoint == ring.local_endpoint:
                 self._truncate_local(table_id)

@@ -42,6 +42,7 @@ from engine.net import Message, MessagingService, Network, Verb
 from engine.net.verbs import CAS_CONTENTION_TIMEOUT_MS, WRITE_TIMEOUT_MS
 from engine.service.awaiting import wait_until
 from engine.service.replica_plan import Ring, counts_toward, live_per_datacenter
+from engine.service.response_handlers import Replies
 
 R = TypeVar("R")
 PaxosKey = tuple[uuid.UUID, bytes]
@@ -138,28 +139,6 @@ class PaxosState:
     def _on_commit(self, message: Message) -> None:
         self.commit(message.payload)  # type: ignore[arg-type]
         self._messaging.reply(message)
-
-
-class _Round:
-    def __init__(self, targets: Sequence[str]) -> None:
-        self.condition = threading.Condition()
-        self.targets = tuple(targets)
-        self.replies: dict[str, object] = {}
-        self.failed: set[str] = set()
-
-    def respond(self, endpoint: str, payload: object) -> None:
-        with self.condition:
-            self.replies[endpoint] = payload
-            self.condition.notify_all()
-
-    def fail(self, endpoint: str, _reason: object = None) -> None:
-        with self.condition:
-            self.failed.add(endpoint)
-            self.condition.notify_all()
-
-    @property
-    def complete(self) -> bool:
-        return len(self.replies) + len(self.failed) >= len(self.targets)
 
 
 class _Contention(Exception):
@@ -313,9 +292,9 @@ class PaxosCoordinator:
         verb: Verb,
         payload: object,
         local: Callable[[object], object],
-        enough: Callable[[_Round], bool] | None = None,
-    ) -> _Round:
-        round_ = _Round(targets)
+        enough: Callable[[Replies], bool] | None = None,
+    ) -> Replies:
+        round_ = Replies(targets)
         for endpoint in targets:
             if endpoint == self._messaging.endpoint:
                 round_.respond(endpoint, local(payload))  # type: ignore[arg-type]
@@ -337,7 +316,7 @@ class PaxosCoordinator:
         return round_
 
     @staticmethod
-    def _quorum(required: int) -> Callable[[_Round], bool]:
+    def _quorum(required: int) -> Callable[[Replies], bool]:
         """Enough answers to decide: a quorum of them (waiting for a slow or cut-off replica is pointless)."""
         return lambda r: len(r.replies) >= required
 
