@@ -49,9 +49,8 @@ def _served(directory: Path) -> bool:
 @contextlib.contextmanager
 def connect(host: str | None, port: str) -> Iterator[Any]:
     """Open the current cluster in this process and yield the probe of the node ``host`` names."""
-    from admin.nodetool.main import ConnectionFailed
-    from engine import Cluster, DirectoryInUse, NodeProbe
-    from engine.probe import ProbeError
+    from admin.nodetool.main import ConnectionFailed, probe_for
+    from engine import Cluster, DirectoryInUse
 
     directory = cluster_directory()
     if _served(directory):
@@ -65,11 +64,7 @@ def connect(host: str | None, port: str) -> Iterator[Any]:
     except DirectoryInUse as e:
         raise ConnectionFailed("ConnectException", str(e)) from None
     try:
-        try:
-            probe = NodeProbe(cluster) if host is None else NodeProbe.for_address(cluster, host)
-        except ProbeError:
-            raise ConnectionFailed("ConnectException", "Connection refused (Connection refused)") from None
-        yield probe
+        yield probe_for(cluster, host)
     finally:
         cluster.shutdown()
 

@@ -34,6 +34,19 @@ class ConnectionFailed(Exception):
         super().__init__(f"{kind}: '{message}'.")
 
 
+def probe_for(cluster: Any, host: str | None) -> Any:
+    """The probe of the node ``host`` names (the first node when None); a host that is not a running node
+    of the cluster is refused as nodetool's connection is."""
+    from engine import NodeProbe
+
+    if host is None:
+        return NodeProbe(cluster)
+    try:
+        return NodeProbe.for_address(cluster, host)
+    except ProbeError:
+        raise ConnectionFailed("ConnectException", "Connection refused (Connection refused)") from None
+
+
 def _help(ctx: Context, parsed: Parsed) -> None:
     if not parsed.arguments:
         ctx.write(help.summary(COMMANDS))

@@ -67,6 +67,7 @@ class EndpointDescription:
     status: NodeStatus
     state: NodeState
     started_at: float | None  # epoch seconds the node was opened (None: not known)
+    generation: int | None = None  # the node's gossip generation, when it gossips
 
     @property
     def address_and_port(self) -> str:
@@ -85,7 +86,10 @@ def _attribute(node: Any, *names: str) -> Any:
     return None
 
 
-def _status(node: Any) -> NodeStatus:
+def _status(node: Any, observer: Any) -> NodeStatus:
+    if observer is not None and observer is not node and callable(getattr(observer, "sees_alive", None)):
+        # Liveness as the node nodetool talks to sees it (its failure detector), as in Cassandra.
+        return NodeStatus.UP if observer.sees_alive(node.address) else NodeStatus.DOWN
     alive = _attribute(node, "is_alive", "alive", "up")
     if alive is None:
         return NodeStatus.UP  # an opened in-process node is up
@@ -113,8 +117,15 @@ def _started_at(node: Any) -> float | None:
         return None
 
 
-def describe_endpoint(node: Any, index: int) -> EndpointDescription:
-    """``node``, the ``index``-th (from 0) node of its cluster, as the admin seam describes it."""
+def _generation(node: Any) -> int | None:
+    membership = getattr(node, "membership", None)
+    generation = getattr(membership, "generation", None)
+    return generation if isinstance(generation, int) else None
+
+
+def describe_endpoint(node: Any, index: int, observer: Any = None) -> EndpointDescription:
+    """``node``, the ``index``-th (from 0) node of its cluster, as the admin seam describes it; its
+    liveness as ``observer`` (the node asked) sees it, when given."""
     host_id = _attribute(node, "host_id")
     if not isinstance(host_id, uuid.UUID):
         host_id = load_or_create_host_id(node.directory)
@@ -131,7 +142,8 @@ def describe_endpoint(node: Any, index: int) -> EndpointDescription:
         data_center=str(_attribute(node, "data_center", "datacenter") or DATA_CENTER),
         rack=str(_attribute(node, "rack") or RACK),
         release_version=str(_attribute(node, "release_version") or RELEASE_VERSION),
-        status=_status(node),
+        status=_status(node, observer),
         state=_state(node),
         started_at=_started_at(node),
+        generation=_generation(node),
     )

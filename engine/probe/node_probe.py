@@ -74,21 +74,23 @@ class NodeProbe:
         for index, node in enumerate(cluster.nodes):
             endpoint = describe_endpoint(node, index)
             if host in (endpoint.address, endpoint.name) or (host == "localhost" and index == 0):
+                if endpoint.status is not NodeStatus.UP:
+                    break  # a stopped node does not answer
                 return cls(cluster, node, **kwargs)
         raise ProbeError(f"no node of cluster {cluster.directory.name} has address {host}")
 
     # -------------------------------------------------------------------------------- the ring
 
     def endpoint_descriptions(self) -> tuple[EndpointDescription, ...]:
-        return tuple(describe_endpoint(node, i) for i, node in enumerate(self.cluster.nodes))
+        return tuple(describe_endpoint(node, i, self.node) for i, node in enumerate(self.cluster.nodes))
 
     @property
     def local(self) -> EndpointDescription:
-        return describe_endpoint(self.node, self.cluster.nodes.index(self.node))
+        return describe_endpoint(self.node, self.cluster.nodes.index(self.node), self.node)
 
     def ring_endpoints(self) -> tuple[RingEndpoint, ...]:
         return tuple(
-            RingEndpoint(describe_endpoint(node, i), _peer_load(node))
+            RingEndpoint(describe_endpoint(node, i, self.node), _peer_load(node))
             for i, node in enumerate(self.cluster.nodes)
         )
 
@@ -164,7 +166,7 @@ class NodeProbe:
             gossip_active=endpoint.status is NodeStatus.UP,
             native_transport_active=bool(getattr(self.node, "native_transport_active", True)),
             load=_load(self.node),
-            generation=int(started) if started is not None else 0,
+            generation=endpoint.generation if endpoint.generation is not None else int(started or 0),
             uptime_seconds=int(now - started) if started is not None else None,
             heap_used=_resident_set_size(),
             heap_max=_physical_memory(),
