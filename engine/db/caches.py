@@ -3,12 +3,15 @@
 * The **key cache** maps (SSTable, partition key) to where the partition lies in the SSTable's data
   stream, so a repeated point read skips the index block read, its checksum and its binary search.
   Only keys found are cached (a miss costs the bloom filter's false-positive rate, not an entry).
-* The **chunk cache** holds decompressed Data.db chunks, so a read that lands in a recently read chunk
+* The **chunk cache** holds decompressed Data.db chunks (and verified Index.db blocks, under negative
+  chunk numbers, as Cassandra's chunk cache serves every file), so a read that lands in a recently read chunk
   skips the ``pread``, the CRC check and the LZ4 decompression (Cassandra's ``file_cache_size``). Scans
   (compaction, range reads) bypass it: they would evict every point read's chunks for a single pass.
 
 Both are LRU maps bounded in bytes (``CacheConfig``: ``key_cache_size`` and ``file_cache_size``, as in
-cassandra.yaml; 0 disables one), shared by every table of a node. An entry's cost is its payload plus a
+cassandra.yaml; 0 disables one), shared by every table of a node. Defaults: 16 MiB of keys, 256 MiB of
+chunks (Cassandra's ``file_cache_size`` is the smaller of 1/4 of the heap and 512 MiB; ours is a bound,
+filled only by point reads, so a node that only writes never holds it). An entry's cost is its payload plus a
 fixed estimate of the Python objects around it, so the capacity bounds memory, not entry counts.
 SSTables are told apart by an id the caches hand out when an SSTable is opened (``register``), never
 reused by the same caches: an SSTable that compaction deleted cannot be confused with a later one, and
@@ -40,7 +43,7 @@ class CacheConfig:
     """Cache capacities in bytes (cassandra.yaml ``key_cache_size`` and ``file_cache_size``)."""
 
     key_cache_size: int = 16 * 1024 * 1024
-    file_cache_size: int = 64 * 1024 * 1024
+    file_cache_size: int = 256 * 1024 * 1024
 
 
 DEFAULT_CACHE_CONFIG = CacheConfig()

@@ -49,10 +49,11 @@ from engine.db.rows import (
 )
 from engine.db.slices import Slices
 from engine.db.sstable import SSTableDirectory, SSTableReader, SSTableWriter
-from engine.db.sstable.bloom import FilterKey
+from engine.db.sstable.bloom import FilterKey, key_probe
 from engine.db.sstable_import import DEFAULT_IMPORT, ImportOptions, ImportResult
 
 TokenKey = tuple[int, bytes]
+perf_counter_ns = time.perf_counter_ns
 
 
 class FlushListener(Protocol):
@@ -374,15 +375,15 @@ class ColumnFamilyStore:
 
     def get(self, key: bytes, token: int) -> PartitionUpdate | None:
         """Every version of one partition, merged (deletions applied, expired data still present)."""
-        started = time.perf_counter_ns()
+        started = perf_counter_ns()
         view = self._view
         versions = [v for m in view.all_memtables if (v := m.get(key, token)) is not None]
         # SSTableReader.get, with its key range and bloom filter tests inlined: a read asks every SSTable,
         # and most say no here (the key's hash is computed once for all of them).
-        fkey = FilterKey(key)
-        if view.probes:
-            word, mask = fkey.word, fkey.mask(view.probe_hashes)
-            for first, last, words, word_count, sstable in view.probes:
+        probes = view.probes
+        if probes:
+            word, mask = key_probe(key, view.probe_hashes)
+            for first, last, words, word_count, sstable in probes:
                 if first <= token <= last:
                     if words[word % word_count] & mask == mask:
                         version = sstable.read_admitted(key, token)
@@ -391,12 +392,26 @@ class ColumnFamilyStore:
                     else:
                         sstable.negatives += 1
         else:
+            fkey = FilterKey(key)
             for sstable in view.sstables:
                 version = sstable.get(key, token, fkey)
                 if version is not None:
                     versions.append(version)
-        merged = merge_partitions(versions, self.clustering_key) if versions else None
-        self._record_read(started, len(versions))
+        touched = len(versions)
+        if touched == 1:
+            merged: PartitionUpdate | None = versions[0]
+            if merged.deletion is not LIVE or merged.range_tombstones:  # type: ignore[union-attr]
+                merged = merge_partitions(versions, self.clustering_key)
+        else:
+            merged = merge_partitions(versions, self.clustering_key) if versions else None
+        # _record_read, inlined (every point read pays it).
+        elapsed_us = (perf_counter_ns() - started) // 1000
+        metrics = self.metrics
+        metrics.read_count += 1
+        metrics.read_latency_total_us += elapsed_us
+        metrics.read_latency.record(elapsed_us)
+        metrics.sstables_per_read_total += touched
+        metrics.sstables_per_read.record(touched)
         return merged
 
     def read_partition(

@@ -114,6 +114,18 @@ class FilterKey:
         return mask
 
 
+def key_probe(key: bytes, hashes: int) -> tuple[int, int]:
+    """``(FilterKey(key).word, FilterKey(key).mask(hashes))`` without the object: what a point read
+    tests against every SSTable whose filters share ``hashes``."""
+    h1, h2 = mmh3.hash64(key, seed=0, x64arch=True, signed=False)
+    if hashes == 6:
+        pairs = _PAIRS
+        return h1 >> 34, pairs[h2 & 4095] | pairs[(h2 >> 12) & 4095] | pairs[(h2 >> 24) & 4095]
+    fkey = FilterKey.__new__(FilterKey)
+    fkey.word, fkey._h2 = h1 >> 34, h2
+    return fkey.word, fkey.mask(hashes)
+
+
 class BloomFilter:
     """Words and a hash count. Built by the writer with :meth:`add`, then only read."""
 

@@ -205,7 +205,7 @@ class SSTableReader:
         if found is None:
             target = (token, key)
             block = self.summary.block_for(target)
-            entry = self._block(block).find(target) if block >= 0 else None
+            entry = self._cached_block(block).find(target) if block >= 0 else None
             if entry is None:
                 self.false_positives += 1
                 return None
@@ -273,6 +273,21 @@ class SSTableReader:
     def _block(self, number: int) -> Block:
         start, end = self.summary.block_extent(number)
         return Block(read_block(self._index_fd, self._index_path, start, end), self._index_path, start)
+
+    def _cached_block(self, number: int) -> Block:
+        """Index block ``number`` through the node's chunk cache (Cassandra's chunk cache serves Index.db
+        too): a bloom filter false positive, or a key cache miss, then skips the read and its CRC check.
+        Index blocks are cached under negative chunk numbers, -1 - block."""
+        caches = self._caches
+        if caches is None:
+            return self._block(number)
+        cache_key = (self._id, -1 - number)
+        body = caches.chunks.get(cache_key)
+        start, end = self.summary.block_extent(number)
+        if body is None:
+            body = read_block(self._index_fd, self._index_path, start, end)
+            caches.chunks.put(cache_key, body, CHUNK_ENTRY_OVERHEAD + len(body))
+        return Block(body, self._index_path, start)
 
     def _partition(
         self,
@@ -456,7 +471,8 @@ class SSTableReader:
         with self._lock:
             self._cache.clear()
         if self._caches is not None:
-            self._caches.chunks.discard([(self._id, i) for i in range(self.compression.chunk_count)])
+            blocks = len(self.summary.keys)
+            self._caches.chunks.discard([(self._id, i) for i in range(-blocks, self.compression.chunk_count)])
 
     def __enter__(self) -> SSTableReader:
         return self
