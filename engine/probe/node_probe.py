@@ -164,7 +164,8 @@ class NodeProbe:
         return NodeInfoReport(
             endpoint=endpoint,
             gossip_active=endpoint.status is NodeStatus.UP,
-            native_transport_active=bool(getattr(self.node, "native_transport_active", True)),
+            # In this process nothing serves the native protocol (a served cluster is not opened here).
+            native_transport_active=bool(getattr(self.node, "native_transport_active", False)),
             load=_load(self.node),
             generation=endpoint.generation if endpoint.generation is not None else int(started or 0),
             uptime_seconds=int(now - started) if started is not None else None,

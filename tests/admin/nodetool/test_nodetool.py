@@ -58,7 +58,7 @@ def test_info(nodetool, home: Path) -> None:
         f"""
         ID                     : {HOST_ID}
         Gossip active          : true
-        Native Transport active: true
+        Native Transport active: false
         Load                   : {file_size(live_bytes(home))}
         Generation No          : <generation>
         Uptime (seconds)       : <uptime>
