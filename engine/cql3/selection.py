@@ -12,6 +12,7 @@ from __future__ import annotations
 import decimal
 import json
 import struct
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -23,6 +24,7 @@ from engine.cql3.terms import BindContext, PrepareContext
 from engine.errors import InvalidRequest
 from engine.schema.metadata import ColumnMetadata, TableMetadata
 from engine.schema.types import NATIVE_TYPES, CqlType, ListType
+from engine.schema.values import Date
 from engine.service.results import ColumnSpec
 
 _AGGREGATES = {"count", "min", "max", "sum", "avg"}
@@ -270,6 +272,8 @@ def _prepare(
             prepared = _prepare(table, inner, ctx, columns)
             target_type = NATIVE_TYPES[target.name]
             source_type = prepared.type
+            if not _castable(source_type, target_type):
+                raise InvalidRequest(f"{_label(inner)} cannot be cast to {target_type.cql()}")
 
             def cast(row: object, bind: BindContext) -> bytes | None:
                 raw = prepared.evaluate(row, bind)
@@ -337,8 +341,41 @@ def _label(selector: ast.Selector) -> str:
     return selector.cql()
 
 
+_NUMERIC = frozenset(
+    {"tinyint", "smallint", "int", "bigint", "float", "double", "decimal", "varint", "counter"}
+)
+_TEXT = frozenset({"text", "ascii", "varchar"})
+#: Cassandra's CastFcts beyond numbers and text: the time conversions.
+_TIME_CASTS = frozenset(
+    {("timeuuid", "timestamp"), ("timeuuid", "date"), ("date", "timestamp"), ("timestamp", "date")}
+)
+
+
+def _castable(source: CqlType, target: CqlType) -> bool:
+    """Whether Cassandra's CastFcts define ``CAST(<source> AS <target>)``: numbers to numbers, every
+    native type but blob to text, the time conversions, and any type to itself."""
+    s, t = source.unwrap().cql(), target.cql()
+    if s == t:
+        return True
+    if t in _TEXT:
+        return s != "blob" and not source.unwrap().is_collection and not source.unwrap().is_udt
+    if t in _NUMERIC:
+        return s in _NUMERIC
+    return (s, t) in _TIME_CASTS
+
+
+_MILLIS_PER_DAY = 86_400_000
+#: 100-ns intervals between the UUID epoch (1582-10-15) and the Unix epoch
+_UUID_EPOCH_OFFSET = 0x01B21DD213814000
+
+
 def _convert(value: object, target: CqlType, source: CqlType) -> object:
     name = target.cql()
+    if isinstance(value, uuid.UUID) and name in ("timestamp", "date"):  # timeuuid: its time
+        millis = (value.time - _UUID_EPOCH_OFFSET) // 10_000
+        return millis if name == "timestamp" else Date(millis // _MILLIS_PER_DAY)
+    if isinstance(value, Date) and name == "timestamp":
+        return value.days_from_epoch * _MILLIS_PER_DAY
     if name in ("text", "ascii", "varchar"):
         return source.to_cql_literal(value).strip("'") if not isinstance(value, str) else value
     if name in ("int", "bigint", "smallint", "tinyint", "varint", "counter"):
