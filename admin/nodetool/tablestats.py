@@ -6,7 +6,7 @@ from typing import Any
 
 from admin.nodetool import machine
 from admin.nodetool.command import Command, Option, Parsed, UsageError
-from admin.nodetool.context import Context, NotSupported
+from admin.nodetool.context import Context
 from admin.nodetool.formatting import file_size, java_double, java_fixed, pretty_memory
 
 
@@ -110,10 +110,10 @@ def tablestats(ctx: Context, parsed: Parsed) -> None:
     machine.check(fmt)
     if parsed.value("top") is not None and parsed.value("sort") is None:
         raise UsageError("cannot filter top K tables without specifying a sort key.")
-    if parsed.value("sort") is not None:
-        if parsed.value("sort") not in SORT_KEYS:
-            raise UsageError(f"argument for sort must be one of: {', '.join(SORT_KEYS)}")
-        raise NotSupported("tablestats -s/--sort is not supported by cqlkit yet")
+    sort_key = parsed.value("sort")
+    if sort_key is not None and sort_key not in SORT_KEYS:
+        raise UsageError(f"argument for sort must be one of: {', '.join(SORT_KEYS)}")
+    top = _top(parsed.value("top"))
     human = parsed.flag("human_readable")
     probe = ctx.probe
     everything = probe.table_stats()
@@ -122,6 +122,9 @@ def tablestats(ctx: Context, parsed: Parsed) -> None:
         selected = [t for t in everything if t not in excluded]
     else:
         selected = list(probe.table_stats(parsed.arguments)) if parsed.arguments else list(everything)
+    if sort_key is not None and fmt is None:
+        _print_sorted(ctx, selected, len(everything), sort_key, top, human)
+        return
     keyspaces: dict[str, list[Any]] = {}
     for t in selected:
         keyspaces.setdefault(t.keyspace, []).append(t)
@@ -158,6 +161,50 @@ def tablestats(ctx: Context, parsed: Parsed) -> None:
         ctx.line("----------------")
 
 
+def _top(value: str | None) -> int:
+    if value is None:
+        return 0
+    try:
+        top = int(value)
+    except ValueError:
+        raise UsageError(f'top: can not convert "{value}" to a int') from None
+    if top <= 0:
+        raise UsageError("argument for top must be a positive integer.")
+    return top
+
+
+def _sort_value(t: Any, key: str) -> Any:
+    attribute = SORT_ATTRIBUTES.get(key, key)
+    return getattr(t, attribute)
+
+
+def _descending(value: float) -> float:
+    """Sort key for largest first; NaN (no samples) last, below every number."""
+    return float("inf") if value != value else -value
+
+
+def _print_sorted(ctx: Context, tables: list[Any], total: int, key: str, top: int, human: bool) -> None:
+    """``SortedDefaultPrinter``: tables by the sort key (largest first; names alphabetically), one flat
+    list of ``keyspace.table`` entries, the first ``top`` only when given."""
+    if key in ("full_name", "table_name"):
+        ordered = sorted(
+            tables, key=lambda t: (t.keyspace, t.table) if key == "full_name" else (t.table, t.keyspace)
+        )
+    else:
+        ordered = sorted(tables, key=lambda t: (_descending(_sort_value(t, key)), t.keyspace, t.table))
+    summary = f"Total number of tables: {total}"
+    if top:
+        ordered = ordered[:top]
+        summary += f" (showing top {min(top, total)} by {key})"
+    ctx.line(summary)
+    ctx.line("----------------")
+    for t in ordered:
+        for line in _table_lines(t, f"{t.keyspace}.{t.table}", "\t", human):
+            ctx.line(line)
+        ctx.line("")
+    ctx.line("----------------")
+
+
 def _keyspace_latency(tables: list[Any], kind: str) -> float:
     count = sum(getattr(t, f"local_{kind}_count") for t in tables)
     total = sum(getattr(t, f"local_{kind}_total_us") for t in tables)
@@ -171,6 +218,22 @@ def getsstables(ctx: Context, parsed: Parsed) -> None:
     for path in ctx.probe.sstables_for_key(keyspace, table, key, hex_format=parsed.flag("hex_format")):
         ctx.line(path)
 
+
+#: Sort keys whose TableStats field has another name.
+SORT_ATTRIBUTES = {
+    "average_live_cells_per_slice_last_five_minutes": "average_live_cells_per_slice",
+    "average_tombstones_per_slice_last_five_minutes": "average_tombstones_per_slice",
+    "maximum_live_cells_per_slice_last_five_minutes": "maximum_live_cells_per_slice",
+    "maximum_tombstones_per_slice_last_five_minutes": "maximum_tombstones_per_slice",
+    "number_of_partitions_estimate": "partitions_estimate",
+    "off_heap_memory_used_total": "off_heap_memory_used",
+    "read_latency": "local_read_latency_ms",
+    "reads": "local_read_count",
+    "space_used_by_snapshots_total": "space_used_by_snapshots",
+    "sstable_compression_ratio": "compression_ratio",
+    "write_latency": "local_write_latency_ms",
+    "writes": "local_write_count",
+}
 
 SORT_KEYS = (
     "average_live_cells_per_slice_last_five_minutes",
@@ -188,6 +251,7 @@ SORT_KEYS = (
     "index_summary_off_heap_memory_used",
     "local_read_count",
     "local_read_latency_ms",
+    "local_write_count",
     "local_write_latency_ms",
     "maximum_live_cells_per_slice_last_five_minutes",
     "maximum_tombstones_per_slice_last_five_minutes",

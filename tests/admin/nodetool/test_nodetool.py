@@ -478,3 +478,39 @@ def test_user_defined_and_token_range_compactions(nodetool, home: Path) -> None:
         2,
         "error: Invalid option combination: Can not provide tokens when using user-defined\n",
     )
+
+
+def test_tablestats_sorted_and_top(nodetool, home: Path) -> None:
+    import engine
+
+    with engine.Cluster.open(home / "clusters" / "default") as cluster:
+        session = cluster.connect()
+        session.execute("CREATE TABLE ks.u (k int PRIMARY KEY)")
+        for i in range(3):
+            session.execute(f"INSERT INTO ks.u (k) VALUES ({i})")
+    result = nodetool("tablestats", "-s", "number_of_partitions_estimate", "-t", "2", "ks")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    total = int(lines[0].split()[4])
+    assert lines[0] == f"Total number of tables: {total} (showing top 2 by number_of_partitions_estimate)"
+    assert lines[1] == "----------------"
+    assert [line for line in lines if line.startswith("\tTable: ")] == ["\tTable: ks.t", "\tTable: ks.u"]
+    assert [line for line in lines if "partitions (estimate)" in line] == [
+        "\tNumber of partitions (estimate): 10",
+        "\tNumber of partitions (estimate): 3",
+    ]
+    assert lines[-2:] == ["", "----------------"]
+    by_name = nodetool("tablestats", "-s", "table_name", "ks").stdout
+    assert by_name.index("\tTable: ks.t\n") < by_name.index("\tTable: ks.u\n")
+    hint = "See 'nodetool help' or 'nodetool help <command>'.\n"
+    assert (
+        nodetool("tablestats", "-t", "2").stdout
+        == "nodetool: cannot filter top K tables without specifying a sort key.\n" + hint
+    )
+    assert (
+        nodetool("tablestats", "-s", "reads", "-t", "0").stdout
+        == "nodetool: argument for top must be a positive integer.\n" + hint
+    )
+    assert nodetool("tablestats", "-s", "nope").stdout.startswith(
+        "nodetool: argument for sort must be one of: average_live"
+    )
