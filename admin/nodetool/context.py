@@ -15,10 +15,6 @@ class CommandExit(Exception):
         self.code = code
 
 
-class NotSupported(Exception):
-    """An option nodetool has that cqlkit does not implement (``error: ...``, exit 2)."""
-
-
 @dataclass
 class Context:
     out: TextIO

@@ -19,7 +19,7 @@ from typing import Any, TextIO
 
 from admin.nodetool import compaction, help, info, operations, ring, snapshots, tablestats
 from admin.nodetool.command import USAGE_HINT, Command, Parsed, UsageError, parse
-from admin.nodetool.context import CommandExit, Context, NotSupported
+from admin.nodetool.context import CommandExit, Context
 from engine.probe import ProbeArgumentError, ProbeError
 
 DEFAULT_HOST = "127.0.0.1"
@@ -102,7 +102,7 @@ def run(argv: Sequence[str], *, out: TextIO, err: TextIO, connect: Connector) ->
         except _Connect as e:
             err.write(f"nodetool: {e}\n")
             return 1
-        except (ProbeError, NotSupported) as e:
+        except ProbeError as e:
             err.write(f"error: {e}\n")
             return 2
         except Exception as e:  # nodetool's catch-all: any other failure is "error: <message>", exit 2
