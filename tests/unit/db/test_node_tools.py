@@ -364,3 +364,69 @@ def test_table_stats(tmp_path: Path) -> None:
     assert later.droppable_tombstone_ratio > 0
     assert stats.bloom_filter_space_used == store.view.sstables[0].bloom_filter_size
     assert SSTableReader is not None and CompactionKind.SCRUB.value == "Scrub"
+
+
+def test_a_node_keeps_its_history_in_the_data_directory_by_default(tmp_path: Path) -> None:
+    def node() -> LocalStorage:
+        storage = LocalStorage(
+            data_directory=tmp_path / "data",
+            commitlog_directory=tmp_path / "commitlog",
+            flush_stage=ManualStage("flush"),
+        )
+        storage.add_table("ks", "tåble", TABLE, lambda c: c, StorageParams(sync_sstables=False))
+        storage.replay_commitlog()
+        return storage
+
+    storage = node()
+    store = storage.table(TABLE)
+    for flush in range(2):
+        put(storage, flush, b"x")
+        store.flush_now()
+    (record,) = storage.compactions.run_major(store)
+    assert record.table == "tåble" and record.partitions_merged == {1: 2}
+    storage.drain()
+    assert node().compactions.history() == [record]
+    assert (tmp_path / "data" / FILENAME).is_file()
+
+
+def test_without_shadowed_keeps_own_deletions_and_unshadowed_rows() -> None:
+    from engine.db.compaction.maintenance import without_shadowed
+    from engine.db.rows import Bound, RangeTombstone
+
+    def row(c: bytes, ts: int) -> Row:
+        return Row((c,), LivenessInfo(ts), LIVE, Frozen({"v": Cell(b"x", ts)}))
+
+    mine = PartitionUpdate(
+        b"k", 1, rows=(row(b"a", 1), row(b"b", 1), row(b"c", 5), Row((b"d",), None, DeletionTime(3, NOW)))
+    )
+    other = PartitionUpdate(
+        b"k",
+        1,
+        rows=(Row((b"a",), None, DeletionTime(2, NOW)),),
+        range_tombstones=(RangeTombstone(Bound((b"b",), True), Bound((b"c",), True), DeletionTime(4, NOW)),),
+    )
+    kept = without_shadowed(mine, [other], lambda c: c)
+    assert kept is not None
+    assert [r.clustering for r in kept.rows] == [(b"c",), (b"d",)]  # c is newer than the range deletion
+    assert kept.rows[1].deletion == DeletionTime(3, NOW)
+    wiped = without_shadowed(mine, [PartitionUpdate(b"k", 1, DeletionTime(9, NOW))], lambda c: c)
+    assert wiped is not None and [r.clustering for r in wiped.rows] == [(b"d",)]  # only its own deletion
+    only_data = PartitionUpdate(b"k", 1, rows=(row(b"a", 1),))
+    assert without_shadowed(only_data, [PartitionUpdate(b"k", 1, DeletionTime(9, NOW))], lambda c: c) is None
+    assert without_shadowed(mine, [], lambda c: c) is mine
+
+
+def test_slice_reads_count_tombstones_and_live_cells(tmp_path: Path) -> None:
+    storage = open_storage(tmp_path)
+    store = storage.table(TABLE)
+    raw = (1).to_bytes(4, "big")
+    rows = (
+        Row((b"a",), LivenessInfo(1), LIVE, Frozen({"v": Cell(b"x", 1), "w": Cell(None, 1, 0, NOW)})),
+        Row((b"b",), None, DeletionTime(1, NOW)),
+    )
+    storage.apply(Mutation("ks", raw, ((TABLE, PartitionUpdate(raw, 1, rows=rows)),)))
+    store.read_partition(raw, 1)
+    store.read_partition((2).to_bytes(4, "big"), 2)  # nothing there: a slice with nothing in it
+    stats = table_stats(store, now=NOW)
+    assert (stats.maximum_tombstones_per_slice, stats.maximum_live_cells_per_slice) == (2, 1)
+    assert (stats.average_tombstones_per_slice, stats.average_live_cells_per_slice) == (1.0, 0.5)
