@@ -10,7 +10,8 @@
 * the ring (:class:`~engine.service.replica_plan.Ring`) from ``cluster.json``'s tokens and the nodes'
   host ids;
 * hinted handoff (:class:`~engine.hints.HintsService`), told about UP and DOWN by gossip;
-* the replica verb handlers and the :class:`~engine.service.coordinator.Coordinator`.
+* the replica verb handlers, the batchlog (``batches/``) and the
+  :class:`~engine.service.coordinator.Coordinator`.
 
 **Schema agreement.** Every node keeps its own catalog. A schema change made on this node is pushed to
 every live peer (``SCHEMA_PUSH_REQ``, the whole schema); a node that sees a peer come UP, or a peer's
@@ -62,6 +63,7 @@ from engine.locator import TokenMetadata, Topology
 from engine.net import Message, MessagingService, Network, Verb
 from engine.schema.catalog import Catalog
 from engine.schema.metadata import Schema
+from engine.service.batchlog import BatchlogReplayer, BatchlogStore
 from engine.service.coordinator import Coordinator
 from engine.service.replica import ReplicaHandlers
 from engine.service.replica_plan import Ring
@@ -157,6 +159,7 @@ class Membership(GossipListener):
             is_alive=self.is_alive,
         )
         self.replica = ReplicaHandlers(storage, self.messaging, truncate_local)
+        self.batchlog = BatchlogStore(directory / "batches", self.messaging)
         self.coordinator = Coordinator(
             storage=storage,
             schema=lambda: catalog.schema,
@@ -166,7 +169,9 @@ class Membership(GossipListener):
             hints=self.hints,
             truncate_local=truncate_local,
             is_local_keyspace=is_local_keyspace,
+            batchlog=self.batchlog,
         )
+        self.batchlog_replayer = BatchlogReplayer(self.batchlog, network, self.coordinator.replay)
         self.messaging.register(Verb.SCHEMA_PUSH_REQ, self._on_schema_push)
         self.messaging.register(Verb.SCHEMA_PULL_REQ, self._on_schema_pull)
         catalog.listeners.append(self._on_local_schema_change)
@@ -282,6 +287,7 @@ class Membership(GossipListener):
     def close(self) -> None:
         self.network.cancel(self._ticker)
         self.hints.close()
+        self.batchlog_replayer.close()
         self.messaging.shutdown()
 
 

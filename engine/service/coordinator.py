@@ -21,6 +21,7 @@ over the ring, ``engine.service.replica_plan``), checks that enough are alive fo
 * **Range reads** (``scan``): the ring is cut at every token; consecutive pieces with the same contacts
   are read with one ``RANGE_REQ`` per contact, reconciled per partition (with repair), and yielded lazily
   in token order, so a page stops asking once it is full.
+* **Logged batches** (``mutate_atomically``) go through the batchlog (``engine.service.batchlog``).
 * **Lightweight transactions** (``cas``): Paxos across the partition's replicas (``engine.service.paxos``).
 * **Truncate**: needs every node up (else ``Unavailable`` at ALL, as Cassandra's ``truncateBlocking``) and
   every node's answer within the truncate timeout (else ``TruncateError``).
@@ -61,6 +62,7 @@ from engine.net import MessagingService, Network, RequestFailed, RequestFailureR
 from engine.net.verbs import RANGE_TIMEOUT_MS, READ_TIMEOUT_MS, TRUNCATE_TIMEOUT_MS, WRITE_TIMEOUT_MS
 from engine.schema.metadata import KeyspaceMetadata, Schema
 from engine.service.awaiting import wait_until
+from engine.service.batchlog import Batch, BatchlogStore, BatchRemove
 from engine.service.commands import (
     RangeCommand,
     RangeResponse,
@@ -97,7 +99,9 @@ class Coordinator:
         hints: HintsService | None,
         truncate_local: Callable[[uuid.UUID], None],
         is_local_keyspace: Callable[[str], bool],
+        batchlog: BatchlogStore | None = None,
     ) -> None:
+        self._batchlog = batchlog
         self._storage = storage
         self._schema = schema
         self._ring = ring
@@ -146,7 +150,92 @@ class Coordinator:
 
     def mutate(self, mutations: Sequence[Mutation], consistency: ConsistencyLevel) -> None:
         validate_for_write(consistency)
-        write_type = WriteType.SIMPLE if len(mutations) <= 1 else WriteType.UNLOGGED_BATCH
+        self._mutate(
+            mutations, consistency, WriteType.SIMPLE if len(mutations) <= 1 else WriteType.UNLOGGED_BATCH
+        )
+
+    def mutate_atomically(self, mutations: Sequence[Mutation], consistency: ConsistencyLevel) -> None:
+        """A LOGGED batch: through the batchlog (``engine.service.batchlog``), then written as usual."""
+        validate_for_write(consistency)
+        if self._batchlog is None or len({(m.keyspace, m.key) for m in mutations}) <= 1:
+            # one partition is applied atomically by each replica: no batchlog needed (as Cassandra)
+            self._mutate(mutations, consistency, WriteType.SIMPLE)
+            return
+        ring = self._ring()
+        endpoints = self._batchlog_endpoints(ring, consistency)
+        batch = Batch(uuid.uuid4(), int(self.network.now()), tuple(mutations))
+        stored = Replies(endpoints)
+        for endpoint in endpoints:
+            if endpoint == ring.local_endpoint:
+                self._batchlog.store(batch)
+                stored.respond(endpoint, None)
+                continue
+            self._messaging.send_request(
+                endpoint,
+                Verb.BATCH_STORE_REQ,
+                batch,
+                on_response=lambda message: stored.respond(message.sender, None),
+                on_failure=stored.fail,
+            )
+        wait_until(self.network, stored.condition, lambda: stored.complete, WRITE_TIMEOUT_MS)
+        if len(stored.replies) < len(endpoints):
+            level = ConsistencyLevel.ONE if len(endpoints) == 1 else ConsistencyLevel.TWO
+            raise WriteTimeout(
+                f"Operation timed out - received only {len(stored.replies)} responses.",
+                consistency=level.name,
+                received=len(stored.replies),
+                block_for=len(endpoints),
+                write_type=WriteType.BATCH_LOG,
+            )
+        self._mutate(mutations, consistency, WriteType.BATCH)
+        for endpoint in endpoints:
+            if endpoint == ring.local_endpoint:
+                self._batchlog.remove(batch.id)
+            else:
+                self._messaging.send_request(
+                    endpoint, Verb.BATCH_REMOVE_REQ, BatchRemove(batch.id), on_response=lambda _m: None
+                )
+
+    def _batchlog_endpoints(self, ring: Ring, consistency: ConsistencyLevel) -> list[str]:
+        """Up to two live nodes of this datacenter other than this one (``filterBatchlogEndpoints``)."""
+        local_dc = ring.local_datacenter
+        in_dc = [e for e in ring.token_metadata.endpoints if ring.topology.datacenter(e) == local_dc]
+        if in_dc == [ring.local_endpoint]:
+            return in_dc  # a one-node datacenter keeps its batchlog itself
+        others = [e for e in in_dc if e != ring.local_endpoint and ring.is_alive(e)]
+        if others:
+            return others[:2]
+        if consistency is ConsistencyLevel.ANY:
+            return [ring.local_endpoint]
+        raise Unavailable("Cannot achieve consistency level ONE", consistency="ONE", required=1, alive=0)
+
+    def replay(self, mutations: Sequence[Mutation]) -> None:
+        """Send a batch's mutations to their live replicas without waiting; hint the others (batchlog replay)."""
+        for mutation in mutations:
+            keyspace = self._schema().keyspace(mutation.keyspace)
+            strategy = None if keyspace is None else self._strategy(keyspace)
+            if strategy is None:
+                self._storage.apply(mutation)
+                continue
+            ring = self._ring()
+            for endpoint in replicas_for(strategy, mutation.updates[0][1].token, ring):
+                if endpoint == ring.local_endpoint:
+                    self._replica.apply(mutation)
+                elif not ring.is_alive(endpoint):
+                    if self._hints is not None:
+                        self._hints.store(endpoint, mutation)
+                else:
+                    self._messaging.send_request(
+                        endpoint,
+                        Verb.MUTATION_REQ,
+                        mutation,
+                        on_response=lambda _m: None,
+                        on_failure=lambda e, _r, m=mutation: self._hints.store(e, m) if self._hints else None,
+                    )
+
+    def _mutate(
+        self, mutations: Sequence[Mutation], consistency: ConsistencyLevel, write_type: WriteType
+    ) -> None:
         handlers: list[WriteHandler] = []
         for mutation in mutations:
             schema = self._schema()

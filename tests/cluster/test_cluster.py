@@ -321,3 +321,46 @@ def test_a_partitioned_node_pulls_the_schema_it_missed_through_gossip(cluster: C
     cluster.advance(3000)  # a few gossip rounds: node3 sees a different SCHEMA version and pulls
     assert cluster.node("node3").catalog.schema.table("ks", "missed") is not None
     assert cluster.node("node3").membership.schema_epoch == cluster.node("node1").membership.schema_epoch
+
+
+LOGGED = (
+    "BEGIN BATCH INSERT INTO t (k, v) VALUES (1, 'one'); INSERT INTO t (k, v) VALUES (2, 'two'); APPLY BATCH"
+)
+
+
+def test_a_logged_batch_goes_through_the_batchlog(cluster: Cluster) -> None:
+    cluster.connect("ks").execute(LOGGED, consistency_level=CL.QUORUM)
+    delivered = cluster.network.delivered
+    assert (delivered[Verb.BATCH_STORE_REQ], delivered[Verb.BATCH_REMOVE_REQ]) == (2, 2)
+    assert all(list(n.membership.batchlog.batches()) == [] for n in cluster.nodes)
+    assert sorted(_rows(cluster, "node3", "SELECT * FROM t", CL.ALL)) == [(1, "one"), (2, "two")]
+
+
+def test_a_batch_its_coordinator_did_not_finish_is_replayed_from_the_batchlog(cluster: Cluster) -> None:
+    network = cluster.network
+    # node1 stores the batch on node2 and node3, applies it locally, but its mutations and the batchlog
+    # removal never leave it; then node1 stops (so it cannot deliver hints either)
+    drops = [network.drop(Verb.MUTATION_REQ, sender=N1), network.drop(Verb.BATCH_REMOVE_REQ, sender=N1)]
+    cluster.connect("ks").execute(LOGGED, consistency_level=CL.ONE)
+    for rule in drops:
+        network.remove_drop(rule)
+    cluster.stop_node("node1")
+    assert len(cluster.node("node2").membership.batchlog.batches()) == 1
+    assert _rows(cluster, "node3", "SELECT * FROM t") == []
+    cluster.advance(10_000)  # the batchlog nodes replay it once it is older than 4 s
+    assert cluster.node("node2").membership.batchlog.batches() == []
+    network.partition(N3)
+    assert sorted(_rows(cluster, "node3", "SELECT * FROM t")) == [(1, "one"), (2, "two")]
+
+
+def test_a_logged_batch_needs_a_batchlog_node(tmp_path: Path) -> None:
+    with Cluster.open(tmp_path / "c", nodes=2) as cluster:
+        session = cluster.connect()
+        session.execute(
+            "CREATE KEYSPACE ks WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}"
+        )
+        session.execute("CREATE TABLE ks.t (k int PRIMARY KEY, v text)")
+        cluster.stop_node("node2")
+        with pytest.raises(Unavailable, match="Cannot achieve consistency level ONE") as raised:
+            cluster.connect("ks").execute(LOGGED, consistency_level=CL.ONE)
+        assert (raised.value.required, raised.value.alive) == (1, 0)

@@ -82,7 +82,10 @@ def execute(
     tables = ctx.catalog.schema.table_by_id
     batch_limits.verify_batch_size(mutations, tables, ctx.warnings)
     batch_limits.verify_batch_type(batch_type, mutations, tables, ctx.warnings)
-    if not any(table.is_counter for table in tables_written.values()):
+    atomically = getattr(ctx.proxy, "mutate_atomically", None)  # a cluster's coordinator: the batchlog
+    if batch_type is BatchType.LOGGED and atomically is not None:
+        atomically(mutations, options.consistency)
+    elif not any(table.is_counter for table in tables_written.values()):
         ctx.proxy.mutate(mutations, options.consistency)
     else:
         # A counter update is built from the shard it advances, so each is rebuilt and applied before the
