@@ -49,6 +49,7 @@ from engine.probe.values import (
     ProbeError,
     RingEndpoint,
     SnapshotEntry,
+    TableHistograms,
     TableStats,
     ThreadPoolStats,
     TokenRangeDescription,
@@ -264,6 +265,24 @@ class NodeProbe:
         tables.check_filters(filters, schema)
         by_id = {s.table_id: s for s in self.node.storage.tables}
         return tuple(tables.table_stats(t, by_id.get(t.id)) for t in selected)
+
+    def table_histograms(
+        self, keyspace: str | None = None, table: str | None = None
+    ) -> tuple[TableHistograms, ...]:
+        """``tablehistograms`` of one table, or of every table (by keyspace, table) when none is named."""
+        if keyspace is not None and table is not None:
+            metadata = self._table_metadata(keyspace, table)
+            tables_metadata = [metadata]
+        else:
+            schema = self.node.catalog.schema
+            tables_metadata = [
+                t
+                for ks in sorted(schema.keyspaces.values(), key=lambda k: k.name)
+                if not ks.virtual
+                for t in sorted(ks.tables.values(), key=lambda t: t.name)
+            ]
+        by_id = {s.table_id: s for s in self.node.storage.tables}
+        return tuple(tables.table_histograms(t, by_id.get(t.id)) for t in tables_metadata)
 
     def sstables_for_key(
         self, keyspace: str, table: str, key: str, *, hex_format: bool = False

@@ -22,7 +22,7 @@ from engine.db.compaction import CompactionStrategyKind
 from engine.db.sstable import Component
 from engine.db.sstable.statistics import EstimatedHistogram
 from engine.dht.murmur3_partitioner import composite_key
-from engine.probe.values import ProbeArgumentError, ProbeError, TableStats
+from engine.probe.values import Percentiles, ProbeArgumentError, ProbeError, TableHistograms, TableStats
 from engine.schema.metadata import Schema, TableMetadata
 
 NO_COMPRESSION_RATIO = -1.0
@@ -169,6 +169,52 @@ def _idle(metadata: TableMetadata) -> TableStats:
         average_tombstones_per_slice=math.nan,
         maximum_tombstones_per_slice=0,
         dropped_mutations=0,
+    )
+
+
+_QUANTILES = (0.5, 0.75, 0.95, 0.98, 0.99)
+
+
+def percentiles(histogram: EstimatedHistogram) -> Percentiles:
+    """Cassandra's ``EstimatedHistogram.percentile``/``min``/``max`` of ``histogram`` (0 when it is empty)."""
+    p50, p75, p95, p98, p99 = (float(histogram.percentile(q)) for q in _QUANTILES)
+    return Percentiles(p50, p75, p95, p98, p99, float(histogram.min), float(histogram.max))
+
+
+def _sstable_percentiles(histogram: EstimatedHistogram) -> tuple[Percentiles, int | None]:
+    """Percentiles of an SSTable histogram; an overflowed one keeps min and max but not the percentiles."""
+    computed = percentiles(histogram)
+    if not histogram.overflowed:
+        return computed, None
+    nan = math.nan
+    return Percentiles(nan, nan, nan, nan, nan, computed.min, computed.max), histogram.offsets[-1]
+
+
+def table_histograms(metadata: TableMetadata, store: ColumnFamilyStore | None) -> TableHistograms:
+    if store is None:
+        empty = Percentiles(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+        return TableHistograms(metadata.keyspace, metadata.name, empty, empty, empty, None, None)
+    metrics = store.metrics
+    sizes: EstimatedHistogram | None = None
+    cells: EstimatedHistogram | None = None
+    for reader in store.view.sstables:
+        stats = reader.statistics
+        sizes = stats.partition_sizes if sizes is None else sizes.merge(stats.partition_sizes)
+        cells = stats.cell_counts if cells is None else cells.merge(stats.cell_counts)
+    size_percentiles = size_overflow = cell_percentiles = cell_overflow = None
+    if sizes is not None and cells is not None:
+        size_percentiles, size_overflow = _sstable_percentiles(sizes)
+        cell_percentiles, cell_overflow = _sstable_percentiles(cells)
+    return TableHistograms(
+        keyspace=store.keyspace,
+        table=store.name,
+        sstables_per_read=percentiles(metrics.sstables_per_read.snapshot()),
+        write_latency=percentiles(metrics.write_latency.snapshot()),
+        read_latency=percentiles(metrics.read_latency.snapshot()),
+        partition_size=size_percentiles,
+        cell_count=cell_percentiles,
+        partition_size_overflow=size_overflow,
+        cell_count_overflow=cell_overflow,
     )
 
 

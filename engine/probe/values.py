@@ -192,6 +192,40 @@ class TableStats:
 
 
 @dataclass(frozen=True, slots=True)
+class Percentiles:
+    """50th, 75th, 95th, 98th, 99th percentiles, minimum and maximum (nodetool's histogram rows); NaN where
+    they cannot be computed."""
+
+    p50: float
+    p75: float
+    p95: float
+    p98: float
+    p99: float
+    min: float
+    max: float
+
+    def values(self) -> tuple[float, ...]:
+        return (self.p50, self.p75, self.p95, self.p98, self.p99, self.min, self.max)
+
+
+@dataclass(frozen=True, slots=True)
+class TableHistograms:
+    """``tablehistograms``: latencies (µs) and SSTables per read since the node started; partition sizes
+    (bytes) and cells per partition of the live SSTables (None when there is no SSTable). ``*_overflow``:
+    the largest bucket bound when values exceeded it (the percentiles are then unknown)."""
+
+    keyspace: str
+    table: str
+    sstables_per_read: Percentiles
+    write_latency: Percentiles
+    read_latency: Percentiles
+    partition_size: Percentiles | None
+    cell_count: Percentiles | None
+    partition_size_overflow: int | None = None
+    cell_count_overflow: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ThreadPoolStats:
     name: str
     active: int

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import textwrap
 import uuid
 from collections.abc import Iterator
@@ -186,3 +187,39 @@ def test_describering_text(cluster: engine.Cluster) -> None:
     )
     assert lines[2].startswith("\tTokenRange(start_token:")
     assert textwrap.dedent(out) == out
+
+
+def test_tablehistograms(cluster: engine.Cluster) -> None:
+    probe = NodeProbe(cluster)
+    code, out, _ = _nodetool(probe, "tablehistograms", "ks.t")
+    assert (code, out) == (
+        0,
+        "No SSTables exists, unable to calculate 'Partition Size' and 'Cell Count' percentiles\n"
+        "ks/t histograms\n"
+        "Percentile  SSTables     Write Latency      Read Latency    Partition Size        Cell Count\n"
+        "                              (micros)          (micros)           (bytes)                  \n"
+        + "".join(
+            f"{row:<10}{'0.00':>10}{'0.00':>18}{'0.00':>18}{'NaN':>18}{'NaN':>18}\n"
+            for row in ("50%", "75%", "95%", "98%", "99%", "Min", "Max")
+        )
+        + "\n",
+    )
+    _write(cluster, 0, 10)
+    probe.flush("ks")
+    session = cluster.connect("ks")
+    for k in (1, 2, 3):
+        assert session.execute(f"SELECT v FROM t WHERE k = {k}").one().v == f"value {k}"
+    lines = _nodetool(probe, "tablehistograms", "ks", "t")[1].splitlines()
+    assert lines[0] == "ks/t histograms" and len(lines) == 3 + 7 + 1
+    stats = probe.table_stats(["ks.t"])[0]
+    rows = {line[:10].strip(): line[10:] for line in lines[3:10]}
+    for name in ("50%", "Min", "Max"):
+        assert re.fullmatch(
+            r" {0,6}\d+\.\d\d {0,14}\d+\.\d\d {0,14}\d+\.\d\d {0,17}\d+ {0,17}\d+", rows[name]
+        ), rows[name]
+    assert float(rows["Max"][:10]) == 1.00  # every read found the partition in one SSTable
+    assert int(rows["Min"][46:64]) == stats.compacted_partition_minimum_bytes
+    assert int(rows["Max"][46:64]) == stats.compacted_partition_maximum_bytes
+    assert _nodetool(probe, "tablehistograms", "kst")[1].startswith(
+        "nodetool: tablehistograms requires keyspace and table name arguments\n"
+    )
