@@ -364,3 +364,17 @@ def test_a_logged_batch_needs_a_batchlog_node(tmp_path: Path) -> None:
         with pytest.raises(Unavailable, match="Cannot achieve consistency level ONE") as raised:
             cluster.connect("ks").execute(LOGGED, consistency_level=CL.ONE)
         assert (raised.value.required, raised.value.alive) == (1, 0)
+
+
+def test_a_conditional_batch_runs_paxos(cluster: Cluster) -> None:
+    session = cluster.connect("ks")
+    session.execute("CREATE TABLE ks.c (k int, c int, v text, PRIMARY KEY (k, c))")
+    batch = (
+        "BEGIN BATCH INSERT INTO c (k, c, v) VALUES (1, 1, 'a') IF NOT EXISTS; "
+        "INSERT INTO c (k, c, v) VALUES (1, 2, 'b'); APPLY BATCH"
+    )
+    assert session.execute(batch).one()[0] is True
+    again = cluster.connect("ks", node="node2").execute(batch).one()
+    assert tuple(again)[:3] == (False, 1, 1)
+    assert cluster.network.delivered[Verb.PAXOS_COMMIT_REQ] == 2  # only the applied one committed
+    assert _rows(cluster, "node3", "SELECT k, c, v FROM c", CL.ALL) == [(1, 1, "a"), (1, 2, "b")]

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from engine.cql.ast import BatchType
+from engine.cql3 import keys
 from engine.cql3.statements import batch_limits, modification
 from engine.cql3.statements.base import ExecutionContext
 from engine.cql3.statements.modification import ModificationStatement
@@ -101,6 +102,22 @@ def _execute_conditional(
     binds = [(statement, part_options, ctx.bind_context(part_options)) for statement, part_options in parts]
     if len({statement.conditional_partition(bind) for statement, _, bind in binds}) > 1:
         raise InvalidRequest("Batch with conditions cannot span multiple partitions")
+    table = parts[0][0].table_metadata
+    cas = getattr(ctx.proxy, "cas", None)
+    if cas is not None:  # a cluster's coordinator: Paxos across the partition's replicas
+
+        def decide() -> tuple[list | None, ResultMessage]:
+            for statement, part_options, bind in binds:
+                if statement.is_conditional:
+                    serial = replace(part_options, consistency=options.serial_consistency)
+                    applied, failure = statement.check(ctx, bind, serial, in_batch=True)
+                    if not applied:
+                        return None, ResultMessage(failure)
+            mutations = [m for s, o, b in binds for m in s.mutations(ctx, b, o)]
+            return mutations, ResultMessage(modification.applied_result(table))
+
+        key = binds[0][0].conditional_partition(binds[0][2])
+        return cas(table.id, key, keys.token(key), options.serial_consistency, options.consistency, decide)
     with modification.LWT_LOCK:
         for statement, part_options, bind in binds:
             if statement.is_conditional:
@@ -111,4 +128,4 @@ def _execute_conditional(
             m for statement, part_options, bind in binds for m in statement.mutations(ctx, bind, part_options)
         ]
         ctx.proxy.mutate(mutations, options.consistency)
-    return ResultMessage(modification.applied_result(parts[0][0].table_metadata))
+    return ResultMessage(modification.applied_result(table))
