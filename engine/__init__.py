@@ -56,6 +56,8 @@ _LAZY = {
     "PreparedStatement": "engine.cluster.session",
     "ConsistencyLevel": "engine.db.consistency_level",
     "DirectoryInUse": "engine.cluster.node",
+    "NodeDescription": "engine.cluster.node",
+    "ClusterLayoutError": "engine.cluster.layout",
     "NodeProbe": "engine.probe",
 }
 
@@ -73,10 +75,12 @@ __all__ = [
     "AlreadyExists",
     "AuthenticationError",
     "Cluster",
+    "ClusterLayoutError",
     "ConsistencyLevel",
     "CqlError",
     "ErrorCode",
     "InvalidRequest",
+    "NodeDescription",
     "NodeProbe",
     "PreparedStatement",
     "ReadTimeout",
