@@ -14,8 +14,6 @@
 
 from __future__ import annotations
 
-import pdb
-
 from engine.cql.lexer import TokenKind
 from shell.commands.registry import CommandContext, ImproperCommand, Invocation, command
 from shell.connection.base import QueryError
@@ -83,4 +81,6 @@ def debug(context: CommandContext, invocation: Invocation) -> None:
     if words is None or words not in ([], ["THINGS"]):
         raise ImproperCommand
     if context.tty:
+        import pdb  # a developer's command: not loaded at start-up
+
         pdb.Pdb().set_trace()

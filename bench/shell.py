@@ -1,0 +1,186 @@
+"""cqlkit cqlsh against the real cqlsh (PyPI ``cqlsh``), side by side on the same ``cqlkit serve``.
+
+Two measurements, each shell run as a user runs it (a fresh process):
+
+* ``-e "SELECT ..."``: wall time of the whole process (start-up, connection, query, output), the median
+  of ``--runs`` runs, alternating the shells (``cqlkit cqlsh``, and ``python -m shell``, the same shell
+  without the ``cqlkit`` command's start-up);
+* ``COPY ... FROM 'file.csv'`` of ``--rows`` generated rows (a partition key, a clustering key, text,
+  a double, a timestamp and a list): rows per second from the wall time of the process, and the rate
+  the shell itself reports. Each shell loads its own, freshly created table.
+
+Run: ``python bench/shell.py [--rows 20000] [--runs 5] [--keep DIR]`` (``--rows 200000`` for the issue's
+figure; allow a few minutes). The server is started with ``cqlkit serve`` on a free port, on a cluster
+in a temporary directory, and stopped at the end. Prints one table; see docs/benchmarks.md for a run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+CQLSH = BIN / "cqlsh"
+CQLKIT = BIN / "cqlkit"
+SELECT = "SELECT * FROM bench.items WHERE shard = 7"
+_RATE = re.compile(r"(\d+) rows imported from 1 files in (.+?) \(")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_server(directory: Path, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    server = subprocess.Popen(
+        [str(CQLKIT), "serve", "--cluster", str(directory), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return server
+        time.sleep(0.1)
+    server.kill()
+    raise SystemExit("cqlkit serve did not start")
+
+
+def shell(command: list[str], port: int, args: list[str], env: dict[str, str]) -> tuple[float, str]:
+    started = time.perf_counter()
+    done = subprocess.run(
+        [*command, "127.0.0.1", str(port), *args], capture_output=True, text=True, env=env, timeout=3600
+    )
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"{command[0]} failed ({done.returncode}): {done.stderr[-2000:]}")
+    return elapsed, done.stdout
+
+
+def write_csv(path: Path, rows: int, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        for i in range(rows):
+            writer.writerow(
+                [
+                    i % 1000,
+                    i,
+                    f"item {i} {rng.random():.6f}",
+                    f"{rng.uniform(0, 1000):.3f}",
+                    f"2024-01-{1 + i % 28:02d} 10:{i % 60:02d}:00.000+0000",
+                    f"[{i % 7}, {i % 11}]",
+                ]
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rows", type=int, default=20000, help="rows in the COPY FROM file (default 20000)")
+    parser.add_argument("--runs", type=int, default=5, help="runs of the -e SELECT per shell (default 5)")
+    parser.add_argument(
+        "--keep", help="keep the cluster and CSV in this directory instead of a temporary one"
+    )
+    options = parser.parse_args()
+    if not CQLSH.exists():
+        raise SystemExit(f"the real cqlsh is not installed next to this Python ({CQLSH})")
+    work = Path(options.keep) if options.keep else Path(tempfile.mkdtemp(prefix="cqlkit-bench-shell-"))
+    work.mkdir(parents=True, exist_ok=True)
+    home = work / "home"
+    home.mkdir(exist_ok=True)
+    env = {**os.environ, "HOME": str(home), "CQL_HISTORY": "/dev/null", "TZ": "UTC"}
+    env.pop("CQLSH_HOST", None)
+    env.pop("CQLSH_PORT", None)
+    port = free_port()
+    server = start_server(work / "cluster", port, env)
+    real, ours = [str(CQLSH)], [str(CQLKIT), "cqlsh"]
+    module = [sys.executable, "-m", "shell"]
+    try:
+        schema = (
+            "CREATE KEYSPACE IF NOT EXISTS bench WITH replication = "
+            "{'class': 'SimpleStrategy', 'replication_factor': 1}; "
+            "CREATE TABLE IF NOT EXISTS bench.items (shard int, id int, name text, price double, "
+            "added timestamp, tags list<int>, PRIMARY KEY (shard, id)); "
+            "INSERT INTO bench.items (shard, id, name, price) VALUES (7, 1, 'seven', 7.5); "
+            "INSERT INTO bench.items (shard, id, name, price) VALUES (7, 2, 'eight', 8.5);"
+        )
+        shell(ours, port, ["-e", schema], env)
+        select: dict[str, list[float]] = {"cqlsh": [], "cqlkit": [], "module": []}
+        for _ in range(options.runs):
+            for name, command in (("cqlsh", real), ("cqlkit", ours), ("module", module)):
+                select[name].append(shell(command, port, ["-e", SELECT], env)[0])
+        data = work / "items.csv"
+        write_csv(data, options.rows)
+        copy: dict[str, tuple[float, str]] = {}
+        for name, command in (("cqlsh", real), ("cqlkit", ours)):
+            table = f"bench.copy_{name}"
+            shell(
+                ours,
+                port,
+                [
+                    "-e",
+                    f"DROP TABLE IF EXISTS {table}; CREATE TABLE {table} (shard int, id int, name text, "
+                    "price double, added timestamp, tags list<int>, PRIMARY KEY (shard, id))",
+                ],
+                env,
+            )
+            elapsed, out = shell(
+                command,
+                port,
+                ["-e", f"COPY {table} (shard, id, name, price, added, tags) FROM '{data}'"],
+                env,
+            )
+            reported = _RATE.search(out)
+            copy[name] = (elapsed, reported.group(2) if reported else "?")
+            count = shell(
+                ours, port, ["--request-timeout", "600", "-e", f"SELECT count(*) FROM {table}"], env
+            )[1]
+            if str(options.rows) not in count:
+                raise SystemExit(f"{name}: COPY FROM loaded the wrong number of rows: {count}")
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        if not options.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    real_select, our_select = statistics.median(select["cqlsh"]), statistics.median(select["cqlkit"])
+    module_select = statistics.median(select["module"])
+    print(f"cqlsh vs cqlkit cqlsh on cqlkit serve (127.0.0.1:{port}), {os.cpu_count()} CPUs")
+    print(f"{'measure':<34} {'cqlsh':>12} {'cqlkit':>12} {'ratio':>8}")
+    print(
+        f"{'-e SELECT, median wall (s)':<34} {real_select:>12.3f} {our_select:>12.3f} "
+        f"{our_select / real_select:>7.2f}x"
+    )
+    print(
+        f"{'  python -m shell (no cqlkit CLI)':<34} {'':>12} {module_select:>12.3f} "
+        f"{module_select / real_select:>7.2f}x"
+    )
+    real_rate, our_rate = options.rows / copy["cqlsh"][0], options.rows / copy["cqlkit"][0]
+    print(
+        f"{f'COPY FROM {options.rows} rows (rows/s)':<34} {real_rate:>12.0f} {our_rate:>12.0f} "
+        f"{our_rate / real_rate:>7.2f}x"
+    )
+    print(f"{'  (shell reports: in ...)':<34} {copy['cqlsh'][1]:>12} {copy['cqlkit'][1]:>12}")
+
+
+if __name__ == "__main__":
+    main()
