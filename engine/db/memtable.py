@@ -255,7 +255,13 @@ class Memtable:
             else:
                 added = current.apply(update, sort_key)
             self.live_data_size += added
-            self.operation_count += 1
+            # Cassandra's PartitionUpdate.operationCount (tablestats' "Memtable cell count").
+            self.operation_count += (
+                len(update.rows)
+                + (update.static_row is not None)
+                + len(update.range_tombstones)
+                + (update.deletion is not LIVE)
+            )
             if self.min_timestamp is None or oldest < self.min_timestamp:
                 self.min_timestamp = oldest
             if position is not None:

@@ -13,8 +13,9 @@ bloom filter counters) and the files (snapshots, backups). Definitions follow Ca
   over the cells and rows of every SSTable;
 * *tombstones / live cells per slice*: averages and maxima over every slice read since the node started
   (Cassandra's cover the last five minutes);
-* *memtable cell count*: the operations applied to the current memtable (Cassandra's
-  ``memtableColumnsCount`` is its ``operationCount``).
+* *memtable cell count*: the operations applied to the current memtable — per update, its rows, static
+  row, range tombstones and partition deletion (Cassandra's ``memtableColumnsCount`` is the memtable's
+  ``operationCount``).
 """
 
 from __future__ import annotations

@@ -425,6 +425,8 @@ def test_slice_reads_count_tombstones_and_live_cells(tmp_path: Path) -> None:
         Row((b"b",), None, DeletionTime(1, NOW)),
     )
     storage.apply(Mutation("ks", raw, ((TABLE, PartitionUpdate(raw, 1, rows=rows)),)))
+    delete(storage, 5, ts=1)
+    assert table_stats(store, now=NOW).memtable_cell_count == 3  # two rows, one partition deletion
     store.read_partition(raw, 1)
     store.read_partition((2).to_bytes(4, "big"), 2)  # nothing there: a slice with nothing in it
     stats = table_stats(store, now=NOW)
