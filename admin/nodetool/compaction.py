@@ -5,6 +5,7 @@ CompactionStats.java, CompactionHistory.java, ...)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from admin.nodetool import machine
 from admin.nodetool.command import Command, Option, Parsed, UsageError, keyspace_and_tables
@@ -15,7 +16,7 @@ from engine.probe import ProbeError
 _MIB = 1024 * 1024
 
 
-def _token(value: str | None, title: str) -> int | None:
+def _token(value: str | None) -> int | None:
     if value is None or value == "":
         return None
     try:
@@ -41,8 +42,8 @@ def compact(ctx: Context, parsed: Parsed) -> None:
         keyspace,
         tables,
         split_output=split,
-        start_token=_token(start, "start_token"),
-        end_token=_token(end, "end_token"),
+        start_token=_token(start),
+        end_token=_token(end),
     )
 
 
@@ -103,8 +104,6 @@ def compactionstats(ctx: Context, parsed: Parsed) -> None:
 
 def _two(value: float) -> str:
     """``DecimalFormat("0.00")``."""
-    from decimal import ROUND_HALF_EVEN, Decimal
-
     return str(Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN))
 
 
