@@ -81,6 +81,7 @@ def test_mutated_statements_get_cql_errors(cluster: Cluster) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(3600)
 def test_mutated_statements_long(cluster: Cluster) -> None:
     ran = 0
     for seed in range(2, 12):

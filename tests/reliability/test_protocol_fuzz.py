@@ -106,6 +106,7 @@ def test_fuzzed_frames_get_protocol_answers(served: NodeServer, caplog: pytest.L
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(3600)
 def test_fuzzed_frames_long(served: NodeServer, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.ERROR)
     for seed in range(10):

@@ -107,6 +107,7 @@ def test_fuzzed_connections_are_answered_and_closed(served: NodeServer) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(3600)
 def test_fuzzed_connections_long(served: NodeServer) -> None:
     run_storm(served, 1000, seed=100)
     before = _rss_bytes()
