@@ -33,6 +33,19 @@ echo "# The tutorial's keyspace and data"
 say cqlkit cqlsh -f examples/mlops/tutorial.cql ">" /dev/null
 cqlkit cqlsh -f "$here/tutorial.cql" >/dev/null
 echo
+
+echo "# The generated data set (generate.py, seeded) as CSV, loaded with COPY FROM"
+data=$(mktemp -d)
+trap 'rm -rf "$data"' EXIT
+say python examples/mlops/generate.py --out DATA
+python3 "$here/generate.py" --out "$data" | sed "s|$data|DATA|"
+echo
+for table in runs_by_experiment metrics_by_run run_summary; do
+    columns=$(head -n 1 "$data/$table.csv" | tr -d '\r')
+    say cqlkit cqlsh -e "COPY mlops.$table ($columns) FROM 'DATA/$table.csv' WITH HEADER = true"
+    cqlkit cqlsh -e "COPY mlops.$table ($columns) FROM '$data/$table.csv' WITH HEADER = true"
+    echo
+done
 show cqlkit nodetool status mlops
 
 echo "# Memtables to SSTables, then the table's figures (a few of tablestats' lines)"
