@@ -39,6 +39,7 @@ from engine.cluster.layout import ClusterLayout, load_or_create
 from engine.cluster.local_tables import load_or_create_host_id
 from engine.cluster.node import Node
 from engine.cql3.statements.base import ClientState
+from engine.db.commitlog.commitlog import CommitLogConfig
 from engine.db.consistency_level import ConsistencyLevel
 from engine.errors import InvalidRequest
 from engine.net import Network
@@ -255,8 +256,10 @@ class Cluster:
         nodes: int | str | None = None,
         *,
         realtime: bool = False,
+        commitlog_config: CommitLogConfig | None = None,
     ) -> Cluster:
-        """Open (or create) a cluster; ``nodes`` (``3``, ``"3:2"``) only when creating, or to check it."""
+        """Open (or create) a cluster; ``nodes`` (``3``, ``"3:2"``) only when creating, or to check it.
+        ``commitlog_config`` applies to every node (``cqlkit serve --commitlog-sync``)."""
         if path_or_name is None:
             directory = default_home() / "clusters" / "default"
         else:
@@ -269,7 +272,12 @@ class Cluster:
         directory.mkdir(parents=True, exist_ok=True)
         layout = load_or_create(directory, nodes)
         if len(layout.nodes) == 1:
-            node = Node(directory / "node1", cluster_name=directory.name, layout=layout)
+            node = Node(
+                directory / "node1",
+                cluster_name=directory.name,
+                layout=layout,
+                commitlog_config=commitlog_config,
+            )
             return cls(directory, [node], None, layout)
         network = Network(clock=(lambda: time.monotonic() * 1000.0) if realtime else None)
         host_ids = {n.address: load_or_create_host_id(directory / n.name) for n in layout.nodes}
@@ -284,6 +292,7 @@ class Cluster:
                         layout=layout,
                         network=network,
                         host_ids=host_ids,
+                        commitlog_config=commitlog_config,
                     )
                 )
         except BaseException:
