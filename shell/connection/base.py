@@ -112,6 +112,22 @@ class WriteFailure:
     name: str  # the driver exception's class name, as COPY reports it
 
 
+class PendingWrite(Protocol):
+    """Writes under way (:meth:`Connection.write`); :meth:`failures` waits for the last of them."""
+
+    def failures(self) -> list[WriteFailure]: ...
+
+
+@dataclass(frozen=True)
+class WriteDone:
+    """Writes already finished (a connection that writes synchronously)."""
+
+    failed: tuple[WriteFailure, ...] = ()
+
+    def failures(self) -> list[WriteFailure]:
+        return list(self.failed)
+
+
 class Connection(Protocol):
     """One session with a cluster, as the shell uses it."""
 
@@ -146,9 +162,11 @@ class Connection(Protocol):
         consistency: str,
         concurrency: int,
         counter: bool = False,
-    ) -> list[WriteFailure]:
-        """Run the prepared ``query`` once per row, rows grouped in unlogged (counter: counter) batches,
-        values already serialized; up to ``concurrency`` batches in flight. Returns the failed batches."""
+    ) -> PendingWrite:
+        """Start running the prepared ``query`` once per row, rows grouped in unlogged (counter: counter)
+        batches, values already serialized, up to ``concurrency`` batches in flight across calls; returns
+        at once when the connection can write in the background (the caller prepares more rows
+        meanwhile), and the pending writes tell the failed batches."""
 
     def fork(self) -> Connection:
         """A second session on the same cluster, in the same keyspace (a ``SOURCE``d file's sub-shell)."""

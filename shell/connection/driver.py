@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ast
 import re
+import threading
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,7 +32,6 @@ from typing import Any
 import cassandra
 from cassandra.auth import PlainTextAuthProvider
 from cassandra.cluster import Cluster, NoHostAvailable, ResultSet, Session
-from cassandra.concurrent import execute_concurrent
 from cassandra.connection import ConnectionBusy, ConnectionException, ProtocolError
 from cassandra.metadata import protect_name
 from cassandra.policies import WhiteListRoundRobinPolicy
@@ -47,10 +47,12 @@ from cassandra.query import (
 
 from shell.connection.base import (
     DEFAULT_SETTINGS,
+    PendingWrite,
     QueryError,
     ServerInfo,
     Settings,
     TableLayout,
+    WriteDone,
     WriteFailure,
     full_cql_version,
 )
@@ -76,6 +78,36 @@ DRIVER_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 _SUMMARY = re.compile(r'Error from server: code=([0-9a-fA-F]{4}) \[[^\]]*\] message="(.*)"', re.DOTALL)
+
+
+class _InFlight:
+    """The batches of one :meth:`DriverConnection.write`: each releases its place in the window when it
+    ends (on the driver's event loop), and the last one wakes :meth:`failures`."""
+
+    def __init__(self, count: int, window: threading.BoundedSemaphore) -> None:
+        self._left = count
+        self._window = window
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        self._failed: list[WriteFailure] = []
+        if count == 0:
+            self._done.set()
+
+    def finish(self, _result: object, index: int, error: BaseException | None = None) -> None:
+        with self._lock:
+            if error is not None:
+                self._failed.append(WriteFailure(index, query_error(error), type(error).__name__))
+            self._left -= 1
+            if self._left == 0:
+                self._done.set()
+        self._window.release()
+
+    def fail(self, error: BaseException, index: int) -> None:
+        self.finish(None, index, error)
+
+    def failures(self) -> list[WriteFailure]:
+        self._done.wait()
+        return sorted(self._failed, key=lambda f: f.batch)
 
 
 class ConnectionFailed(Exception):
@@ -151,6 +183,7 @@ class DriverConnection:
         self.options = options
         self.cluster, self.session = _connect(options, options.username, options.password, keyspace)
         self._prepared: dict[str, PreparedStatement] = {}
+        self._window: threading.BoundedSemaphore | None = None
 
     # ------------------------------------------------------------------ statements
 
@@ -301,36 +334,42 @@ class DriverConnection:
         consistency: str,
         concurrency: int,
         counter: bool = False,
-    ) -> list[WriteFailure]:
+    ) -> PendingWrite:
         """Each batch an UNLOGGED (or COUNTER) batch of bound statements whose values are set already
-        serialized, executed with the driver's ``execute_concurrent``."""
+        serialized, sent with ``execute_async``; at most ``concurrency`` batches in flight (the caller
+        waits for room, which paces it), results collected by the driver's event loop while the caller
+        prepares the next rows."""
         prepared = self._prepared.get(query)
         if prepared is None:
             try:
                 prepared = self._prepared[query] = self.session.prepare(query)
             except DRIVER_ERRORS as error:
-                return [
+                failed = [
                     WriteFailure(i, query_error(error), type(error).__name__) for i in range(len(batches))
                 ]
+                return WriteDone(tuple(failed))
+        if self._window is None:
+            self._window = threading.BoundedSemaphore(max(1, concurrency))
         level = cassandra.ConsistencyLevel.name_to_value[consistency]
         kind = BatchType.COUNTER if counter else BatchType.UNLOGGED
-        statements = []
-        for rows in batches:
+        pending = _InFlight(len(batches), self._window)
+        for index, rows in enumerate(batches):
             if len(rows) == 1:
-                statement = _bound(prepared, rows[0], level)
+                statement: BoundStatement | BatchStatement = _bound(prepared, rows[0], level)
             else:
                 statement = BatchStatement(batch_type=kind, consistency_level=level)
                 for row in rows:
                     statement.add(_bound(prepared, row, level))
-            statements.append((statement, None))
-        results = execute_concurrent(
-            self.session, statements, concurrency=max(1, concurrency), raise_on_first_error=False
-        )
-        return [
-            WriteFailure(index, query_error(outcome), type(outcome).__name__)
-            for index, (ok, outcome) in enumerate(results)
-            if not ok
-        ]
+            self._window.acquire()
+            try:
+                future = self.session.execute_async(statement)
+            except DRIVER_ERRORS as error:
+                pending.finish(None, index, error)
+                continue
+            future.add_callbacks(
+                callback=pending.finish, callback_args=(index,), errback=pending.fail, errback_args=(index,)
+            )
+        return pending
 
     def fork(self) -> DriverConnection:
         forked = object.__new__(DriverConnection)
@@ -338,6 +377,7 @@ class DriverConnection:
         forked.cluster = self.cluster
         forked.session = _session(self.cluster, self.keyspace, self.options)
         forked._prepared = {}
+        forked._window = None
         return forked
 
     def close(self) -> None:

@@ -23,6 +23,7 @@ from shell.connection.base import (
     ServerInfo,
     Settings,
     TableLayout,
+    WriteDone,
     WriteFailure,
     full_cql_version,
 )
@@ -141,7 +142,7 @@ class EmbeddedConnection:
         consistency: str,
         concurrency: int,
         counter: bool = False,
-    ) -> list[WriteFailure]:
+    ) -> WriteDone:
         """In-process the engine runs each row as it comes (no network round trip to save)."""
         prepared = self.session.prepare(query)
         level = engine.ConsistencyLevel[consistency]
@@ -154,7 +155,7 @@ class EmbeddedConnection:
                 failures.append(
                     WriteFailure(index, QueryError.from_server(server_error(error)), type(error).__name__)
                 )
-        return failures
+        return WriteDone(tuple(failures))
 
     def fork(self) -> EmbeddedConnection:
         forked = copy.copy(self)

@@ -31,12 +31,13 @@ import os
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import TextIO
 
 from cassandra.metadata import protect_name
 
 from shell.commands.registry import CommandContext
-from shell.connection.base import TableLayout
+from shell.connection.base import PendingWrite, TableLayout
 from shell.copy.conversion import ParseError, RowConverter
 from shell.copy.options import CopyOptions
 from shell.copy.progress import Clock, RateMeter, describe_interval
@@ -239,23 +240,41 @@ def import_rows(
         lines = _Lines(_files(file, options.encoding), options)
     sent = 0
     aborted = False
+    in_flight: _Submitted | None = None  # the previous chunk's writes, settled while the next is parsed
     try:
         for chunk in _chunks(lines, max(1, options.chunksize)):
             try:
                 parsed = _parse(chunk, options, skip_indexes, converter, errors)
             except _Abort:
-                # the rows of the chunk that did parse are written all the same (cqlsh's worker has them)
-                parsed = [row for row in _parse_quietly(chunk, options, skip_indexes, converter)]
-                _write(context, query, order, _batches(parsed, key_indexes, options), options, errors, layout)
-                raise  # uncounted, as in cqlsh, which stops listening before the chunk's report arrives
-            _write(context, query, order, _batches(parsed, key_indexes, options), options, errors, layout)
-            meter.increment(len(chunk))  # cqlsh counts every row it processed, failed ones too
+                # the rows of the chunk that did parse are written all the same (cqlsh's worker has them);
+                # uncounted, as in cqlsh, which stops listening before the chunk's report arrives
+                parsed = list(_parse_quietly(chunk, options, skip_indexes, converter))
+                for submitted in (
+                    in_flight,
+                    _submit(context, query, order, parsed, key_indexes, options, layout, 0),
+                ):
+                    if submitted is not None:
+                        _settle(context, query, order, submitted, options, errors, layout)
+                in_flight = None
+                raise
+            submitted = _submit(context, query, order, parsed, key_indexes, options, layout, len(chunk))
+            if in_flight is not None:
+                meter.increment(_settle(context, query, order, in_flight, options, errors, layout))
+                errors.check()
+            in_flight = submitted
             sent += len(parsed)
-            errors.check()
             _pace(sent, clock() - started, options.ingestrate, sleep)
+        if in_flight is not None:
+            meter.increment(_settle(context, query, order, in_flight, options, errors, layout))
+            in_flight = None
+            errors.check()
     except _Abort:
         aborted = True
+        if in_flight is not None:
+            _settle(context, query, order, in_flight, options, errors, layout)
     except OSError as error:
+        if in_flight is not None:
+            meter.increment(_settle(context, query, order, in_flight, options, errors, layout))
         # cqlsh's feeder process reports a file it cannot read as a failed insert of no rows
         context.error(f"Failed to import 0 rows: OSError - {error},  given up after 1 attempts")
         errors.write([])  # which creates the error file, empty, as cqlsh's does
@@ -329,35 +348,68 @@ def _parse_quietly(
             continue
 
 
-def _write(
+@dataclass
+class _Submitted:
+    batches: list[list[tuple[Row, Serialized]]]
+    pending: PendingWrite
+    rows: int  # the lines of the chunk, which cqlsh's meter counts once the chunk is done
+
+
+def _values(order: Sequence[int], batches: list[list[tuple[Row, Serialized]]]) -> list[list[Serialized]]:
+    return [[[row[1][i] for i in order] for row in batch] for batch in batches]
+
+
+def _submit(
     context: CommandContext,
     query: str,
     order: Sequence[int],
-    batches: list[list[tuple[Row, Serialized]]],
+    parsed: Sequence[tuple[Row, Serialized]],
+    key_indexes: Sequence[int],
+    options: CopyOptions,
+    layout: TableLayout,
+    rows: int,
+) -> _Submitted:
+    batches = _batches(parsed, key_indexes, options)
+    concurrency = max(1, options.numprocesses) * IN_FLIGHT_PER_PROCESS
+    pending = context.connection.write(
+        query, _values(order, batches), context.state.consistency, concurrency, counter=layout.is_counter
+    )
+    return _Submitted(batches, pending, rows)
+
+
+def _settle(
+    context: CommandContext,
+    query: str,
+    order: Sequence[int],
+    submitted: _Submitted,
     options: CopyOptions,
     errors: _Errors,
     layout: TableLayout,
-) -> None:
-    """Write the batches, retrying failed ones as cqlsh does."""
-    attempt = 1
-    pending = batches
+) -> int:
+    """Wait for a chunk's writes, retrying failed batches as cqlsh does; returns the chunk's row count."""
+    batches, pending, attempt = submitted.batches, submitted.pending, 1
     concurrency = max(1, options.numprocesses) * IN_FLIGHT_PER_PROCESS
-    while pending:
-        values = [[[row[1][i] for i in order] for row in batch] for batch in pending]
-        failures = context.connection.write(
-            query, values, context.state.consistency, concurrency, counter=layout.is_counter
-        )
-        failed = {f.batch: f for f in failures}
+    while batches:
+        failed = {f.batch: f for f in pending.failures()}
         retry = []
-        for index, batch in enumerate(pending):
+        for index, batch in enumerate(batches):
             failure = failed.get(index)
             if failure is None:
                 continue
             message = failure.error.text.removeprefix(failure.name + ": ")
             if errors.insert_failed(failure.name, message, [row[0] for row in batch], attempt):
                 retry.append(batch)
-        pending = retry
+        batches = retry
         attempt += 1
+        if batches:
+            pending = context.connection.write(
+                query,
+                _values(order, batches),
+                context.state.consistency,
+                concurrency,
+                counter=layout.is_counter,
+            )
+    return submitted.rows
 
 
 def _pace(sent: int, elapsed: float, rate: int, sleep: Callable[[float], None]) -> None:
