@@ -23,6 +23,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 from engine.auth.authenticator import SaslNegotiator
 from engine.auth.service import AuthService
@@ -39,6 +40,7 @@ from engine.service.results import ColumnSpec, ResultMessage
 from engine.transport.frame import DEFAULT_MAX_FRAME_SIZE
 from engine.transport.handler import AuthOutcome, BatchRequest, PreparedInfo
 from engine.transport.server import NativeServer
+from engine.transport.tls import TlsConfigurationError, server_ssl_context
 
 
 def _unprepared(statement_id: bytes) -> Unprepared:
@@ -230,8 +232,23 @@ class NodeServer:
         max_frame_size: int = DEFAULT_MAX_FRAME_SIZE,
         authenticator: str | None = None,
         authorizer: str | None = None,
+        ssl_certfile: str | Path | None = None,
+        ssl_keyfile: str | Path | None = None,
+        ssl_ca_certfile: str | Path | None = None,
+        ssl_require_client_auth: bool = False,
     ) -> None:
         self.node = node
+        # cassandra.yaml's client_encryption_options (engine.transport.tls): TLS when a certificate is given
+        ssl_context = None
+        if ssl_certfile is not None:
+            ssl_context = server_ssl_context(
+                ssl_certfile,
+                ssl_keyfile,
+                ca_certfile=ssl_ca_certfile,
+                require_client_auth=ssl_require_client_auth,
+            )
+        elif ssl_keyfile is not None or ssl_ca_certfile is not None or ssl_require_client_auth:
+            raise TlsConfigurationError("TLS options need the server certificate (ssl_certfile)")
         if authenticator is not None or authorizer is not None:
             # cassandra.yaml's authenticator/authorizer; the state lives in <data>/system_auth
             node.query_processor.install_auth(
@@ -249,6 +266,7 @@ class NodeServer:
             workers=workers,
             max_frame_size=max_frame_size,
             name=f"{node.name}-native",
+            ssl_context=ssl_context,
         )
         # the ring's view: this node's tokens from cluster.json, and every other node of the cluster as a
         # peer at its own address (127.0.0.N) on the same native port, so drivers see the whole ring

@@ -10,6 +10,11 @@ After a schema change succeeds, every connection that REGISTERed for SCHEMA_CHAN
 (Cassandra pushes them to all registered connections, the one that made the change included);
 :meth:`publish` pushes any event from any thread (topology and status changes come from the cluster).
 
+With an ``ssl_context`` (``engine.transport.tls``) every accepted connection is TLS: the handshake runs
+before the connection's protocol state exists, and a client that does not complete it within
+``ssl_handshake_timeout`` (a plaintext client, a wrong CA, no client certificate when one is required) is
+disconnected without a frame being read or anything being logged above debug.
+
 Robustness: a connection's bad bytes are answered on that connection alone; an exception in a handler
 is logged and answered as a server error; nothing a client sends stops the listener. :meth:`stop`
 drains: it stops accepting, lets running requests finish (up to a timeout), then closes connections.
@@ -21,6 +26,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import logging
+import ssl
 import threading
 from dataclasses import dataclass, field
 
@@ -60,12 +66,16 @@ class NativeServer:
         max_frame_size: int = DEFAULT_MAX_FRAME_SIZE,
         workers: int = 4,
         name: str = "native-transport",
+        ssl_context: ssl.SSLContext | None = None,
+        ssl_handshake_timeout: float = 10.0,
     ) -> None:
         self.handler = handler
         self.host = host
         self.port = port
         self.max_frame_size = max_frame_size
         self.name = name
+        self.ssl_context = ssl_context
+        self.ssl_handshake_timeout = ssl_handshake_timeout
         self._workers = workers
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -96,7 +106,15 @@ class NativeServer:
         self._loop = loop
         try:
             self._server = loop.run_until_complete(
-                asyncio.start_server(self._serve_client, self.host, self.port, limit=READ_SIZE)
+                asyncio.start_server(
+                    self._serve_client,
+                    self.host,
+                    self.port,
+                    limit=READ_SIZE,
+                    ssl=self.ssl_context,
+                    # asyncio refuses a handshake timeout without TLS
+                    ssl_handshake_timeout=None if self.ssl_context is None else self.ssl_handshake_timeout,
+                )
             )
         except BaseException as e:
             self._start_error = e
