@@ -56,6 +56,10 @@ from admin.cli import serve as _serve  # noqa: E402 (command modules register af
 
 _serve.register(app)
 
+from admin.cli import cluster as _cluster  # noqa: E402
+
+_cluster.register(app)
+
 from admin.cli import nodetool as _nodetool  # noqa: E402
 
 _nodetool.register(app)

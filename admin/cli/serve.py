@@ -1,12 +1,24 @@
-"""``cqlkit serve``: run a cluster's node in the foreground, serving the CQL native protocol.
+"""``cqlkit serve``: run a cluster in the foreground, every node serving the CQL native protocol.
 
 Opens the cluster (``--cluster`` is a name under ``$CQLKIT_HOME/clusters`` or a directory; default the
-current one, as ``cqlkit cqlsh`` does), listens on ``--host``/``--port`` (v3, v4 and v5, LZ4), and runs
-until SIGINT or SIGTERM; then it drains: no new connections, running requests finish, the node flushes
-and closes. While it runs, ``<cluster>/server.lock`` is held (a second ``serve`` of the same cluster is
-refused) and ``<cluster>/server.json`` names the address, so other tools can find the server.
+current one: ``clusters/CURRENT`` names it, else ``default``), creating it with ``--nodes N`` (or
+``N:M`` for two datacenters) nodes if it does not exist. Node N listens on ``127.0.0.N`` at
+``--native-port`` (9042; all of 127.0.0.0/8 is loopback on Linux); with ``--single-interface`` every
+node is on 127.0.0.1 at ports P, P+1, … (node N at P+N-1). ``--host H`` puts every node on H the same
+way (``--port`` is another name for ``--native-port``; port 0 picks free ports), which is what a
+one-node cluster has always been served as. v3, v4 and v5, LZ4.
 
-Exit status: 0 after a clean shutdown, 2 if the cluster is already served or the address is taken.
+Next to the nodes runs the admin API (``engine.admin_api``) on 127.0.0.1 at ``--admin-port`` (0, the
+default, picks a free port), guarded by ``<cluster>/admin.token``; ``cqlkit cluster nodeN stop|start``
+drives it. Each node logs to ``nodeN/logs/system.log`` in Cassandra's format (``admin.cli.system_log``).
+
+Runs until SIGINT or SIGTERM; then it drains: no new connections, running requests finish, the nodes
+flush and close. While it runs, ``<cluster>/server.lock`` is held (a second ``serve`` of the same
+cluster is refused) and ``<cluster>/server.json`` lists the pid, every node's name, host and port, and
+the admin API's address, so other tools can find the server.
+
+Exit status: 0 after a clean shutdown, 2 if the cluster is already served, an address is taken or the
+options are wrong.
 """
 
 from __future__ import annotations
@@ -22,6 +34,8 @@ from typing import IO
 
 import typer
 
+SERVER_FILE = "server.json"
+
 
 def _lock(directory: Path) -> IO[str] | None:
     handle = open(directory / "server.lock", "a+", encoding="utf-8")  # noqa: SIM115 (held while serving)
@@ -33,24 +47,58 @@ def _lock(directory: Path) -> IO[str] | None:
     return handle
 
 
-def _cluster_directory(name_or_path: str | None) -> Path:
-    """Where ``Cluster.open`` finds the cluster: a name under ``$CQLKIT_HOME/clusters``, or a path."""
+def home() -> Path:
     from engine.cluster.session import default_home
 
+    return default_home()
+
+
+def current_cluster() -> str:
+    """The current cluster's name: ``clusters/CURRENT``, else ``default`` (as ``cqlkit nodetool``)."""
+    current = home() / "clusters" / "CURRENT"
+    name = current.read_text(encoding="utf-8").strip() if current.is_file() else ""
+    return name or "default"
+
+
+def cluster_directory(name_or_path: str | None) -> Path:
+    """Where ``Cluster.open`` finds the cluster: a name under ``$CQLKIT_HOME/clusters``, or a path."""
     if name_or_path is None:
-        return default_home() / "clusters" / "default"
+        name_or_path = current_cluster()
     candidate = Path(name_or_path)
     if candidate.is_absolute() or os.sep in name_or_path:
         return candidate
-    return default_home() / "clusters" / name_or_path
+    return home() / "clusters" / name_or_path
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"cqlkit serve: {message}", err=True)
+    return typer.Exit(2)
 
 
 def serve(
     cluster: str | None = typer.Option(
         None, "--cluster", help="The cluster name or directory (default: the current one)."
     ),
-    host: str = typer.Option("127.0.0.1", "--host", help="The address to listen on."),
-    port: int = typer.Option(9042, "--port", help="The native protocol port (0 picks a free one)."),
+    nodes: str | None = typer.Option(
+        None, "--nodes", "-n", help="Nodes to create the cluster with: N, or N:M for two datacenters."
+    ),
+    single_interface: bool = typer.Option(
+        False, "--single-interface", help="Every node on 127.0.0.1, node N at port P+N-1."
+    ),
+    native_port: int = typer.Option(
+        9042, "--native-port", "--port", help="The native protocol port (0 picks free ones)."
+    ),
+    host: str | None = typer.Option(
+        None, "--host", help="Serve every node on this address (ports P, P+1, ...), as --single-interface."
+    ),
+    admin_port: int = typer.Option(
+        0, "--admin-port", help="The admin API port on 127.0.0.1 (0: a free one)."
+    ),
+    commitlog_sync: str = typer.Option(
+        "periodic",
+        "--commitlog-sync",
+        help="periodic (the default) or batch: every write synced before it is acknowledged.",
+    ),
     authenticator: str = typer.Option(
         "AllowAllAuthenticator",
         "--authenticator",
@@ -60,43 +108,66 @@ def serve(
         "AllowAllAuthorizer", "--authorizer", help="AllowAllAuthorizer or CassandraAuthorizer."
     ),
 ) -> None:
-    """Serve a cluster over the CQL native protocol until interrupted (Ctrl-C / SIGTERM)."""
-    from engine import Cluster
+    """Serve a cluster (every node) over the CQL native protocol until interrupted (Ctrl-C / SIGTERM)."""
+    from admin.cli import system_log
+    from engine import Cluster, ClusterLayoutError
+    from engine.admin_api.lifecycle import ServedCluster, endpoints, lifecycle_routes
+    from engine.admin_api.server import AdminServer, Router, create_token
     from engine.auth import embedded
-    from engine.cluster.server import NodeServer
+    from engine.db.commitlog.commitlog import CommitLogConfig, CommitLogSync
     from engine.errors import ConfigurationException
 
-    directory = _cluster_directory(cluster)
+    if commitlog_sync not in ("periodic", "batch"):
+        raise _fail(f"--commitlog-sync must be batch or periodic, not {commitlog_sync!r}")
+    directory = cluster_directory(cluster)
     directory.mkdir(parents=True, exist_ok=True)
     lock = _lock(directory)  # before opening: two processes never open the same data directory
     if lock is None:
-        typer.echo(f"cqlkit serve: cluster {directory} is already being served", err=True)
-        raise typer.Exit(2)
-    opened = Cluster.open(directory, realtime=True)  # a multi-node cluster runs its network in real time
-    node = opened.nodes[0]
+        raise _fail(f"cluster {directory} is already being served")
+    config = CommitLogConfig(sync=CommitLogSync(commitlog_sync))
+    try:
+        opened = Cluster.open(directory, nodes, realtime=True, commitlog_config=config)
+    except ClusterLayoutError as e:
+        lock.close()
+        raise _fail(str(e)) from None
+    handlers = system_log.install(opened.directory, [n.name for n in opened.nodes])
+    addresses = endpoints(opened, native_port, single_interface=single_interface or host is not None)
+    if host is not None:
+        addresses = {name: type(at)(host, at.port) for name, at in addresses.items()}
+    served = ServedCluster(opened, addresses)
     try:
         # one auth service for every node of the cluster (its state with node1), as system_auth is one
         # keyspace for the whole cluster in Cassandra
         embedded.enable(opened, authenticator=authenticator, authorizer=authorizer)
-        server = NodeServer(node, host, port)
-        server.start()
-    except ConfigurationException as e:
-        opened.shutdown()
+        served.start()
+        router = Router()
+        lifecycle_routes(router, served)
+        try:
+            admin = AdminServer(router, create_token(opened.directory), "127.0.0.1", admin_port)
+        except OSError as e:
+            raise OSError(
+                e.errno, f"the admin API cannot listen on 127.0.0.1:{admin_port}: {e.strerror}"
+            ) from e
+        admin.start()
+    except (ConfigurationException, OSError) as e:
+        served.stop()
+        system_log.uninstall(handlers)
         lock.close()
-        typer.echo(f"cqlkit serve: {e}", err=True)
-        raise typer.Exit(2) from None
-    except OSError as e:
-        opened.shutdown()
-        lock.close()
-        typer.echo(f"cqlkit serve: cannot listen on {host}:{port}: {e.strerror or e}", err=True)
-        raise typer.Exit(2) from None
-    info = opened.directory / "server.json"
-    document = {"pid": os.getpid(), "nodes": [{"name": node.name, "host": server.host, "port": server.port}]}
-    info.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+        raise _fail(e.strerror if isinstance(e, OSError) and e.strerror else str(e)) from None
+    info = opened.directory / SERVER_FILE
+    document = {**served.describe(), "admin": {"host": admin.host, "port": admin.port}}
+    del document["name"]
+    for node in document["nodes"]:  # type: ignore[union-attr]
+        node.pop("status")
+        node.pop("address")
+    temporary = info.with_suffix(".tmp")
+    temporary.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    temporary.replace(info)
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    where = ", ".join(f"{at.host}:{at.port}" for at in served.endpoints.values())
     typer.echo(
-        f"cqlkit: serving cluster '{opened.directory.name}' on {server.host}:{server.port} "
+        f"cqlkit: serving cluster '{opened.directory.name}' on {where} "
         "(CQL native protocol v3/v4/v5); Ctrl-C to stop"
     )
     try:
@@ -104,10 +175,11 @@ def serve(
             pass
     finally:
         typer.echo("cqlkit: draining")
-        server.stop()
-        opened.shutdown()
+        admin.stop()
+        served.stop()
         with contextlib.suppress(FileNotFoundError):
             info.unlink()
+        system_log.uninstall(handlers)
         lock.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)

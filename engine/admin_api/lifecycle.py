@@ -1,0 +1,239 @@
+"""Serving every node of a cluster, and stopping and starting one of them while the others run.
+
+:class:`ServedCluster` composes an opened :class:`~engine.cluster.session.Cluster` with one
+:class:`~engine.cluster.server.NodeServer` per node, each on its own :class:`Endpoint` (node N on
+``127.0.0.N:P``, or ``127.0.0.1:P+N-1`` with a single interface). Every endpoint's ``system.peers``
+names the other nodes at their real endpoints, so a driver connected to any node discovers them all.
+
+Stopping a node (``stop_node``) closes its native endpoint first — its clients drain — then takes it
+off the cluster's network as ``nodetool stopdaemon`` would: peers see it DOWN at once, coordinators keep
+hints for it. Starting it again rejoins gossip (peers see it UP, hints replay) and reopens its endpoint
+on the same address. :func:`lifecycle_routes` puts both on the admin API::
+
+    GET  /v1/cluster               {"name", "pid", "nodes": [{"name", "address", "host", "port", "status"}]}
+    POST /v1/nodes/{name}/stop     {"name", "status": "DOWN"}   409 "<name> is not running"
+    POST /v1/nodes/{name}/start    {"name", "status": "UP"}     409 "<name> is already running"
+
+Every node's lifecycle is logged through :mod:`logging` with the node's name in the record (attribute
+``node``), in Cassandra's words (``Starting listening for CQL clients on /127.0.0.2:9042
+(unencrypted)...``, ``InetAddress /127.0.0.3:7000 is now DOWN``), so a handler can route a node's records
+to its own ``system.log``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from http import HTTPStatus
+
+from engine.admin_api.server import AdminError, AdminRequest, AdminResponse, Router
+from engine.cluster.local_tables import STORAGE_PORT
+from engine.cluster.node import Node
+from engine.cluster.server import NodeServer
+from engine.cluster.session import Cluster
+from engine.gms.endpoint_state import EndpointState
+from engine.gms.gossiper import GossipListener
+
+log = logging.getLogger(__name__)
+
+NATIVE_PORT = 9042
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where a node's native protocol listens."""
+
+    host: str
+    port: int
+
+
+def endpoints(cluster: Cluster, port: int, *, single_interface: bool) -> dict[str, Endpoint]:
+    """Node N at its own address on ``port``, or all on 127.0.0.1 at ``port + N - 1`` (0: ephemeral)."""
+    out: dict[str, Endpoint] = {}
+    for index, node in enumerate(cluster.nodes):
+        if single_interface:
+            out[node.name] = Endpoint("127.0.0.1", port + index if port else 0)
+        else:
+            out[node.name] = Endpoint(node.address, port)
+    return out
+
+
+def _node_extra(node: Node) -> dict[str, str]:
+    return {"node": node.name}
+
+
+class _GossipLog(GossipListener):
+    """``InetAddress /127.0.0.2:7000 is now UP`` in the observing node's log, as Cassandra's Gossiper."""
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+    def on_alive(self, endpoint: str, state: EndpointState) -> None:
+        log.info("InetAddress /%s:%d is now UP", endpoint, STORAGE_PORT, extra=_node_extra(self.node))
+
+    def on_dead(self, endpoint: str, state: EndpointState) -> None:
+        log.info("InetAddress /%s:%d is now DOWN", endpoint, STORAGE_PORT, extra=_node_extra(self.node))
+
+
+class ServedCluster:
+    """A cluster's nodes, each served on its endpoint; ``start()``, ``stop_node``/``start_node``, ``stop()``."""
+
+    def __init__(
+        self,
+        cluster: Cluster,
+        endpoints: Mapping[str, Endpoint],
+        server_factory: Callable[[Node, Endpoint], NodeServer] | None = None,
+    ) -> None:
+        self.cluster = cluster
+        self.endpoints = dict(endpoints)
+        self._factory = server_factory or (lambda node, at: NodeServer(node, at.host, at.port))
+        self.servers: dict[str, NodeServer] = {}
+        self._lock = threading.Lock()  # one lifecycle change at a time
+        for node in cluster.nodes:
+            if node.membership is not None:
+                node.membership.gossiper.register(_GossipLog(node))
+
+    @property
+    def name(self) -> str:
+        return self.cluster.directory.name
+
+    def start(self) -> None:
+        """Open every node's endpoint (``OSError`` names the one that could not bind; none is left open)."""
+        try:
+            for node in self.cluster.nodes:
+                self._open(node)
+        except BaseException:
+            for server in self.servers.values():
+                server.stop()
+            self.servers.clear()
+            raise
+        self._update_peers()
+        for node in self.cluster.nodes:
+            # gossip converged while the cluster opened: what each node saw come UP before it was served
+            for peer in self.cluster.nodes:
+                if peer is not node and node.sees_alive(peer.address):
+                    log.info(
+                        "InetAddress /%s:%d is now UP", peer.address, STORAGE_PORT, extra=_node_extra(node)
+                    )
+            log.info("Startup complete", extra=_node_extra(node))
+
+    def _open(self, node: Node) -> None:
+        at = self.endpoints[node.name]
+        server = self._factory(node, at)
+        try:
+            server.start()
+        except OSError as e:
+            raise OSError(
+                e.errno, f"{node.name} cannot listen on {at.host}:{at.port}: {e.strerror or e}"
+            ) from e
+        self.endpoints[node.name] = Endpoint(server.host, server.port)  # an ephemeral port is now known
+        self.servers[node.name] = server
+        log.info(
+            "Starting listening for CQL clients on /%s:%d (unencrypted)...",
+            server.host,
+            server.port,
+            extra=_node_extra(node),
+        )
+
+    def _update_peers(self) -> None:
+        """Each endpoint names the others where they really listen (ports differ with one interface)."""
+        for server in self.servers.values():
+            server.peers = [
+                dataclasses.replace(
+                    peer,
+                    native_address=self.endpoints[self.cluster.node(peer.address).name].host,
+                    native_port=self.endpoints[self.cluster.node(peer.address).name].port,
+                )
+                for peer in server.peers
+            ]
+
+    def is_up(self, name: str) -> bool:
+        return name in self.servers and self.cluster.node(name).is_running
+
+    def stop_node(self, name: str) -> None:
+        """Drain the node's endpoint, then take it off the network (peers see it DOWN)."""
+        node = self.cluster.node(name)
+        with self._lock:
+            if not self.is_up(name):
+                raise NodeStateError(f"{name} is not running")
+            if len(self.cluster.nodes) == 1:
+                raise NodeStateError(f"{name} is the only node of cluster {self.name}; stop the cluster")
+            log.info("Stop listening for CQL clients", extra=_node_extra(node))
+            self.servers.pop(name).stop()
+            log.info("Announcing shutdown", extra=_node_extra(node))
+            self.cluster.stop_node(name)
+            log.info(
+                "Node /%s:%d state jump to shutdown", node.address, STORAGE_PORT, extra=_node_extra(node)
+            )
+
+    def start_node(self, name: str) -> None:
+        """Rejoin gossip (peers see it UP, hints replay), then reopen the endpoint on its address."""
+        node = self.cluster.node(name)
+        with self._lock:
+            if self.is_up(name):
+                raise NodeStateError(f"{name} is already running")
+            self.cluster.start_node(name)
+            log.info("Node /%s:%d state jump to NORMAL", node.address, STORAGE_PORT, extra=_node_extra(node))
+            self._open(node)
+            self._update_peers()
+            log.info("Startup complete", extra=_node_extra(node))
+
+    def stop(self) -> None:
+        """Drain every endpoint and shut the cluster down (every node flushes)."""
+        with self._lock:
+            for name, server in list(self.servers.items()):
+                log.info("Stop listening for CQL clients", extra=_node_extra(self.cluster.node(name)))
+                server.stop()
+            self.servers.clear()
+            for node in self.cluster.nodes:
+                log.info("Announcing shutdown", extra=_node_extra(node))
+            self.cluster.shutdown()
+
+    def describe(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "pid": os.getpid(),
+            "nodes": [
+                {
+                    "name": node.name,
+                    "address": node.address,
+                    "host": self.endpoints[node.name].host,
+                    "port": self.endpoints[node.name].port,
+                    "status": "UP" if self.is_up(node.name) else "DOWN",
+                }
+                for node in self.cluster.nodes
+            ],
+        }
+
+
+class NodeStateError(Exception):
+    """Stopping a stopped node, or starting a running one."""
+
+
+def lifecycle_routes(router: Router, served: ServedCluster) -> None:
+    """``GET /v1/cluster``, ``POST /v1/nodes/{name}/stop`` and ``.../start`` on ``router``."""
+
+    def node_name(request: AdminRequest) -> str:
+        name = request.params["name"]
+        if not any(n.name == name for n in served.cluster.nodes):
+            raise AdminError(HTTPStatus.NOT_FOUND, f"no node {name} in cluster {served.name}")
+        return name
+
+    def change(action: Callable[[str], None], status: str) -> Callable[[AdminRequest], AdminResponse]:
+        def handle(request: AdminRequest) -> AdminResponse:
+            name = node_name(request)
+            try:
+                action(name)
+            except NodeStateError as e:
+                raise AdminError(HTTPStatus.CONFLICT, str(e)) from None
+            return AdminResponse(HTTPStatus.OK, {"name": name, "status": status})
+
+        return handle
+
+    router.add("GET", "/v1/cluster", lambda request: AdminResponse(HTTPStatus.OK, served.describe()))
+    router.add("POST", "/v1/nodes/{name}/stop", change(served.stop_node, "DOWN"))
+    router.add("POST", "/v1/nodes/{name}/start", change(served.start_node, "UP"))
