@@ -105,15 +105,21 @@ class BatchlogReplayer:
         self._network = network
         self._replay = replay
         self.replayed = 0
+        self._first_seen: dict[uuid.UUID, float] = {}
         self._timer = network.every(REPLAY_INTERVAL_MS, self.replay_all)
 
     def replay_all(self) -> None:
         now = self._network.now()
         for batch in self._store.batches():
-            if now - batch.created_at_ms < BATCHLOG_TIMEOUT_MS:
+            # A batch written before this process started carries another run's clock: its age counts
+            # from when this replayer first saw it.
+            born = batch.created_at_ms if batch.created_at_ms <= now else now
+            since = self._first_seen.setdefault(batch.id, born)
+            if now - since < BATCHLOG_TIMEOUT_MS:
                 continue
             self._replay(batch.mutations)
             self._store.remove(batch.id)
+            self._first_seen.pop(batch.id, None)
             self.replayed += 1
 
     def close(self) -> None:

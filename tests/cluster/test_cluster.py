@@ -378,3 +378,28 @@ def test_a_conditional_batch_runs_paxos(cluster: Cluster) -> None:
     assert tuple(again)[:3] == (False, 1, 1)
     assert cluster.network.delivered[Verb.PAXOS_COMMIT_REQ] == 2  # only the applied one committed
     assert _rows(cluster, "node3", "SELECT k, c, v FROM c", CL.ALL) == [(1, 1, "a"), (1, 2, "b")]
+
+
+def test_a_batch_left_in_the_batchlog_is_replayed_after_a_restart(tmp_path: Path) -> None:
+    with Cluster.open(tmp_path / "c", nodes=3) as cluster:
+        session = cluster.connect()
+        session.execute(
+            "CREATE KEYSPACE ks WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 3}"
+        )
+        session.execute("CREATE TABLE ks.t (k int PRIMARY KEY, v text)")
+        cluster.advance(60_000)  # this run's clock is far ahead of the next one's
+        drops = [
+            cluster.network.drop(Verb.MUTATION_REQ, sender=N1),
+            cluster.network.drop(Verb.BATCH_REMOVE_REQ),
+        ]
+        session.execute(LOGGED.replace("INTO t", "INTO ks.t"), consistency_level=CL.ONE)
+        for rule in drops:
+            cluster.network.remove_drop(rule)
+        cluster.stop_node("node1")
+    with Cluster.open(tmp_path / "c") as again:
+        assert again.node("node1").membership.hints.pending() == 0  # nothing but the batchlog has it
+        again.stop_node("node1")
+        again.advance(20_000)
+        assert again.node("node2").membership.batchlog.batches() == []
+        again.network.partition(N3)
+        assert sorted(_rows(again, "node3", "SELECT * FROM t")) == [(1, "one"), (2, "two")]
