@@ -19,7 +19,7 @@ _cqlkit_commands() {
 }
 
 _cqlkit_typer_options() {
-    cqlkit "$1" --help | grep -o '│ --[a-z][a-z-]*' | sed 's/^│ //'
+    cqlkit "$1" --help | awk '/^│ --/ { print $2 }' | tr ',' '\n'
 }
 
 _cqlkit_cqlsh_options() {

@@ -28,9 +28,10 @@ from dataclasses import dataclass, replace
 from typing import TextIO
 
 import shell.copy  # noqa: F401 - registers COPY with the special commands
-from engine.cql.lexer import TokenKind, scan
+from engine.cql.lexer import Token, TokenKind, scan
 from engine.cql.splitter import StatementText, split_statements
 from shell.commands import LINE_COMMANDS, dispatch
+from shell.commands.tracing import print_statement_traces
 from shell.connection.base import Connection, QueryError, Settings
 from shell.output.describe import describe_target, render_describe
 from shell.output.errors import SourcePosition, error_line
@@ -206,22 +207,36 @@ class Shell:
             self.error(f"Improper {tokens[0].text} command.")
             return
         describe = word in ("describe", "desc")
-        pages = iter(self.connection.execute(sent, self._settings(describe)))
+        # cqlsh never traces DESCRIBE, nor a SELECT on system_traces (do_select)
+        traced = (
+            self.state.tracing and not describe and not _on_system_traces(tokens, self.connection.keyspace)
+        )
+        self._print_traces(self._run_pages(text, sent, describe, traced), traced)
+
+    def _print_traces(self, succeeded: bool, traced: bool) -> None:
+        if succeeded and traced:
+            print_statement_traces(self)
+
+    def _run_pages(self, text: str, sent: str, describe: bool, traced: bool) -> bool:
+        """Run the statement and print its result; False when it failed."""
+        pages = iter(self.connection.execute(sent, replace(self._settings(describe), tracing=traced)))
         try:
             first = next(pages, None)
         except QueryError as error:
             # cqlsh prints only the message of a failed DESCRIBE (do_describe).
             self.error(error.message if describe else error.text)
-            return
+            return False
+        word = text.split(None, 1)[0].lower() if text.strip() else ""
         if describe:
             self._describe(text, first, pages)
         elif first is None:
-            return
+            return True
         elif word in _COUNTED:
-            self._print_rows(first, pages)
+            return self._print_rows(first, pages)
         else:
             self.result(render_static_result(first, self._display()))
             self._warn(first.warnings)
+        return True
 
     def _settings(self, describe: bool = False) -> Settings:
         state = self.state
@@ -238,7 +253,7 @@ class Shell:
             formats=replace(self.formats, color=self.state.painting), tty=self.tty, expand=self.state.expand
         )
 
-    def _print_rows(self, first: ResultPage, pages: Iterator[ResultPage]) -> None:
+    def _print_rows(self, first: ResultPage, pages: Iterator[ResultPage]) -> bool:
         printer = ResultPrinter(self._display())
         warnings = list(first.warnings)
         self.result(printer.start())
@@ -254,11 +269,12 @@ class Shell:
                 page = next(pages, None)
             except QueryError as error:
                 self.error(error.text)
-                return
+                return False
             if page is not None:
                 warnings.extend(page.warnings)
         self.result(printer.finish())
         self._warn(warnings)
+        return True
 
     def _describe(self, text: str, first: ResultPage | None, pages: Iterator[ResultPage]) -> None:
         collected = [first] if first is not None else []
@@ -345,6 +361,19 @@ class Shell:
 
     def stop(self) -> None:
         self.stopped = True
+
+
+def _on_system_traces(tokens: Sequence[Token], keyspace: str | None) -> bool:
+    """Whether a SELECT reads ``system_traces`` (named, or as the current keyspace with an unqualified table)."""
+    if not tokens or tokens[0].text.lower() != "select":
+        return False
+    words = [t.text.lower() for t in tokens]
+    if "from" not in words:
+        return False
+    at = words.index("from") + 1
+    if at + 1 < len(tokens) and tokens[at + 1].text == ".":
+        return words[at] == "system_traces"
+    return keyspace == "system_traces"
 
 
 def _as_sent(text: str, statement: StatementText) -> str:

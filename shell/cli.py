@@ -135,7 +135,13 @@ def main(
                 unable = (f"Unable to connect to any servers using keyspace '{keyspace}'", ["127.0.0.1"])
                 stderr.write(f"Connection error: {unable}\n")
                 return 1
-        state = ShellState(color=color, debug=options.debug, username=_user(connection), cqlshrc=str(rc.path))
+        state = ShellState(
+            color=color,
+            debug=options.debug,
+            username=_user(connection),
+            cqlshrc=str(rc.path),
+            max_trace_wait=rc.max_trace_wait,
+        )
         if options.execute is not None:
             text = options.execute if options.execute.endswith(";") else options.execute + ";"
             outcome = run_statements(

@@ -58,6 +58,8 @@ class ShellState:
     history_shown: int = DEFAULT_HISTORY_SHOWN
     capture: Capture | None = None
     cqlshrc: str | None = None
+    max_trace_wait: float = 10.0
+    """cqlshrc ``[tracing] max_trace_wait``: how long to wait for a statement's trace to complete."""
     """The cqlshrc file in use (COPY reads its ``[copy*]`` sections)."""
 
     @property
@@ -78,6 +80,7 @@ class ShellState:
             debug=self.debug,
             username=self.username,
             cqlshrc=self.cqlshrc,
+            max_trace_wait=self.max_trace_wait,
         )
 
     def stop_capture(self) -> None:

@@ -11,6 +11,7 @@ import uuid
 
 from engine.cql.lexer import Token, TokenKind
 from shell.commands.registry import CommandContext, ImproperCommand, Invocation, command
+from shell.commands.tracing import show_trace_session
 from shell.connection.base import CQLSH_VERSION, Connection, QueryError, ServerInfo
 
 __all__ = ["CQLSH_VERSION", "ServerInfo", "server_info", "show"]
@@ -57,12 +58,6 @@ def _keyspace_name(token: Token) -> str:
     raise ImproperCommand
 
 
-def _show_session(context: CommandContext, session_id: uuid.UUID) -> None:
-    """A session the server has no trace of draws cqlsh's messages."""
-    row = _first_row(
-        context.connection, f"SELECT * FROM system_traces.sessions WHERE session_id = {session_id}"
-    )
-    if row is None:
-        context.error(f"Session {session_id} wasn't found.")
-        return
-    context.error(f"No rows for session {session_id} found.")
+def _show_session(context: CommandContext, session_id: uuid.UUID, partial: bool = False) -> None:
+    """cqlsh's ``print_trace_session``: the driver's default two-second wait, then the trace or an error."""
+    show_trace_session(context, session_id, partial=partial)

@@ -12,6 +12,7 @@ pages are fetched lazily as the caller iterates.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Protocol
 from shell.output.colors import Ansi
 from shell.output.errors import Coordinator, ServerError, error_message
 from shell.output.result import ResultPage
+from shell.output.tracing import Trace
 
 if TYPE_CHECKING:
     from shell.completion.names import SchemaLike
@@ -26,6 +28,10 @@ if TYPE_CHECKING:
 CQLSH_VERSION = "6.2.0"
 #: the protocol version the embedded connection speaks (what ``cqlkit serve`` offers first)
 DEFAULT_PROTOCOL_VERSION = 5
+
+
+class TraceIncomplete(Exception):
+    """A trace session still running after the wait (cqlsh's ``TraceUnavailable``)."""
 
 
 class QueryError(Exception):
@@ -167,6 +173,16 @@ class Connection(Protocol):
         batches, values already serialized, up to ``concurrency`` batches in flight across calls; returns
         at once when the connection can write in the background (the caller prepares more rows
         meanwhile), and the pending writes tell the failed batches."""
+
+    @property
+    def last_trace_ids(self) -> Sequence[uuid.UUID]:
+        """The trace sessions the server started for the last statement (TRACING ON)."""
+
+    def trace(
+        self, session_id: uuid.UUID, max_wait: float, consistency: str, complete: bool = True
+    ) -> Trace | None:
+        """The trace of ``session_id``; None if the server has none; raises TraceIncomplete when the
+        session did not finish within ``max_wait`` seconds (and ``complete`` is asked for)."""
 
     def fork(self) -> Connection:
         """A second session on the same cluster, in the same keyspace (a ``SOURCE``d file's sub-shell)."""

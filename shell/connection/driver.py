@@ -24,6 +24,7 @@ from __future__ import annotations
 import ast
 import re
 import threading
+import uuid
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ from cassandra.query import (
     BatchType,
     BoundStatement,
     PreparedStatement,
+    QueryTrace,
     SimpleStatement,
     TraceUnavailable,
 )
@@ -52,6 +54,7 @@ from shell.connection.base import (
     ServerInfo,
     Settings,
     TableLayout,
+    TraceIncomplete,
     WriteDone,
     WriteFailure,
     full_cql_version,
@@ -59,6 +62,7 @@ from shell.connection.base import (
 from shell.connection.decoding import decode
 from shell.output.errors import Coordinator, ErrorCode, ServerError
 from shell.output.result import ColumnKind, ColumnSpec, ResultPage, UserTypeSpec
+from shell.output.tracing import Trace, TraceEvent
 
 #: what cqlsh catches around a statement (``CQL_ERRORS``) and prints as ``Class: message``
 DRIVER_ERRORS: tuple[type[BaseException], ...] = (
@@ -184,6 +188,8 @@ class DriverConnection:
         self.cluster, self.session = _connect(options, options.username, options.password, keyspace)
         self._prepared: dict[str, PreparedStatement] = {}
         self._window: threading.BoundedSemaphore | None = None
+        self._trace_ids: list[uuid.UUID] = []
+        self._trace_session: Session | None = None
 
     # ------------------------------------------------------------------ statements
 
@@ -212,10 +218,50 @@ class DriverConnection:
             result = self._run(query, settings.tracing, result.paging_state)
 
     def _run(self, query: SimpleStatement, trace: bool, paging_state: bytes | None) -> ResultSet:
+        if paging_state is None:
+            self._trace_ids = []
         try:
-            return self.session.execute(query, trace=trace, paging_state=paging_state)
+            result = self.session.execute(query, trace=trace, paging_state=paging_state)
         except DRIVER_ERRORS as error:
             raise query_error(error) from None
+        future = result.response_future
+        if trace and future._query_traces:  # a server that traces nothing answers without a trace id
+            self._trace_ids.extend(future.get_query_trace_ids())
+        return result
+
+    @property
+    def last_trace_ids(self) -> Sequence[uuid.UUID]:
+        return list(self._trace_ids)
+
+    def trace(self, session_id: uuid.UUID, max_wait: float, consistency: str, complete: bool = True) -> Trace:
+        """``system_traces`` read by the driver's ``QueryTrace`` (cqlsh's ``print_trace_session``), on a
+        session of its own: the shell's session keeps rows serialized."""
+        if self._trace_session is None:
+            self._trace_session = self.cluster.connect()
+        found = QueryTrace(session_id, self._trace_session)
+        try:
+            found.populate(
+                max_wait=max_wait,
+                wait_for_complete=complete,
+                query_cl=cassandra.ConsistencyLevel.name_to_value[consistency],
+            )
+        except TraceUnavailable as error:
+            raise TraceIncomplete(str(error)) from None
+        except DRIVER_ERRORS as error:
+            raise query_error(error) from None
+        events = tuple(
+            TraceEvent(e.description, e.thread_name, e.datetime, str(e.source), e.source_elapsed)
+            for e in found.events or ()
+        )
+        return Trace(
+            session_id,
+            str(found.request_type),
+            found.started_at,
+            str(found.coordinator),
+            str(found.client),
+            found.duration,
+            events,
+        )
 
     def _page(self, result: ResultSet) -> ResultPage:
         current = result.current_rows  # the ResultSet wraps a non-iterable page in a list
@@ -305,6 +351,7 @@ class DriverConnection:
         self.cluster.shutdown()
         self.cluster, self.session = cluster, session
         self._prepared = {}
+        self._trace_session = None
         self.options.username, self.options.password = username, password
 
     def table_layout(self, keyspace: str, table: str) -> TableLayout | None:
@@ -378,6 +425,8 @@ class DriverConnection:
         forked.session = _session(self.cluster, self.keyspace, self.options)
         forked._prepared = {}
         forked._window = None
+        forked._trace_ids = []
+        forked._trace_session = None
         return forked
 
     def close(self) -> None:

@@ -9,6 +9,7 @@ cassandra-driver's own type classes (looked up by each column type's Cassandra c
 from __future__ import annotations
 
 import copy
+import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from shell.connection.base import (
     ServerInfo,
     Settings,
     TableLayout,
+    TraceIncomplete,
     WriteDone,
     WriteFailure,
     full_cql_version,
@@ -30,6 +32,7 @@ from shell.connection.base import (
 from shell.connection.decoding import decode
 from shell.output.errors import ServerError
 from shell.output.result import ColumnKind, ColumnSpec, ResultPage, UserTypeSpec
+from shell.output.tracing import Trace
 
 PROTOCOL_VERSION = DEFAULT_PROTOCOL_VERSION
 #: the address the cluster's first node serves on under ``cqlkit serve`` (no socket is used in-process)
@@ -156,6 +159,14 @@ class EmbeddedConnection:
                     WriteFailure(index, QueryError.from_server(server_error(error)), type(error).__name__)
                 )
         return WriteDone(tuple(failures))
+
+    @property
+    def last_trace_ids(self) -> Sequence[uuid.UUID]:
+        return []  # the engine records no traces yet
+
+    def trace(self, session_id: uuid.UUID, max_wait: float, consistency: str, complete: bool = True) -> Trace:
+        """The engine records no traces yet, so no session is ever found (``system_traces`` is empty)."""
+        raise TraceIncomplete(f"Trace information was not available within {max_wait:f} seconds.")
 
     def fork(self) -> EmbeddedConnection:
         forked = copy.copy(self)
