@@ -21,6 +21,7 @@ over the ring, ``engine.service.replica_plan``), checks that enough are alive fo
 * **Range reads** (``scan``): the ring is cut at every token; consecutive pieces with the same contacts
   are read with one ``RANGE_REQ`` per contact, reconciled per partition (with repair), and yielded lazily
   in token order, so a page stops asking once it is full.
+* **Counters**: an update advances its leader replica's shard, read from the leader (``counter_leader``).
 * **Logged batches** (``mutate_atomically``) go through the batchlog (``engine.service.batchlog``).
 * **Lightweight transactions** (``cas``): Paxos across the partition's replicas (``engine.service.paxos``).
 * **Truncate**: needs every node up (else ``Unavailable`` at ALL, as Cassandra's ``truncateBlocking``) and
@@ -48,6 +49,7 @@ from engine.db.mutation import Mutation
 from engine.db.rows import PartitionUpdate, merge_partitions
 from engine.db.slices import Slices
 from engine.errors import (
+    InvalidRequest,
     ReadFailure,
     ReadTimeout,
     TruncateError,
@@ -75,6 +77,7 @@ from engine.service.paxos import PaxosCoordinator, PaxosState
 from engine.service.replica import ReplicaHandlers
 from engine.service.replica_plan import (
     Ring,
+    by_proximity,
     for_read,
     live_per_datacenter,
     read_level,
@@ -510,6 +513,41 @@ class Coordinator:
             self._repair(keyspace, table_id, position[1], merged, versions)
             if merged is not None:
                 yield merged
+
+    # ------------------------------------------------------------------------------------- counters
+
+    def counter_leader(
+        self, table_id: uuid.UUID, key: bytes, token: int, consistency: ConsistencyLevel
+    ) -> tuple[bytes, PartitionUpdate | None]:
+        """The shard a counter update advances and the partition it starts from (Cassandra's counter leader).
+
+        The leader is this node when it is a live replica, else the closest live replica; the update
+        advances the leader's own shard (its host id), read from the leader's own data: only the leader
+        ever writes that shard, so what it holds of it is never stale. The update itself is then written
+        to every replica like any mutation (``mutate``), which merges shards by their clocks.
+        """
+        strategy, _ = self._strategy_for_table(table_id)
+        command = ReadCommand(table_id, key, token)
+        ring = self._ring()
+        if strategy is None:
+            return ring.topology.host_id(ring.local_endpoint).bytes, self._replica.read(command).partition
+        replicas = replicas_for(strategy, token, ring)
+        live = self._live(ring, replicas)
+        table = self._schema().table_by_id(table_id)
+        if consistency is ConsistencyLevel.ANY:  # ConsistencyLevel.validateCounterForWrite
+            name = table.name if table is not None else table_id
+            raise InvalidRequest(f"Consistency level ANY is not yet supported for counter table {name}")
+        if consistency.is_serial:
+            raise InvalidRequest("Counter operations are inherently non-serializable")
+        factors = strategy.replication_factors(ring.topology)
+        assure_sufficient_live_replicas(
+            consistency, factors, live_per_datacenter(ring, live), ring.local_datacenter
+        )
+        leader = by_proximity(ring, live)[0]
+        replies = self._ask_reads(command, [leader], digests=False, level=consistency)
+        response = replies.replies[leader]
+        assert isinstance(response, ReadResponse)
+        return ring.topology.host_id(leader).bytes, response.partition
 
     # --------------------------------------------------------------------------------- transactions
 

@@ -193,9 +193,14 @@ class ModificationStatement(Prepared):
             or (a.kind is OperationKind.SUBTRACT and getattr(a.column.type, "kind_name", None) == "list")
             for a in self.assignments
         )
-        current = (
-            ctx.proxy.read_partition(table.id, key, token, options.consistency) if needs_current else None
-        )
+        shard = COUNTER_SHARD
+        leader = getattr(ctx.proxy, "counter_leader", None) if table.is_counter else None
+        if leader is not None:  # a cluster: the leader replica's own shard, as the leader has it
+            shard, current = leader(table.id, key, token, options.consistency)
+        else:
+            current = (
+                ctx.proxy.read_partition(table.id, key, token, options.consistency) if needs_current else None
+            )
         static_done = False
         for clustering in clusterings or [()]:
             partial = bool(full) and len(clustering) < full  # a write of static columns only
@@ -205,7 +210,7 @@ class ModificationStatement(Prepared):
                 if assignment.column.is_static and static_done:
                     continue  # static columns are written once per partition, not once per row
                 target = static_columns if assignment.column.is_static else columns
-                data = self._assign(assignment, bind, cells, current, current_row)
+                data = self._assign(assignment, bind, cells, current, current_row, shard)
                 if data is not None:
                     earlier = target.get(assignment.column.name)
                     if isinstance(earlier, ComplexColumn) and isinstance(data, ComplexColumn):
@@ -224,7 +229,13 @@ class ModificationStatement(Prepared):
         return PartitionUpdate(key, token, LIVE, static_row, tuple(rows))
 
     def _assign(
-        self, a: Assignment, bind: BindContext, cells: CellFactory, current, current_row
+        self,
+        a: Assignment,
+        bind: BindContext,
+        cells: CellFactory,
+        current,
+        current_row,
+        shard: bytes = COUNTER_SHARD,
     ) -> object | None:
         column = a.column
         element_key = None
@@ -256,7 +267,7 @@ class ModificationStatement(Prepared):
             source = current.static_row if column.is_static and current is not None else current_row
             existing = source.columns.get(column.name) if source is not None else None
             return counter_cell(
-                existing if isinstance(existing, Cell) else None, COUNTER_SHARD, delta, cells.timestamp
+                existing if isinstance(existing, Cell) else None, shard, delta, cells.timestamp
             )
         match a.kind:
             case OperationKind.SET:
