@@ -42,9 +42,11 @@ from engine.db.column_family_store import StorageParams
 from engine.db.commitlog import CommitLogConfig
 from engine.db.local_storage import LocalStorage
 from engine.net import Network
+from engine.probe.system_views import NodeViews
 from engine.schema.catalog import Catalog
 from engine.schema.metadata import Schema, TableMetadata
 from engine.schema.system_tables import system_keyspaces
+from engine.schema.system_views import virtual_keyspaces
 from engine.service.storage_proxy import LocalStorageProxy
 
 log = logging.getLogger(__name__)
@@ -137,7 +139,7 @@ class Node:
             compaction_stage=self._compaction_stage,
             **kwargs,
         )
-        self.catalog = Catalog(data, system_keyspaces())
+        self.catalog = Catalog(data, (*system_keyspaces(), *virtual_keyspaces()))
         self._dropped: set[uuid.UUID] = set()
         for table in self.catalog.schema.all_tables():
             self._open_table(table)
@@ -161,6 +163,7 @@ class Node:
             )
             self.proxy = self.membership.coordinator
         self.context = ExecutionContext(self.catalog, self.proxy)
+        self.context.virtual_tables = self.views = NodeViews(self)
         if self.membership is not None:
             self.context.node_state_rows = self._node_state_rows
         self.query_processor = QueryProcessor(self.context, cluster_name)

@@ -226,7 +226,10 @@ class QueryProcessor:
             raise InvalidRequest(f"table {name.name} does not exist")
         return table
 
-    def _check_modifiable(self, table: TableMetadata) -> None:
+    def _check_modifiable(self, table: TableMetadata, *, truncation: bool = False) -> None:
+        if table.virtual:  # AbstractVirtualTable.apply / truncate
+            action = "Truncation" if truncation else "Modification"
+            raise InvalidRequest(f"{action} is not supported by table {table.keyspace}.{table.name}")
         # ClientState.preventSystemKSSchemaModification / the system keyspaces' write protection
         if self.ctx.catalog.is_system_keyspace(table.keyspace):
             raise Unauthorized(f"{table.keyspace} keyspace is not user-modifiable.")
@@ -252,7 +255,7 @@ class QueryProcessor:
                 return _Use(keyspace)
             case ast.TruncateStatement(table=name):
                 table = self._table(name, client)
-                self._check_modifiable(table)
+                self._check_modifiable(table, truncation=True)
                 return _Truncate(table)
             case ast.SelectStatement():
                 table = self._table(statement.table, client)

@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from engine.auth.users import AuthenticatedUser
 from engine.cql3.terms import BindContext
@@ -38,6 +39,12 @@ class ClientState:
         return keyspace
 
 
+class VirtualTables(Protocol):
+    """The rows of a node's ``system_views`` tables, computed when read (``engine.probe.system_views``)."""
+
+    def rows(self, table: str) -> Iterable[dict[str, object]]: ...
+
+
 def _wall_clock_micros() -> int:
     return time.time_ns() // 1000
 
@@ -52,6 +59,8 @@ class ExecutionContext:
     #: rows of the node-state system tables (system.local, system.peers, ...) by (keyspace, table); the
     #: node supplies it (system_schema is generated from the schema instead)
     node_state_rows: Callable[[str, str], Iterable[dict[str, object]]] | None = None
+    #: the rows of ``system_views`` (None: the tables exist but are empty)
+    virtual_tables: VirtualTables | None = None
     _last_timestamp: int = 0
 
     def next_timestamp(self) -> int:

@@ -193,7 +193,8 @@ class SelectStatement(Prepared):
     def _system_rows(
         self, ctx: ExecutionContext, bind: BindContext, per_partition: int | None, resume
     ) -> Iterator[CqlRow]:
-        """The rows of a system table, in token then clustering order, filtered like stored rows."""
+        """The rows of a system table, in token (virtual tables: key) then clustering order, filtered like
+        stored rows."""
         table = self.table_metadata
         predicate = self.restrictions.row_filter(bind, include_partition=True)
         sort_key = keys.clustering_comparator(table)
@@ -206,7 +207,17 @@ class SelectStatement(Prepared):
             key = keys.partition_key(table, [values[c.name] or b"" for c in table.partition_key])
             clustering = tuple(values[c.name] or b"" for c in table.clustering)
             rows.append(CqlRow(key, clustering, values))
-        rows.sort(key=lambda r: (keys.token(r.partition_key), r.partition_key, sort_key(r.clustering)))
+        if table.virtual:
+            # Virtual tables use Cassandra's LocalPartitioner: partitions in key order, not token order.
+            pk = table.partition_key
+            rows.sort(
+                key=lambda r: (
+                    tuple(c.type.sort_key(r.values[c.name] or b"") for c in pk),
+                    sort_key(r.clustering),
+                )
+            )
+        else:
+            rows.sort(key=lambda r: (keys.token(r.partition_key), r.partition_key, sort_key(r.clustering)))
         produced: dict[bytes, int] = {}
         started = resume is None
         for row in rows:
@@ -329,11 +340,15 @@ def _token_within(token: int, start: tuple[int, bool] | None, end: tuple[int, bo
 
 def _system_table_rows(table: TableMetadata, ctx: ExecutionContext) -> Iterator[dict[str, object]]:
     """Rows of a system table: generated from the schema (decision 14 in docs/decisions.md) for
-    ``system_schema``, from the node's state (``ExecutionContext.node_state_rows``) for the others."""
+    ``system_schema`` and ``system_virtual_schema``, from the node's state for ``system_views``
+    (``ExecutionContext.virtual_tables``) and the others (``ExecutionContext.node_state_rows``)."""
     if table.keyspace == "system_schema":
         return system_schema.rows(table.name, ctx.catalog.schema)
     if table.keyspace == "system_virtual_schema":
-        return system_schema.virtual_rows(table.name, ())
+        virtual = [k for k in ctx.catalog.schema.keyspaces.values() if k.virtual]
+        return system_schema.virtual_rows(table.name, virtual)
+    if table.keyspace == "system_views":
+        return iter(ctx.virtual_tables.rows(table.name)) if ctx.virtual_tables is not None else iter(())
     if ctx.node_state_rows is None:
         return iter(())
     return iter(ctx.node_state_rows(table.keyspace, table.name))
