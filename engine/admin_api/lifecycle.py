@@ -26,7 +26,7 @@ import dataclasses
 import logging
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 
@@ -127,17 +127,43 @@ class ServedCluster:
         try:
             server.start()
         except OSError as e:
-            raise OSError(
-                e.errno, f"{node.name} cannot listen on {at.host}:{at.port}: {e.strerror or e}"
-            ) from e
+            reason = os.strerror(e.errno) if e.errno else str(e)
+            raise OSError(e.errno, f"{node.name} cannot listen on {at.host}:{at.port}: {reason}") from e
         self.endpoints[node.name] = Endpoint(server.host, server.port)  # an ephemeral port is now known
         self.servers[node.name] = server
+        node.context.node_state_rows = self._state_rows(node, server)
         log.info(
             "Starting listening for CQL clients on /%s:%d (unencrypted)...",
             server.host,
             server.port,
             extra=_node_extra(node),
         )
+
+    def _state_rows(
+        self, node: Node, server: NodeServer
+    ) -> Callable[[str, str], Iterator[dict[str, object]]]:
+        """The server's node-state rows, with each peer's own schema version.
+
+        A driver decides that a schema change has reached every node by comparing ``schema_version``
+        in ``system.local`` and the peers tables; the node-level rows give every peer this node's
+        version. The serving process holds every node, so a running peer's row carries that peer's
+        current version (what gossip's ``SCHEMA`` state converges to, without waiting for a round).
+        """
+        rows_of = server._node_state_rows
+
+        def rows(keyspace: str, table: str) -> Iterator[dict[str, object]]:
+            produced = rows_of(keyspace, table)
+            if keyspace != "system" or table not in ("peers", "peers_v2"):
+                return produced
+            return iter([self._with_peer_schema(row) for row in produced])
+
+        return rows
+
+    def _with_peer_schema(self, row: dict[str, object]) -> dict[str, object]:
+        peer = self.cluster.node(str(row["peer"]))
+        if not peer.is_running:
+            return row
+        return {**row, "schema_version": peer.catalog.schema.version}
 
     def _update_peers(self) -> None:
         """Each endpoint names the others where they really listen (ports differ with one interface)."""
