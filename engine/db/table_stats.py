@@ -7,6 +7,7 @@ bloom filter counters) and the files (snapshots, backups). Definitions follow Ca
 * *space used (live)*: bytes of the live SSTables' components; *(total)*: the same plus SSTables replaced by
   a compaction whose files are still open — cqlkit unlinks those at once, so total equals live;
   *by snapshots*: the snapshots' true size (files no live SSTable shares);
+* *percent repaired*: repaired bytes of Data.db over all of them (100.0 without SSTables, as Cassandra);
 * *SSTable compression ratio*: the mean of the SSTables' compressed/uncompressed ratios, -1.0 without any;
 * *compacted partition minimum/maximum/mean bytes*: from the merged partition-size histograms;
 * *droppable tombstone ratio*: tombstones whose local deletion time is older than ``gc_grace_seconds``,
@@ -37,7 +38,9 @@ class TableStats:
     keyspace: str
     table: str
     sstable_count: int
+    old_sstable_count: int  # SSTables in another format version than the table directory writes
     sstables_in_each_level: tuple[int, ...]  # index = level; trailing empty levels left out
+    sstable_bytes_in_each_level: tuple[int, ...]
     space_used_live: int
     space_used_total: int
     space_used_by_snapshots: int
@@ -55,6 +58,12 @@ class TableStats:
     bloom_filter_false_positives: int
     bloom_filter_false_ratio: float
     bloom_filter_space_used: int
+    index_summary_memory_used: int  # the summaries' keys held in memory
+    compression_metadata_memory_used: int  # the chunk offsets held in memory
+    bytes_repaired: int
+    bytes_unrepaired: int
+    bytes_pending_repair: int  # cqlkit's incremental repair has no pending stage: always 0
+    percent_repaired: float
     partition_size_min: int
     partition_size_max: int
     partition_size_mean: int
@@ -72,10 +81,18 @@ def table_stats(cfs: ColumnFamilyStore, *, now: int) -> TableStats:
     sstables = view.sstables
     metrics = cfs.metrics
     levels: list[int] = []
+    level_bytes: list[int] = []
+    repaired = unrepaired = 0
     for reader in sstables:
         level = reader.statistics.level
         levels.extend([0] * (level + 1 - len(levels)))
+        level_bytes.extend([0] * (level + 1 - len(level_bytes)))
         levels[level] += 1
+        level_bytes[level] += reader.data_size
+        if reader.statistics.repaired_at:
+            repaired += reader.data_size
+        else:
+            unrepaired += reader.data_size
     live = sum(r.on_disk_size for r in sstables)
     ratios = [r.statistics.compression_ratio for r in sstables]
     false_positives = sum(r.false_positives for r in sstables)
@@ -93,7 +110,9 @@ def table_stats(cfs: ColumnFamilyStore, *, now: int) -> TableStats:
         keyspace=cfs.keyspace,
         table=cfs.name,
         sstable_count=len(sstables),
+        old_sstable_count=sum(r.descriptor.version != cfs.sstable_directory.version for r in sstables),
         sstables_in_each_level=tuple(levels),
+        sstable_bytes_in_each_level=tuple(level_bytes),
         space_used_live=live,
         space_used_total=live,
         space_used_by_snapshots=sum(s.true_size for s in cfs.list_snapshots()),
@@ -112,6 +131,12 @@ def table_stats(cfs: ColumnFamilyStore, *, now: int) -> TableStats:
         bloom_filter_false_positives=false_positives,
         bloom_filter_false_ratio=false_positives / positives if positives else 0.0,
         bloom_filter_space_used=sum(r.bloom_filter_size for r in sstables),
+        index_summary_memory_used=sum(sum(16 + len(key) for _token, key in r.summary.keys) for r in sstables),
+        compression_metadata_memory_used=sum(8 * r.compression.chunk_count for r in sstables),
+        bytes_repaired=repaired,
+        bytes_unrepaired=unrepaired,
+        bytes_pending_repair=0,
+        percent_repaired=100.0 * repaired / (repaired + unrepaired) if repaired + unrepaired else 100.0,
         partition_size_min=sizes.min if sizes is not None else 0,
         partition_size_max=sizes.max if sizes is not None else 0,
         partition_size_mean=sizes.mean if sizes is not None else 0,

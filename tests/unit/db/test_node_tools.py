@@ -350,7 +350,12 @@ def test_table_stats(tmp_path: Path) -> None:
     storage.compactions.run_major(store)
     stats = table_stats(store, now=NOW)
     assert (stats.keyspace, stats.table, stats.sstable_count) == ("ks", "t", 1)
-    assert stats.sstables_in_each_level == (1,)
+    assert stats.sstables_in_each_level == (1,) and stats.old_sstable_count == 0
+    assert stats.sstable_bytes_in_each_level == (store.view.sstables[0].data_size,)
+    assert stats.bytes_unrepaired == store.view.sstables[0].data_size and stats.bytes_repaired == 0
+    assert stats.percent_repaired == 0.0 and empty.percent_repaired == 100.0
+    assert stats.compression_metadata_memory_used == 8 * store.view.sstables[0].compression.chunk_count
+    assert stats.index_summary_memory_used == 16 + 4  # one summary entry: token and a 4-byte key
     assert stats.space_used_live == stats.space_used_total == store.live_disk_space_used > 0
     assert stats.space_used_by_snapshots > 0 and stats.space_used_by_backups == 0
     assert 0 < stats.compression_ratio < 1.5
