@@ -165,6 +165,7 @@ class AdminServer:
                 self._serve("DELETE")
 
             def _serve(self, method: str) -> None:
+                threading.current_thread().name = "AdminApi"  # what node logs show for admin-driven work
                 try:
                     response = self._respond(method)
                 except AdminError as e:

@@ -44,7 +44,9 @@ def _status(*lines: str) -> str:
     return "Cluster: 'c'\n------------\n" + "".join(f"{line}\n" for line in lines)
 
 
-def test_lifecycle_of_a_three_node_cluster(cqlkit: Callable, cli: Callable, home: Path) -> None:
+def test_lifecycle_of_a_three_node_cluster(
+    cqlkit: Callable, cli: Callable, home: Path, request: pytest.FixtureRequest
+) -> None:
     port = free_ports(3)
     created = cli("cluster", "create", "c", "-n", "3", "--single-interface", "--native-port", str(port))
     assert (created.returncode, created.stdout, created.stderr) == (0, "Current cluster is now: c\n", "")
@@ -52,6 +54,7 @@ def test_lifecycle_of_a_three_node_cluster(cqlkit: Callable, cli: Callable, home
         "node1: DOWN (Not initialized)", "node2: DOWN (Not initialized)", "node3: DOWN (Not initialized)"
     )
     started = cqlkit("cluster", "start")  # the real command line, as a user runs it
+    request.addfinalizer(lambda: cli("cluster", "stop"))  # never leave a server behind (stop is idempotent)
     assert (started.returncode, started.stdout, started.stderr) == (0, "", "")
     assert cli("cluster", "status").stdout == _status("node1: UP", "node2: UP", "node3: UP")
 
