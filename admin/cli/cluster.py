@@ -135,6 +135,8 @@ def _admin(directory: Path, served: dict[str, Any], method: str, path: str) -> t
         connection.request(method, path, headers={"Authorization": f"Bearer {read_token(directory)}"})
         response = connection.getresponse()
         return response.status, json.loads(response.read() or b"{}")
+    except (OSError, ValueError) as e:
+        raise _err(f"cannot reach the admin API of cluster {directory.name}: {e}") from None
     finally:
         connection.close()
 

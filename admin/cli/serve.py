@@ -10,7 +10,10 @@ one-node cluster has always been served as. v3, v4 and v5, LZ4.
 
 Next to the nodes runs the admin API (``engine.admin_api``) on 127.0.0.1 at ``--admin-port`` (0, the
 default, picks a free port), guarded by ``<cluster>/admin.token``; ``cqlkit cluster nodeN stop|start``
-drives it. Each node logs to ``nodeN/logs/system.log`` in Cassandra's format (``admin.cli.system_log``).
+drives it. ``--ssl-certfile`` (with ``--ssl-keyfile``, ``--ssl-ca-certfile``,
+``--ssl-require-client-auth``: Cassandra's ``client_encryption_options``) makes every node's native
+protocol TLS, all nodes presenting that one certificate (give it every node's address as a
+subjectAltName). Each node logs to ``nodeN/logs/system.log`` in Cassandra's format (``admin.cli.system_log``).
 
 Runs until SIGINT or SIGTERM; then it drains: no new connections, running requests finish, the nodes
 flush and close. While it runs, ``<cluster>/server.lock`` is held (a second ``serve`` of the same
@@ -99,6 +102,16 @@ def serve(
         "--commitlog-sync",
         help="periodic (the default) or batch: every write synced before it is acknowledged.",
     ),
+    ssl_certfile: str | None = typer.Option(
+        None, "--ssl-certfile", help="TLS for every node: the certificate chain (PEM)."
+    ),
+    ssl_keyfile: str | None = typer.Option(None, "--ssl-keyfile", help="Its private key (PEM)."),
+    ssl_ca_certfile: str | None = typer.Option(
+        None, "--ssl-ca-certfile", help="CAs that client certificates must chain to."
+    ),
+    ssl_require_client_auth: bool = typer.Option(
+        False, "--ssl-require-client-auth", help="Refuse clients without such a certificate."
+    ),
     authenticator: str = typer.Option(
         "AllowAllAuthenticator",
         "--authenticator",
@@ -114,8 +127,10 @@ def serve(
     from engine.admin_api.lifecycle import ServedCluster, endpoints, lifecycle_routes
     from engine.admin_api.server import AdminServer, Router, create_token
     from engine.auth import embedded
+    from engine.cluster.server import NodeServer
     from engine.db.commitlog.commitlog import CommitLogConfig, CommitLogSync
     from engine.errors import ConfigurationException
+    from engine.transport.tls import TlsConfigurationError
 
     if commitlog_sync not in ("periodic", "batch"):
         raise _fail(f"--commitlog-sync must be batch or periodic, not {commitlog_sync!r}")
@@ -134,7 +149,13 @@ def serve(
     addresses = endpoints(opened, native_port, single_interface=single_interface or host is not None)
     if host is not None:
         addresses = {name: type(at)(host, at.port) for name, at in addresses.items()}
-    served = ServedCluster(opened, addresses)
+    tls = {
+        "ssl_certfile": ssl_certfile,
+        "ssl_keyfile": ssl_keyfile,
+        "ssl_ca_certfile": ssl_ca_certfile,
+        "ssl_require_client_auth": ssl_require_client_auth,
+    }
+    served = ServedCluster(opened, addresses, lambda node, at: NodeServer(node, at.host, at.port, **tls))
     try:
         # one auth service for every node of the cluster (its state with node1), as system_auth is one
         # keyspace for the whole cluster in Cassandra
@@ -149,7 +170,7 @@ def serve(
                 e.errno, f"the admin API cannot listen on 127.0.0.1:{admin_port}: {e.strerror}"
             ) from e
         admin.start()
-    except (ConfigurationException, OSError) as e:
+    except (ConfigurationException, OSError, TlsConfigurationError) as e:
         served.stop()
         system_log.uninstall(handlers)
         lock.close()

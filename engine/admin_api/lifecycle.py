@@ -133,9 +133,10 @@ class ServedCluster:
         self.servers[node.name] = server
         node.context.node_state_rows = self._state_rows(node, server)
         log.info(
-            "Starting listening for CQL clients on /%s:%d (unencrypted)...",
+            "Starting listening for CQL clients on /%s:%d (%s)...",
             server.host,
             server.port,
+            "unencrypted" if server.transport.ssl_context is None else "encrypted",
             extra=_node_extra(node),
         )
 

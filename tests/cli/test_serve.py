@@ -7,6 +7,7 @@ import http.client
 import json
 import signal
 import socket
+import ssl
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +18,7 @@ from cassandra.policies import HostFilterPolicy, RoundRobinPolicy, TokenAwarePol
 
 from engine.admin_api.server import AdminError, AdminResponse, Router
 from tests.cli.conftest import CQLKIT, free_ports
+from tests.integration.test_tls import OPENSSL, _make_ca, _make_signed
 
 ADDRESSES = ("127.0.0.1", "127.0.0.2", "127.0.0.3")
 
@@ -177,3 +179,39 @@ def test_router() -> None:
     )
     with pytest.raises(AdminError):
         router.dispatch("POST", "/v1/nodes/a.b/stop/../x", {})
+
+
+@pytest.mark.skipif(OPENSSL is None, reason="the openssl command is needed to make certificates")
+def test_serve_with_tls(env: dict[str, str], home: Path, tmp_path: Path) -> None:
+    pki = tmp_path / "pki"
+    pki.mkdir()
+    ca = _make_ca(pki, "ca")
+    cert, key = _make_signed(pki, "nodes", ca, "subjectAltName=IP:127.0.0.1,IP:127.0.0.2\n")
+    port = free_ports(2)
+    command = ["serve", "--cluster", "tls", "--nodes", "2", "--single-interface", "--native-port", str(port)]
+    server = subprocess.Popen(
+        [CQLKIT, *command, "--ssl-certfile", str(cert), "--ssl-keyfile", str(key)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert server.stdout.readline().startswith(f"cqlkit: serving cluster 'tls' on 127.0.0.1:{port}, ")
+        context = ssl.create_default_context(cafile=str(ca[0]))
+        driver = Cluster(["127.0.0.1"], port=port, ssl_context=context, protocol_version=5)
+        try:
+            session = driver.connect()
+            assert session.execute("SELECT cluster_name FROM system.local").one().cluster_name == "tls"
+            assert sorted(h.endpoint.port for h in driver.metadata.all_hosts()) == [port, port + 1]
+        finally:
+            driver.shutdown()
+        server.send_signal(signal.SIGTERM)
+        server.communicate(timeout=60)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    assert server.returncode == 0
+    log = (home / "clusters" / "tls" / "node2" / "logs" / "system.log").read_text()
+    assert f"Starting listening for CQL clients on /127.0.0.1:{port + 1} (encrypted)..." in log
