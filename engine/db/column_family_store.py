@@ -15,6 +15,11 @@ Read: ``get`` merges the partition's versions from every memtable and every SSTa
 bloom filter admit it; ``read_partition`` does the same for the rows within clustering slices (in
 forward or reverse order), skipping SSTables by their clustering bounds and by timestamp; ``scan`` merges
 all sources in (token, key) order, from an inclusive or exclusive start (paging).
+
+Operators' tools: ``snapshot`` (hard links), incremental backups (each flushed SSTable linked into
+``backups/`` while ``incremental_backups`` is on: ``engine.db.backups``), ``import_sstables``/``refresh``
+(``engine.db.sstable_import``), ``autocompaction_enabled`` (``nodetool disableautocompaction``), and the
+counters ``engine.db.table_stats`` turns into ``nodetool tablestats``.
 """
 
 from __future__ import annotations
