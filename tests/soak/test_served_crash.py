@@ -81,7 +81,8 @@ class Totals:
     acked_deletes: int = 0
     lost: int = 0
     resurrected: int = 0
-    interrupted_sstable_writes: int = 0  # kills that left an SSTable write (flush/compaction) half done
+    # kills that left an SSTable half written (flush, compaction) or half deleted (compacted away)
+    interrupted_sstable_writes: int = 0
     sstables_verified: int = 0
     compactions: int = 0
     max_window_exposure: int = 0
@@ -91,6 +92,7 @@ class ServedNode:
     """The child process serving one node directory."""
 
     def __init__(self, directory: Path, mode: str, stderr: IO[str]) -> None:
+        self.stderr = stderr
         self.process = subprocess.Popen(
             [sys.executable, str(CHILD), str(directory), mode, str(PERIODIC_SYNC), str(FLUSH_THRESHOLD)],
             stdout=subprocess.PIPE,
@@ -108,7 +110,9 @@ class ServedNode:
         line = found[0] if found else ""
         if not line.startswith("READY "):
             self.kill()
-            raise AssertionError(f"the node in {directory} did not start: {line!r}")
+            self.stderr.flush()
+            said = Path(self.stderr.name).read_text(encoding="utf-8", errors="replace")[-3000:]
+            raise AssertionError(f"the node in {directory} did not start: {line!r}; its stderr ends:\n{said}")
         return int(line.split()[1])
 
     def kill(self) -> None:
@@ -190,7 +194,8 @@ def write_until_kill(
 
 
 def check_sstables(data: Path, verified: set[object], totals: Totals) -> None:
-    """Every listed SSTable opens and verifies; counts the kills that left an SSTable write unfinished."""
+    """Every listed SSTable opens and verifies; counts the kills that left an SSTable half written or half
+    deleted (components without a TOC, or temporary files: what the next start cleans up)."""
     interrupted = False
     for table_dir in sorted(data.glob("soak/*")):
         listed = SSTableDirectory(table_dir).list()
@@ -268,7 +273,7 @@ def report(mode: str, totals: Totals) -> None:
     print(
         f"\n{mode}: {totals.cycles} kills, {totals.acked_inserts} inserts and {totals.acked_deletes} deletes "
         f"acknowledged, {totals.lost} lost, {totals.resurrected} resurrected; {totals.interrupted_sstable_writes} "
-        f"kills interrupted an SSTable write, {totals.sstables_verified} SSTables verified, "
+        f"kills interrupted an SSTable write or deletion, {totals.sstables_verified} SSTables verified, "
         f"{totals.compactions} compactions; at most {totals.max_window_exposure} acknowledged writes "
         f"within the last {PERIODIC_SYNC:g} s before a kill"
     )
