@@ -244,3 +244,48 @@ def test_copy(server: NodeServer, home: Path, tmp_path: Path, monkeypatch: pytes
     assert masked(actual.stdout) == masked(expected.stdout)
     assert actual.status == expected.status
     assert actual_files == expected_files
+
+
+@pytest.mark.skipif(
+    shutil.which("openssl") is None, reason="the openssl command is needed to make certificates"
+)
+def test_ssl_from_cqlshrc(tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--ssl`` with cqlshrc's ``[ssl]``: both shells reach a TLS server, validating its certificate."""
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=tmp_path, check=True, capture_output=True, timeout=60)
+
+    curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    openssl(
+        "req", "-x509", *curve, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=test-ca"
+    )
+    openssl("req", "-new", *curve, "-keyout", "node.key", "-out", "node.csr", "-subj", "/CN=node1")
+    (tmp_path / "node.ext").write_text("subjectAltName=IP:127.0.0.1\n")
+    openssl(
+        "x509", "-req", "-in", "node.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+        "-out", "node.pem", "-days", "2", "-extfile", "node.ext",
+    )  # fmt: skip
+    node = Node(tmp_path / "cluster" / "node1", cluster_name="Test Cluster")
+    served = NodeServer(
+        node, "127.0.0.1", 0, ssl_certfile=tmp_path / "node.pem", ssl_keyfile=tmp_path / "node.key"
+    )
+    served.start()
+    cqlshrc = tmp_path / "cqlshrc"
+    cqlshrc.write_text(f"[ssl]\ncertfile = {tmp_path / 'ca.pem'}\nvalidate = true\n")
+    args = ["--ssl", "--cqlshrc", str(cqlshrc), "-e", "SHOW HOST; SELECT cluster_name FROM system.local"]
+    try:
+        expected = real_cqlsh(served, home, args)
+        actual = ours(served, home, args, monkeypatch)
+        plain = ours(served, home, ["-e", "SHOW HOST"], monkeypatch, extra_env={})
+    finally:
+        served.stop()
+        node.close()
+    assert expected.status == 0 and "Test Cluster" in expected.stdout
+    assert (actual.stdout, actual.stderr, actual.status) == (
+        expected.stdout,
+        expected.stderr,
+        expected.status,
+    )
+    assert plain.status == 1 and plain.stderr.startswith(
+        "Connection error: ('Unable to connect to any servers'"
+    )
