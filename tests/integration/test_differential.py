@@ -289,3 +289,48 @@ def test_ssl_from_cqlshrc(tmp_path: Path, home: Path, monkeypatch: pytest.Monkey
     assert plain.status == 1 and plain.stderr.startswith(
         "Connection error: ('Unable to connect to any servers'"
     )
+
+
+def test_authentication(tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``-u``/``-p`` and ``LOGIN`` against PasswordAuthenticator: the same prompts, errors and results."""
+    from engine.auth import passwords
+    from engine.auth.service import AuthService
+
+    node = Node(tmp_path / "secured" / "node1", cluster_name="Test Cluster")
+    service = AuthService.create(
+        tmp_path / "secured" / "node1" / "data" / "system_auth",
+        authenticator="PasswordAuthenticator",
+        authorizer="CassandraAuthorizer",
+        cost=passwords.TEST_COST,
+    )
+    node.query_processor.install_auth(service)
+    served = NodeServer(node, "127.0.0.1", 0)
+    served.start()
+    setup = (
+        "CREATE KEYSPACE shop WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}; "
+        "CREATE TABLE shop.items (id int PRIMARY KEY, name text); "
+        "INSERT INTO shop.items (id, name) VALUES (1, 'tea'); "
+        "CREATE ROLE alice WITH PASSWORD = 'wonder' AND LOGIN = true"
+    )
+    runs = [
+        ["-u", "alice", "-p", "wonder", "-e", "SELECT * FROM shop.items"],
+        ["-u", "alice", "-p", "wrong", "-e", "SELECT * FROM shop.items"],
+        ["-e", "SELECT * FROM shop.items"],
+        ["-u", "cassandra", "-p", "cassandra", "-e", "LOGIN alice 'wonder'; SELECT * FROM shop.items"],
+        ["-u", "cassandra", "-p", "cassandra", "-e", "LOGIN alice 'nope'; SELECT id FROM shop.items"],
+    ]
+    try:
+        assert (
+            ours(served, home, ["-u", "cassandra", "-p", "cassandra", "-e", setup], monkeypatch).status == 0
+        )
+        pairs = [(real_cqlsh(served, home, args), ours(served, home, args, monkeypatch)) for args in runs]
+    finally:
+        served.stop()
+        node.close()
+    assert "Unauthorized" in pairs[0][0].stderr and "Bad credentials" in pairs[1][0].stderr
+    for expected, actual in pairs:
+        assert (actual.stdout, actual.stderr, actual.status) == (
+            expected.stdout,
+            expected.stderr,
+            expected.status,
+        )
