@@ -6,7 +6,9 @@ The schema and data the files read (``differential/setup.cql``) are loaded once 
 ``differential/*.cql`` file is run by both shells with ``-f`` (batch mode), so the files are written to
 give the same output however often they run (no DDL that succeeds only once, writes that rewrite the
 same values). ``SHOW VERSION`` is left out: cqlkit reports cqlsh 6.2.0 (Cassandra 5.0's) where PyPI's
-cqlsh says 6.2.2.
+cqlsh says 6.2.2. Also compared: command-line forms (``-e``, ``-k``, piped stdin, colors, protocol v4,
+usage errors, a refused connection), a COPY script (output with its timings masked, errors, and every
+file written), ``--ssl`` against a TLS server, and ``-u``/``-p``/``LOGIN`` against PasswordAuthenticator.
 """
 
 from __future__ import annotations
