@@ -131,7 +131,7 @@ class ServedCluster:
             raise OSError(e.errno, f"{node.name} cannot listen on {at.host}:{at.port}: {reason}") from e
         self.endpoints[node.name] = Endpoint(server.host, server.port)  # an ephemeral port is now known
         self.servers[node.name] = server
-        node.context.node_state_rows = self._state_rows(node, server)
+        node.context.node_state_rows = self._state_rows(node.context.node_state_rows)
         log.info(
             "Starting listening for CQL clients on /%s:%d (%s)...",
             server.host,
@@ -141,7 +141,7 @@ class ServedCluster:
         )
 
     def _state_rows(
-        self, node: Node, server: NodeServer
+        self, rows_of: Callable[[str, str], Iterator[dict[str, object]]] | None
     ) -> Callable[[str, str], Iterator[dict[str, object]]]:
         """The server's node-state rows, with each peer's own schema version.
 
@@ -149,8 +149,9 @@ class ServedCluster:
         in ``system.local`` and the peers tables; the node-level rows give every peer this node's
         version. The serving process holds every node, so a running peer's row carries that peer's
         current version (what gossip's ``SCHEMA`` state converges to, without waiting for a round).
+        ``rows_of`` is the hook the node's :class:`NodeServer` installed when it was made.
         """
-        rows_of = server._node_state_rows
+        assert rows_of is not None
 
         def rows(keyspace: str, table: str) -> Iterator[dict[str, object]]:
             produced = rows_of(keyspace, table)
