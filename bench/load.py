@@ -381,7 +381,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=100)
     parser.add_argument("--processes", type=int, default=4)
     parser.add_argument("--read-ratio", type=float, default=0.5)
-    parser.add_argument("--keys", type=int, default=500, help="keys per client")
+    parser.add_argument("--keys", type=int, default=100, help="keys per client")
     parser.add_argument("--sample-every", type=float, default=10.0, help="seconds between RSS samples")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
