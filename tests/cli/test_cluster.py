@@ -120,6 +120,11 @@ def test_lifecycle_of_a_three_node_cluster(
     finally:
         node2.shutdown()
 
+    assert cli("cluster", "node3", "stop").returncode == 0
+    assert cli("cluster", "status").stdout == _status("node1: UP", "node2: UP", "node3: DOWN")
+    assert cli("cluster", "start").returncode == 0  # as ccm's start: whatever is not running starts
+    assert cli("cluster", "status").stdout == _status("node1: UP", "node2: UP", "node3: UP")
+
     stopped = cqlkit("cluster", "stop")
     assert (stopped.returncode, stopped.stdout, stopped.stderr) == (0, "", "")
     assert cli("cluster", "status").stdout == _status("node1: DOWN", "node2: DOWN", "node3: DOWN")
@@ -140,6 +145,8 @@ def test_lifecycle_of_a_three_node_cluster(
         "Node /127.0.0.2:7000 state jump to NORMAL",
         f"Starting listening for CQL clients on /127.0.0.1:{port + 1} (unencrypted)...",
         "Startup complete",
+        "InetAddress /127.0.0.3:7000 is now DOWN",
+        "InetAddress /127.0.0.3:7000 is now UP",
         "Stop listening for CQL clients",
         "Announcing shutdown",
     ]
