@@ -83,7 +83,10 @@ def serve(
         None, "--cluster", help="The cluster name or directory (default: the current one)."
     ),
     nodes: str | None = typer.Option(
-        None, "--nodes", "-n", help="Nodes to create the cluster with: N, or N:M for two datacenters."
+        None,
+        "--nodes",
+        "-n",
+        help="Nodes to create the cluster with (N, or N:M for two datacenters; 1 if not given).",
     ),
     single_interface: bool = typer.Option(
         False, "--single-interface", help="Every node on 127.0.0.1, node N at port P+N-1."
@@ -100,7 +103,7 @@ def serve(
     commitlog_sync: str = typer.Option(
         "periodic",
         "--commitlog-sync",
-        help="periodic (the default) or batch: every write synced before it is acknowledged.",
+        help="periodic, or batch: every write synced before it is acknowledged.",
     ),
     ssl_certfile: str | None = typer.Option(
         None, "--ssl-certfile", help="TLS for every node: the certificate chain (PEM)."
@@ -125,7 +128,7 @@ def serve(
     from admin.cli import system_log
     from engine import Cluster, ClusterLayoutError
     from engine.admin_api.lifecycle import ServedCluster, endpoints, lifecycle_routes
-    from engine.admin_api.server import AdminServer, Router, create_token
+    from engine.admin_api.server import TOKEN_FILE, AdminServer, Router, create_token
     from engine.auth import embedded
     from engine.cluster.server import NodeServer
     from engine.db.commitlog.commitlog import CommitLogConfig, CommitLogSync
@@ -200,6 +203,8 @@ def serve(
         served.stop()
         with contextlib.suppress(FileNotFoundError):
             info.unlink()
+        with contextlib.suppress(FileNotFoundError):
+            (opened.directory / TOKEN_FILE).unlink()  # the token dies with the server it guards
         system_log.uninstall(handlers)
         lock.close()
         for sig, handler in previous.items():

@@ -135,6 +135,7 @@ def test_serve_three_nodes_to_the_driver(env: dict[str, str], home: Path) -> Non
     assert server.returncode == 0, err
     assert out == "cqlkit: draining\ncqlkit: stopped\n"
     assert not (directory / "server.json").exists()
+    assert not (directory / "admin.token").exists()
     assert "Startup complete" in (directory / "node3" / "logs" / "system.log").read_text()
 
 
