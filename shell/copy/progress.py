@@ -10,6 +10,9 @@ cqlsh's ``describe_interval`` writes it under Python 3, where ``int(seconds) / l
 division: under one second ``0.123 seconds``; from one second on every unit is named, e.g.
 ``0 day, 0 hour, 0 minute, and 2.345 seconds`` (the plural only above one unit). ``RATEFILE`` receives
 each progress line followed by a newline. The clock is injectable, so tests see exact figures.
+
+On a terminal cqlkit shows a live progress line instead (rich): rows so far, the current and average
+rates, the time elapsed; the summary that follows is cqlsh's text.
 """
 
 from __future__ import annotations
@@ -17,7 +20,10 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 Clock = Callable[[], float]
 
@@ -58,6 +64,8 @@ class RateMeter:
         self.current_rate = 0.0
         self.current_records = 0
         self.total_records = 0
+        self._live = _live_progress(out)
+        self._task = self._live.add_task("COPY", total=None, rate=0.0) if self._live is not None else None
         if rate_file and os.path.isfile(rate_file):
             os.unlink(rate_file)
 
@@ -89,7 +97,9 @@ class RateMeter:
             self.current_rate,
             self.average_rate(),
         )
-        if self.out is not None:
+        if self._live is not None:
+            self._live.update(self._task, completed=self.total_records, rate=self.current_rate)
+        elif self.out is not None:
             self.out.write(line + "\r")
             self.out.flush()
         if self.rate_file:
@@ -100,4 +110,29 @@ class RateMeter:
         """The final report (cqlsh's ``get_total_records``), returning every row counted."""
         self._update(self.clock())
         self._log()
+        if self._live is not None:
+            self._live.stop()
+            self._live = None
         return self.total_records
+
+
+def _live_progress(out: TextIO | None) -> Progress | None:
+    """A rich progress display when ``out`` is a terminal, started; None otherwise."""
+    try:
+        if out is None or not out.isatty():
+            return None
+    except (AttributeError, ValueError):
+        return None
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("Processed: {task.completed:,.0f} rows"),
+        TextColumn("Rate: {task.fields[rate]:,.0f} rows/s"),
+        TimeElapsedColumn(),
+        console=Console(file=out),
+        transient=True,
+    )
+    progress.start()
+    return progress

@@ -177,3 +177,18 @@ def test_progress_text() -> None:
     assert describe_interval(0.5) == "0.500 seconds"
     assert describe_interval(2.25) == "0 day, 0 hour, 0 minute, and 2.250 seconds"
     assert describe_interval(125.0) == "0 day, 0 hour, 2 minutes, and 5.000 seconds"
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_on_a_terminal_is_a_live_line() -> None:
+    now = [0.0]
+    out = _Terminal()
+    meter = RateMeter(out, 0.25, clock=lambda: now[0])
+    now[0] = 1.0
+    meter.increment(1500)
+    assert meter.finish() == 1500
+    assert "Processed: 1,500 rows" in out.getvalue() and "Processed: 1500 rows; Rate" not in out.getvalue()
