@@ -25,7 +25,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from shell import cqlshrc
+from shell import cqlshrc, credentials
 from shell.batch import run_lines, run_statements
 from shell.commands.files import read_script
 from shell.connection.base import CQLSH_VERSION, Connection, QueryError
@@ -62,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--insecure-password-without-warning", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("-t", "--tty", action="store_true", default=None)
     parser.add_argument("--cqlshrc")
+    parser.add_argument("--credentials")
     return parser
 
 
@@ -99,6 +100,8 @@ def main(
     rc, notice = cqlshrc.load(options.cqlshrc)
     stdout.write(notice)
     if rc.has_credentials:
+        if rc.password and not credentials.is_file_secure(rc.path):
+            stderr.write(credentials.INSECURE_CQLSHRC)
         stderr.write(cqlshrc.CREDENTIALS_NOTICE)
     batch = options.execute is not None or options.file is not None
     tty = not batch and (options.tty or (rc.tty if rc.tty is not None else _isatty(stdin)))
@@ -118,11 +121,16 @@ def main(
         timezone=zone.timezone,
     )
     keyspace = options.keyspace or rc.keyspace
-    if options.password is not None and not options.insecure_password_without_warning:
-        stderr.write(
-            "\nWarning: Using a password on the command line interface can be insecure."
-            "\nRecommendation: use the credentials file to securely provide the password.\n\n"
-        )
+    login = credentials.resolve(
+        username=options.username,
+        password=options.password,
+        credentials_file=options.credentials or rc.credentials,
+        rc_username=rc.username,
+        rc_password=rc.password,
+        quiet_password=options.insecure_password_without_warning,
+    )
+    stderr.write(login.warnings)
+    options.username, options.password = login.username, login.password
     try:
         connection: Connection = open_connection(options, rc, stdout, os.environ)
     except ConnectError as error:

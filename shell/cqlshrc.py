@@ -58,6 +58,7 @@ class Cqlshrc:
     protocol_version: str | None = None
     username: str | None = None
     password: str | None = None
+    credentials: str | None = None
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,7 @@ def read(path: Path) -> Cqlshrc:
         protocol_version=get("protocol", "version"),
         username=get("authentication", "username"),
         password=get("authentication", "password"),
+        credentials=get("authentication", "credentials"),
     )
 
 

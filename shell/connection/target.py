@@ -117,8 +117,7 @@ def open_connection(
         protocol_version = int(protocol) if protocol is not None else None
     except ValueError:
         raise ConnectError(f"{protocol!r} is not a valid protocol version.", usage=True) from None
-    username = options.username or rc.username
-    password = options.password or rc.password
+    username, password = options.username, options.password  # resolved with the credentials file
     if username and not password:
         password = getpass.getpass()
     return _remote(

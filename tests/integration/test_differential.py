@@ -314,12 +314,18 @@ def test_authentication(tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPa
         "INSERT INTO shop.items (id, name) VALUES (1, 'tea'); "
         "CREATE ROLE alice WITH PASSWORD = 'wonder' AND LOGIN = true"
     )
+    secure, insecure = tmp_path / "credentials", tmp_path / "shared-credentials"
+    for path, mode in ((secure, 0o600), (insecure, 0o644)):
+        path.write_text("[plain_text_auth]\nusername = cassandra\npassword = cassandra\n")
+        path.chmod(mode)
     runs = [
         ["-u", "alice", "-p", "wonder", "-e", "SELECT * FROM shop.items"],
         ["-u", "alice", "-p", "wrong", "-e", "SELECT * FROM shop.items"],
         ["-e", "SELECT * FROM shop.items"],
         ["-u", "cassandra", "-p", "cassandra", "-e", "LOGIN alice 'wonder'; SELECT * FROM shop.items"],
         ["-u", "cassandra", "-p", "cassandra", "-e", "LOGIN alice 'nope'; SELECT id FROM shop.items"],
+        ["--credentials", str(secure), "-e", "SELECT * FROM shop.items"],
+        ["--credentials", str(insecure), "-e", "SELECT * FROM shop.items"],
     ]
     try:
         assert (
@@ -330,6 +336,7 @@ def test_authentication(tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPa
         served.stop()
         node.close()
     assert "Unauthorized" in pairs[0][0].stderr and "Bad credentials" in pairs[1][0].stderr
+    assert "(1 rows)" in pairs[5][0].stdout and "exists but is not used" in pairs[6][0].stderr
     for expected, actual in pairs:
         assert (actual.stdout, actual.stderr, actual.status) == (
             expected.stdout,
