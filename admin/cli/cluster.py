@@ -13,7 +13,9 @@ marks the current cluster with ``*``; ``status`` prints ``Cluster: 'NAME'``, a l
 ``nodeN: UP`` / ``DOWN`` (``DOWN (Not initialized)`` for a node that has never run); errors go to
 stderr with exit status 1 (ccm's texts where ccm has them).
 
-``add`` is not offered: the engine cannot bootstrap a node into an existing ring yet.
+``nodeN start`` on a stopped cluster starts its server and stops the other nodes: every node lives in
+that one process, so this is how one node alone runs. ``add`` is not offered: the engine cannot bootstrap
+a node into an existing ring yet.
 """
 
 from __future__ import annotations
@@ -342,7 +344,14 @@ def node_command(
     if not served:
         if action == "stop":
             raise _err(f"{node} is not running")
-        raise _err(f"cluster {directory.name} is not running: start it with `cqlkit cluster start`")
+        # every node lives in the cluster's one server process: start it, then stop the other nodes,
+        # which leaves only this one running, as `ccm nodeN start` on a stopped cluster does
+        _start(directory)
+        served = _served(directory) or {}
+        for other in _node_names(directory):
+            if other != node:
+                _admin(directory, served, "POST", f"/v1/nodes/{other}/stop")
+        return
     code, body = _admin(directory, served, "POST", f"/v1/nodes/{node}/{action}")
     if code != 200:
         raise _err(str(body.get("error", f"admin API answered {code}")))

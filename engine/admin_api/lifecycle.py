@@ -218,7 +218,8 @@ class ServedCluster:
                 server.stop()
             self.servers.clear()
             for node in self.cluster.nodes:
-                log.info("Announcing shutdown", extra=_node_extra(node))
+                if node.is_running:  # a node stopped earlier announced its shutdown then
+                    log.info("Announcing shutdown", extra=_node_extra(node))
             self.cluster.shutdown()
 
     def describe(self) -> dict[str, object]:

@@ -130,6 +130,11 @@ def test_lifecycle_of_a_three_node_cluster(
     assert cli("cluster", "status").stdout == _status("node1: DOWN", "node2: DOWN", "node3: DOWN")
     assert not (home / "clusters" / "c" / "server.json").exists()
 
+    alone = cli("cluster", "node3", "start")  # a stopped cluster: node3 alone runs, as with ccm
+    assert (alone.returncode, alone.stdout, alone.stderr) == (0, "", "")
+    assert cli("cluster", "status").stdout == _status("node1: DOWN", "node2: DOWN", "node3: UP")
+    assert cli("cluster", "stop").returncode == 0
+
     log = cli("cluster", "node2", "showlog").stdout
     lines = log.splitlines()
     assert all(LOG_LINE.match(line) for line in lines), log
@@ -149,6 +154,15 @@ def test_lifecycle_of_a_three_node_cluster(
         "InetAddress /127.0.0.3:7000 is now UP",
         "Stop listening for CQL clients",
         "Announcing shutdown",
+        # node3 started alone: the server starts every node, then stops the others
+        f"Starting listening for CQL clients on /127.0.0.1:{port + 1} (unencrypted)...",
+        "InetAddress /127.0.0.1:7000 is now UP",
+        "InetAddress /127.0.0.3:7000 is now UP",
+        "Startup complete",
+        "InetAddress /127.0.0.1:7000 is now DOWN",
+        "Stop listening for CQL clients",
+        "Announcing shutdown",
+        "Node /127.0.0.2:7000 state jump to shutdown",
     ]
     node1_log = (home / "clusters" / "c" / "node1" / "logs" / "system.log").read_text()
     assert "InetAddress /127.0.0.2:7000 is now DOWN" in node1_log
