@@ -26,7 +26,7 @@ import fcntl
 import logging
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO
@@ -41,6 +41,7 @@ from engine.db.background import ThreadStage
 from engine.db.column_family_store import StorageParams
 from engine.db.commitlog import CommitLogConfig
 from engine.db.local_storage import LocalStorage
+from engine.locator import ANY_DATACENTER, Topology, create_strategy
 from engine.net import Network
 from engine.probe.system_views import NodeViews
 from engine.schema.catalog import Catalog
@@ -146,8 +147,13 @@ class Node:
         self.catalog.listeners.append(self._on_schema_change)
         self.storage.replay_commitlog()
         self.membership: Membership | None = None
+        # Every node of the layout (up or not) with its datacenter and rack: what replication options are
+        # validated against (Datacenters.getValidDatacenters) and what replicas a keyspace asks for.
+        self.topology = Topology.of({n.address: (n.datacenter, n.rack) for n in self.layout.nodes})
         if network is None:
-            self.proxy = LocalStorageProxy(self.storage, self._truncate)
+            self.proxy = LocalStorageProxy(
+                self.storage, self._truncate, self._replication_factors, self.me.datacenter
+            )
         else:
             self.membership = Membership(
                 me=self.me,
@@ -164,9 +170,19 @@ class Node:
             self.proxy = self.membership.coordinator
         self.context = ExecutionContext(self.catalog, self.proxy)
         self.context.virtual_tables = self.views = NodeViews(self)
+        self.context.topology = self.topology
+        self.context.num_tokens = self.layout.num_tokens
         if self.membership is not None:
             self.context.node_state_rows = self._node_state_rows
         self.query_processor = QueryProcessor(self.context, cluster_name)
+
+    def _replication_factors(self, keyspace: str) -> Mapping[str, int]:
+        """Datacenter → replication factor of ``keyspace`` on this cluster's topology."""
+        metadata = self.catalog.schema.keyspace(keyspace)
+        if metadata is None or self.catalog.is_system_keyspace(keyspace):
+            return {ANY_DATACENTER: 1}
+        strategy = create_strategy(metadata.replication, keyspace=keyspace, local_endpoint=self.me.address)
+        return strategy.replication_factors(self.topology)
 
     def _open_table(self, table: TableMetadata) -> None:
         if table.virtual or self.catalog.is_system_keyspace(table.keyspace):

@@ -16,6 +16,7 @@ from typing import Protocol
 from engine.auth.users import AuthenticatedUser
 from engine.cql3.terms import BindContext
 from engine.errors import InvalidRequest
+from engine.locator import Topology
 from engine.schema.catalog import Catalog
 from engine.service.query_options import QueryOptions
 from engine.service.results import ColumnSpec, ResultMessage
@@ -61,6 +62,10 @@ class ExecutionContext:
     node_state_rows: Callable[[str, str], Iterable[dict[str, object]]] | None = None
     #: the rows of ``system_views`` (None: the tables exist but are empty)
     virtual_tables: VirtualTables | None = None
+    #: the cluster's nodes by datacenter and rack, which replication options are checked against (None:
+    #: no check of datacenter names, no replication-factor warnings)
+    topology: Topology | None = None
+    num_tokens: int = 16
     _last_timestamp: int = 0
 
     def next_timestamp(self) -> int:

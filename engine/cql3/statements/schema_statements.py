@@ -22,12 +22,14 @@ from engine.cql3 import properties
 from engine.cql3.statements.base import ClientState, ExecutionContext, Prepared
 from engine.cql3.where import references_duration
 from engine.errors import AlreadyExists, ConfigurationException, InvalidRequest, Unauthorized
+from engine.locator import validate_options
 from engine.schema.metadata import (
     ClusteringOrder,
     ColumnKind,
     ColumnMetadata,
     DroppedColumn,
     KeyspaceMetadata,
+    ReplicationParams,
     Schema,
     TableMetadata,
 )
@@ -131,8 +133,8 @@ class SchemaStatement(Prepared):
 
         ctx.catalog.apply(change)
         if not changes:
-            return ResultMessage(Void())
-        return ResultMessage(changes[0])
+            return ResultMessage(Void(), tuple(ctx.warnings))
+        return ResultMessage(changes[0], tuple(ctx.warnings))
 
 
 # ------------------------------------------------------------------------------------- keyspaces
@@ -146,6 +148,30 @@ def _keyspace_options(found: dict[str, object]) -> dict[str, str] | None:
     if options and "class" not in options:
         raise ConfigurationException("Missing replication strategy class")
     return options
+
+
+def _replication(
+    options: dict[str, str], keyspace: str, ctx: ExecutionContext, previous: dict[str, str] | None = None
+) -> ReplicationParams:
+    """The keyspace's replication: the options' own checks (``properties.replication``), then, on a node
+    that knows its cluster's topology, the strategy's (``engine.locator.validate_options``: datacenter
+    names, NetworkTopologyStrategy's ``replication_factor`` expansion) and its warnings, such as a
+    replication factor higher than the number of nodes."""
+    replication = properties.replication(options, keyspace, previous)
+    if ctx.topology is None:
+        return replication
+    requested = {k: v for k, v in options.items() if k != "class"}
+    validated = validate_options(
+        replication.strategy_class,
+        requested,
+        keyspace,
+        ctx.topology,
+        default_rf=int(properties.DEFAULT_KEYSPACE_RF),
+        previous_options=previous,
+        num_tokens=ctx.num_tokens,
+    )
+    ctx.warnings.extend(w for w in validated.warnings if w not in ctx.warnings)
+    return validated.as_params()
 
 
 class CreateKeyspace(SchemaStatement):
@@ -167,7 +193,7 @@ class CreateKeyspace(SchemaStatement):
             if "durable_writes" in found
             else True
         )
-        replication = properties.replication(options, st.keyspace)
+        replication = _replication(options, st.keyspace, ctx)
         ks = KeyspaceMetadata(st.keyspace, replication, durable)
         return schema.with_keyspace(ks), SchemaChange(CREATED, SchemaChangeTarget.KEYSPACE, st.keyspace)
 
@@ -189,7 +215,7 @@ class AlterKeyspace(SchemaStatement):
             ks = replace(ks, durable_writes=properties._boolean("durable_writes", found["durable_writes"]))
         if options:  # KeyspaceAttributes.asAlteredKeyspaceParams: without a class, the replication stays
             previous = dict(ks.replication.options)
-            ks = replace(ks, replication=properties.replication(options, st.keyspace, previous))
+            ks = replace(ks, replication=_replication(options, st.keyspace, ctx, previous))
         return schema.with_keyspace(ks), SchemaChange(UPDATED, SchemaChangeTarget.KEYSPACE, st.keyspace)
 
 
