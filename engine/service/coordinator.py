@@ -42,6 +42,7 @@ from engine.db.consistency_level import (
     ConsistencyLevel,
     assure_sufficient_live_replicas,
     block_for_write,
+    validate_for_read,
     validate_for_write,
 )
 from engine.db.local_storage import LocalStorage
@@ -329,6 +330,7 @@ class Coordinator:
         *,
         slices: Slices | None = None,
     ) -> PartitionUpdate | None:
+        validate_for_read(consistency)
         strategy, keyspace = self._strategy_for_table(table_id)
         command = ReadCommand(table_id, key, token, slices)
         if strategy is None:
@@ -458,6 +460,7 @@ class Coordinator:
         end: TokenKey | None,
         consistency: ConsistencyLevel,
     ) -> Iterator[PartitionUpdate]:
+        validate_for_read(consistency)
         strategy, keyspace = self._strategy_for_table(table_id)
         if strategy is None:
             yield from self._replica.scan(RangeCommand(table_id, start, end)).partitions

@@ -423,3 +423,18 @@ def test_counters_advance_their_leader_replicas_shard(cluster: Cluster) -> None:
         InvalidRequest, match=r"^Consistency level ANY is not yet supported for counter table hits$"
     ):
         session.execute(update.format(1), consistency_level=CL.ANY)
+
+
+def test_reads_refuse_any_and_a_five_node_replication_factor_is_a_warning(cluster: Cluster) -> None:
+    session = cluster.connect("ks")
+    session.execute("INSERT INTO t (k, v) VALUES (1, 'a')", consistency_level=CL.ANY)
+    for query in ("SELECT * FROM t WHERE k = 1", "SELECT * FROM t"):
+        with pytest.raises(InvalidRequest, match=r"^ANY ConsistencyLevel is only supported for writes$"):
+            session.execute(query, consistency_level=CL.ANY)
+    created = session.execute(
+        "CREATE KEYSPACE five WITH replication = {'class': 'NetworkTopologyStrategy', 'datacenter1': 5}"
+    )
+    assert created.warnings == [
+        "Your replication factor 5 for keyspace five is higher than the number of nodes 3 for datacenter "
+        "datacenter1"
+    ]
