@@ -105,14 +105,17 @@ class SelectStatement(Prepared):
         for row in rows:
             if remaining is not None and len(out) >= remaining:
                 break
-            if page_size is not None and len(out) >= page_size:
-                assert last is not None
-                paging_state = _encode_paging_state(
-                    last.partition_key, last.clustering, sent_before + len(out)
-                )
-                break
             out.append(self.selection.row(row, bind))
             last = row
+            if page_size is not None and len(out) >= page_size:
+                # A full page has a paging state unless the LIMIT is reached, whether or not rows follow:
+                # Cassandra's pagers do not read ahead (DataLimits.isExhausted: counted < count), so a
+                # driver may fetch one last, empty page.
+                if remaining is None or len(out) < remaining:
+                    paging_state = _encode_paging_state(
+                        last.partition_key, last.clustering, sent_before + len(out)
+                    )
+                break
         return ResultMessage(Rows(self.selection.columns, tuple(out), paging_state), tuple(ctx.warnings))
 
     @staticmethod
