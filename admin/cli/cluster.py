@@ -64,8 +64,8 @@ cluster_app = typer.Typer(
     cls=_ClusterGroup,
     no_args_is_help=True,
     help=(
-        "ccm-style cluster lifecycle: create, start, stop, status, list, switch, remove; "
-        "`cqlkit cluster nodeN start|stop|showlog` for one node of the current cluster."
+        "ccm-style cluster lifecycle: create, start, stop, status, list, switch, remove, liveset; "
+        "`cqlkit cluster nodeN start|stop|showlog|cqlsh` for one node of the current cluster."
     ),
 )
 
@@ -326,20 +326,28 @@ def remove(
         current.unlink()
 
 
-@cluster_app.command("node", hidden=True)
+@cluster_app.command(
+    "node",
+    hidden=True,
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
 def node_command(
+    ctx: typer.Context,
     node: str = typer.Argument(..., help="nodeN"),
-    action: str = typer.Argument(..., help="start, stop or showlog"),
+    action: str = typer.Argument(..., help="start, stop, showlog or cqlsh"),
 ) -> None:
-    """One node of the current cluster: `cqlkit cluster nodeN start|stop|showlog`."""
+    """One node of the current cluster: `cqlkit cluster nodeN start|stop|showlog|cqlsh [cqlsh options]`."""
     directory = _directory(None)
     if node not in _node_names(directory):
         raise _err(f"Unknown node {node} in cluster {directory.name}")
     if action == "showlog":
         _showlog(directory / node / "logs" / "system.log", node)
         return
+    if action == "cqlsh":
+        _cqlsh(directory, node, ctx.args)
+        return
     if action not in ("start", "stop"):
-        raise _err(f"Unknown node command {action!r}: expected start, stop or showlog", 2)
+        raise _err(f"Unknown node command {action!r}: expected start, stop, showlog or cqlsh", 2)
     served = _served(directory)
     if not served:
         if action == "stop":
@@ -355,6 +363,31 @@ def node_command(
     code, body = _admin(directory, served, "POST", f"/v1/nodes/{node}/{action}")
     if code != 200:
         raise _err(str(body.get("error", f"admin API answered {code}")))
+
+
+def _cqlsh(directory: Path, node: str, args: list[str]) -> None:
+    """cqlsh connected to this node's native endpoint (ccm's ``nodeN cqlsh``; cqlsh's own options)."""
+    from shell.cli import main as cqlsh_main
+
+    served = _served(directory)
+    if served:
+        _, body = _admin(directory, served, "GET", "/v1/cluster")
+        described = next(n for n in body["nodes"] if n["name"] == node)
+        if described["status"] == "UP":
+            raise typer.Exit(cqlsh_main([described["host"], str(described["port"]), *args]))
+    raise _err(f"{node} is not running")
+
+
+@cluster_app.command("liveset")
+def liveset(name: str | None = typer.Argument(None, help="The cluster (default: the current one).")) -> None:
+    """The addresses of the running nodes, comma-separated (ccm's liveset)."""
+    directory = _directory(name)
+    served = _served(directory)
+    if not served:
+        typer.echo("")
+        return
+    _, body = _admin(directory, served, "GET", "/v1/cluster")
+    typer.echo(",".join(n["address"] for n in body["nodes"] if n["status"] == "UP"))
 
 
 def _showlog(path: Path, node: str) -> None:

@@ -81,6 +81,8 @@ def test_lifecycle_of_a_three_node_cluster(
         assert cli("cluster", "status").stdout == _status("node1: UP", "node2: DOWN", "node3: UP")
         again = cli("cluster", "node2", "stop")
         assert (again.returncode, again.stderr) == (1, "node2 is not running\n")
+        assert cli("cluster", "liveset").stdout == "127.0.0.1,127.0.0.3\n"
+        assert cli("cluster", "node2", "cqlsh").stderr == "node2 is not running\n"
 
         with pytest.raises(Unavailable) as refused:
             session.execute(
@@ -100,6 +102,9 @@ def test_lifecycle_of_a_three_node_cluster(
         restarted = cli("cluster", "node2", "start")
         assert (restarted.returncode, restarted.stdout, restarted.stderr) == (0, "", "")
         assert cli("cluster", "node2", "start").stderr == "node2 is already running\n"
+        # cqlsh's white list is by address: on one interface any node may coordinate (as with ccm -S)
+        shell = cli("cluster", "node2", "cqlsh", "-e", "SELECT k, v FROM ks.t WHERE k = 1")
+        assert (shell.returncode, shell.stdout) == (0, "\n k | v\n---+-----\n 1 | one\n\n(1 rows)\n")
         assert cli("cluster", "status").stdout == _status("node1: UP", "node2: UP", "node3: UP")
     finally:
         driver.shutdown()
