@@ -72,3 +72,5 @@ def uninstall(handlers: list[logging.Handler]) -> None:
     for handler in handlers:
         engine_logger.removeHandler(handler)
         handler.close()
+    if not engine_logger.handlers:
+        engine_logger.setLevel(logging.NOTSET)  # as before install: the engine logs at its parent's level
