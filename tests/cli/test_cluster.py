@@ -135,7 +135,7 @@ def test_lifecycle_of_a_three_node_cluster(
     assert cli("cluster", "status").stdout == _status("node1: DOWN", "node2: DOWN", "node3: DOWN")
     assert not (home / "clusters" / "c" / "server.json").exists()
 
-    alone = cli("cluster", "node3", "start")  # a stopped cluster: node3 alone runs, as with ccm
+    alone = cqlkit("cluster", "node3", "start")  # a stopped cluster: node3 alone runs, as with ccm
     assert (alone.returncode, alone.stdout, alone.stderr) == (0, "", "")
     assert cli("cluster", "status").stdout == _status("node1: DOWN", "node2: DOWN", "node3: UP")
     assert cli("cluster", "stop").returncode == 0
