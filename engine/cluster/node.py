@@ -49,6 +49,7 @@ from engine.schema.metadata import Schema, TableMetadata
 from engine.schema.system_tables import system_keyspaces
 from engine.schema.system_views import virtual_keyspaces
 from engine.service.storage_proxy import LocalStorageProxy
+from engine.service.tracing import TraceStore
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +118,7 @@ class Node:
         layout: ClusterLayout | None = None,
         network: Network | None = None,
         host_ids: dict[str, uuid.UUID] | None = None,
+        traces: TraceStore | None = None,
     ) -> None:
         self.name = name
         self.directory = directory
@@ -171,6 +173,9 @@ class Node:
         self.context = ExecutionContext(self.catalog, self.proxy)
         self.context.virtual_tables = self.views = NodeViews(self)
         self.context.topology = self.topology
+        # traced requests (system_traces), shared by the nodes of an in-process cluster
+        self.context.traces = traces if traces is not None else TraceStore()
+        self.context.address = self.me.address
         self.context.num_tokens = self.layout.num_tokens
         if self.membership is not None:
             self.context.node_state_rows = self._node_state_rows

@@ -115,7 +115,8 @@ class NodeSession:
     def __init__(self, handler: NodeRequestHandler, client_address: str) -> None:
         self.handler = handler
         self.client_address = client_address
-        self.client = ClientState()
+        # "host:port" from the transport; the host is what system_traces.sessions.client names
+        self.client = ClientState(address=client_address.rsplit(":", 1)[0].strip("[]"))
         self._processor = handler.node.query_processor
         self._negotiator: SaslNegotiator | None = None
 

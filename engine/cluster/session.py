@@ -46,6 +46,7 @@ from engine.net import Network
 from engine.schema.metadata import Schema
 from engine.service.query_options import UNSET, QueryOptions
 from engine.service.results import ColumnSpec, ResultMessage, Rows, SchemaChange, SetKeyspace
+from engine.service.tracing import TraceStore
 
 #: How long a schema change waits for every running node to agree (the driver's default: 10 s).
 SCHEMA_AGREEMENT_WAIT_S = 10.0
@@ -80,6 +81,7 @@ class ResultSet:
         self.message = message
         result = message.result
         self.warnings = list(message.warnings)
+        self.trace_id = message.trace_id
         self.schema_change = result if isinstance(result, SchemaChange) else None
         self.keyspace = result.keyspace if isinstance(result, SetKeyspace) else None
         if isinstance(result, Rows):
@@ -170,9 +172,11 @@ class Session:
         fetch_size: int | None = None,
         paging_state: bytes | None = None,
         serialized: bool = False,
+        trace: bool = False,
     ) -> ResultSet:
         """``serialized``: ``parameters`` are already native-protocol values (bytes, or None for null),
-        in marker order, as a driver sends them (cqlsh's COPY FROM serializes once, for either path)."""
+        in marker order, as a driver sends them (cqlsh's COPY FROM serializes once, for either path).
+        ``trace``: record the request in ``system_traces``; the result's ``trace_id`` names the session."""
         processor = self._node.query_processor
         if isinstance(query, str):
             prepared = processor.prepare(query, self._client) if parameters else None
@@ -188,6 +192,7 @@ class Session:
             values=values,
             page_size=fetch_size,
             paging_state=paging_state,
+            tracing=trace,
         )
         if prepared is not None:
             message = processor.execute_prepared(prepared.id, self._client, options)
@@ -280,6 +285,7 @@ class Cluster:
             )
             return cls(directory, [node], None, layout)
         network = Network(clock=(lambda: time.monotonic() * 1000.0) if realtime else None)
+        traces = TraceStore()  # one for the cluster: a driver finds a trace whichever node it asks
         host_ids = {n.address: load_or_create_host_id(directory / n.name) for n in layout.nodes}
         opened: list[Node] = []
         try:
@@ -293,6 +299,7 @@ class Cluster:
                         network=network,
                         host_ids=host_ids,
                         commitlog_config=commitlog_config,
+                        traces=traces,
                     )
                 )
         except BaseException:

@@ -8,6 +8,7 @@ handled here; the statement families live in ``engine.cql3.statements``.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import threading
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from engine.auth.resources import AuthResource
 from engine.auth.service import AuthService
 from engine.cql import ast, parse_one
 from engine.cql.ast import ddl
-from engine.cql3 import functions
+from engine.cql3 import functions, tracing_steps
 from engine.cql3.statements import auth_access
 from engine.cql3.statements.auth import prepare_role_statement
 from engine.cql3.statements.auth_permissions import prepare_permission_statement
@@ -38,6 +39,7 @@ from engine.service.results import (
     SetKeyspace,
     Void,
 )
+from engine.service.tracing import TraceState
 
 
 @dataclass(frozen=True)
@@ -147,7 +149,12 @@ class QueryProcessor:
     def execute(
         self, query: str, client: ClientState, options: QueryOptions = DEFAULT_OPTIONS
     ) -> ResultMessage:
+        trace = self._begin_trace(client, options, "Execute CQL3 query", query)
+        if trace is not None:
+            trace.trace(f"Parsing {query}")
         statement = parse_one(query)
+        if trace is not None:
+            trace.trace("Preparing statement")
         prepared = self.prepare_statement(statement, client)
         if (len(prepared.bind_specs) != len(options.values) and options.values) or (
             prepared.bind_specs and not options.values
@@ -184,14 +191,45 @@ class QueryProcessor:
             raise InvalidRequest(
                 f"There were {len(prepared.statement.bind_specs)} markers(?) in CQL but {len(options.values)} bound variables"
             )
+        self._begin_trace(client, options, "Execute CQL3 prepared query", prepared.query)
         return self._run(prepared.statement, client, options)
 
+    def _begin_trace(
+        self, client: ClientState, options: QueryOptions, request: str, query: str
+    ) -> TraceState | None:
+        """Open the trace of a request that asked for one (``options.tracing``), as the current one."""
+        ctx = self.ctx
+        ctx.trace = None
+        if not options.tracing or ctx.traces is None:
+            return None
+        parameters = {
+            "consistency_level": options.consistency.name,
+            "query": query,
+            "serial_consistency_level": options.serial_consistency.name,
+        }
+        if options.page_size is not None and options.page_size > 0:
+            parameters["page_size"] = str(options.page_size)
+        ctx.trace = TraceState(
+            ctx.new_timeuuid(), ctx.address, 7000, client.address, request, parameters, ctx.new_timeuuid
+        )
+        return ctx.trace
+
     def _run(self, prepared: Prepared, client: ClientState, options: QueryOptions) -> ResultMessage:
-        self.check_access(prepared, client)
-        self.ctx.warnings = []
-        message = prepared.execute(self.ctx, client, options)
+        trace = self.ctx.trace if options.tracing else None
+        try:
+            self.check_access(prepared, client)
+            self.ctx.warnings = []
+            if trace is not None:
+                tracing_steps.before(trace, prepared, self.ctx)
+            message = prepared.execute(self.ctx, client, options)
+        finally:
+            if trace is not None and self.ctx.traces is not None:
+                self.ctx.traces.add(trace.finish())
+                self.ctx.trace = None
         if self.auth.authorizer.requires_authorization and isinstance(message.result, SchemaChange):
             self._after_schema_change(message.result, client)
+        if trace is not None:
+            message = dataclasses.replace(message, trace_id=trace.session_id)
         return message
 
     def _after_schema_change(self, change: SchemaChange, client: ClientState) -> None:

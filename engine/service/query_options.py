@@ -36,6 +36,7 @@ class QueryOptions:
     timestamp: int | None = None  # client-provided default timestamp (µs)
     keyspace: str | None = None  # protocol v5 per-query keyspace
     now_in_seconds: int | None = None
+    tracing: bool = False  # the protocol's tracing flag: record a trace of this request
 
 
 DEFAULT_OPTIONS = QueryOptions()

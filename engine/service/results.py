@@ -8,6 +8,7 @@ Python values.
 from __future__ import annotations
 
 import enum
+import uuid
 from dataclasses import dataclass, field
 
 from engine.schema.types import CqlType
@@ -81,3 +82,5 @@ class ResultMessage:
 
     result: Result
     warnings: tuple[str, ...] = ()
+    #: the trace session of a traced request (``engine.service.tracing``)
+    trace_id: uuid.UUID | None = None

@@ -9,9 +9,11 @@ connection carries on.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 from engine.errors import CqlError, ServerError
+from engine.service.query_options import QueryOptions
 from engine.service.results import ResultMessage, SchemaChange
 from engine.transport.connection import Response, error_response
 from engine.transport.frame import Opcode
@@ -24,7 +26,12 @@ log = logging.getLogger(__name__)
 
 
 def _result(stream: int, message: ResultMessage, body: bytes) -> Response:
-    return Response(stream, Opcode.RESULT, body, warnings=message.warnings)
+    return Response(stream, Opcode.RESULT, body, warnings=message.warnings, tracing_id=message.trace_id)
+
+
+def _traced(options: QueryOptions, request: DecodedRequest) -> QueryOptions:
+    """The options with the frame's tracing flag (the TRACING header flag asks for a trace)."""
+    return dataclasses.replace(options, tracing=True) if request.tracing else options
 
 
 def run_request(
@@ -41,10 +48,10 @@ def run_request(
             info = session.prepare(message.query, message.keyspace)
             return Response(stream, Opcode.RESULT, encode_prepared(info, version)), None
         if isinstance(message, Query):
-            result = session.query(message.query, message.options)
+            result = session.query(message.query, _traced(message.options, request))
             body = encode_result(result.result, version, skip_metadata=False)
         elif isinstance(message, Execute):
-            result = session.execute(message.statement_id, message.options)
+            result = session.execute(message.statement_id, _traced(message.options, request))
             body = encode_result(
                 result.result,
                 version,

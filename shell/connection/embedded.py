@@ -9,6 +9,7 @@ cassandra-driver's own type classes (looked up by each column type's Cassandra c
 from __future__ import annotations
 
 import copy
+import datetime
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -32,7 +33,7 @@ from shell.connection.base import (
 from shell.connection.decoding import decode
 from shell.output.errors import ServerError
 from shell.output.result import ColumnKind, ColumnSpec, ResultPage, UserTypeSpec
-from shell.output.tracing import Trace
+from shell.output.tracing import Trace, TraceEvent
 
 PROTOCOL_VERSION = DEFAULT_PROTOCOL_VERSION
 #: the address the cluster's first node serves on under ``cqlkit serve`` (no socket is used in-process)
@@ -53,6 +54,7 @@ class EmbeddedConnection:
     def __init__(self, cluster: str | Path | None = None, keyspace: str | None = None) -> None:
         self.cluster = engine.Cluster.open(cluster)
         self.session = self.cluster.connect(keyspace)
+        self._trace_ids: list[uuid.UUID] = []
 
     @property
     def keyspace(self) -> str | None:
@@ -61,15 +63,19 @@ class EmbeddedConnection:
     def execute(self, statement: str, settings: Settings = DEFAULT_SETTINGS) -> Iterator[ResultPage]:
         """The pages of ``statement``'s result (none for statements without rows); raises QueryError.
 
-        The engine has no serial consistency to choose (one node) and records no traces, so those
-        settings have no effect here.
+        The serial consistency setting has no effect here (the engine's conditional statements take the
+        serial level from the cluster). With TRACING ON each request is traced, as the driver asks for.
         """
         level = engine.ConsistencyLevel[settings.consistency]
         fetch_size = settings.fetch_size
+        self._trace_ids = []
         try:
-            result = self.session.execute(statement, consistency_level=level, fetch_size=fetch_size)
+            result = self.session.execute(
+                statement, consistency_level=level, fetch_size=fetch_size, trace=settings.tracing
+            )
         except engine.CqlError as error:
             raise QueryError.from_server(server_error(error)) from None
+        self._note_trace(result)
         if not result.column_specs:
             return
         while True:
@@ -82,9 +88,11 @@ class EmbeddedConnection:
                     consistency_level=level,
                     fetch_size=fetch_size,
                     paging_state=result.paging_state,
+                    trace=settings.tracing,
                 )
             except engine.CqlError as error:
                 raise QueryError.from_server(server_error(error)) from None
+            self._note_trace(result)
 
     def set_keyspace(self, keyspace: str) -> None:
         try:
@@ -160,13 +168,50 @@ class EmbeddedConnection:
                 )
         return WriteDone(tuple(failures))
 
+    def _note_trace(self, result: engine.ResultSet) -> None:
+        if result.trace_id is not None:
+            self._trace_ids.append(result.trace_id)
+
     @property
     def last_trace_ids(self) -> Sequence[uuid.UUID]:
-        return []  # the engine records no traces yet
+        return list(self._trace_ids)
 
-    def trace(self, session_id: uuid.UUID, max_wait: float, consistency: str, complete: bool = True) -> Trace:
-        """The engine records no traces yet, so no session is ever found (``system_traces`` is empty)."""
-        raise TraceIncomplete(f"Trace information was not available within {max_wait:f} seconds.")
+    def trace(
+        self, session_id: uuid.UUID, max_wait: float, consistency: str, complete: bool = True
+    ) -> Trace | None:
+        """The session and events of ``system_traces``, read as the driver's ``QueryTrace`` reads them.
+        In-process a traced request is stored when it completes, so the session is there at once."""
+        try:
+            session = self.session.execute(
+                "SELECT * FROM system_traces.sessions WHERE session_id = ?", (session_id,)
+            ).one()
+            if session is None:
+                raise TraceIncomplete(f"Trace information was not available within {max_wait:f} seconds.")
+            events = self.session.execute(
+                "SELECT * FROM system_traces.events WHERE session_id = ?", (session_id,)
+            ).all()
+        except engine.CqlError as error:
+            raise QueryError.from_server(server_error(error)) from None
+        return Trace(
+            session_id,
+            session.request,
+            _naive_utc(session.started_at),
+            session.coordinator,
+            session.client,
+            datetime.timedelta(microseconds=session.duration) if session.duration is not None else None,
+            tuple(
+                TraceEvent(
+                    e.activity,
+                    e.thread,
+                    _uuid_time(e.event_id),
+                    e.source,
+                    datetime.timedelta(microseconds=e.source_elapsed)
+                    if e.source_elapsed is not None
+                    else None,
+                )
+                for e in events
+            ),
+        )
 
     def fork(self) -> EmbeddedConnection:
         forked = copy.copy(self)
@@ -248,3 +293,20 @@ def driver_type(cql_type: object) -> type:
     if inner.is_frozen:  # type: ignore[attr-defined]
         return cqltypes.FrozenType.apply_parameters([built])
     return built
+
+
+#: 100-ns intervals between the UUID epoch (1582-10-15) and the Unix epoch
+_UUID_EPOCH_OFFSET = 0x01B21DD213814000
+
+
+def _uuid_time(event_id: uuid.UUID) -> datetime.datetime:
+    """When a time-based UUID was made, in UTC, as the driver's ``TraceEvent.datetime`` gives it (aware,
+    where the session's ``started_at`` is naive: cqlsh prints the two differently)."""
+    micros = (event_id.time - _UUID_EPOCH_OFFSET) // 10
+    return datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC) + datetime.timedelta(microseconds=micros)
+
+
+def _naive_utc(moment: datetime.datetime) -> datetime.datetime:
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(datetime.UTC).replace(tzinfo=None)
+    return moment

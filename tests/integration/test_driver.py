@@ -148,6 +148,30 @@ def test_protocol_batch_warnings_reach_the_driver(session: Session, keyspace: st
     ]
 
 
+def test_tracing_records_a_session_the_driver_reads_back(session: Session, keyspace: str) -> None:
+    session.execute(f"CREATE TABLE {keyspace}.traced (k int PRIMARY KEY, v text)")
+    write = session.execute(f"INSERT INTO {keyspace}.traced (k, v) VALUES (1, 'a')", trace=True)
+    trace = write.get_query_trace(max_wait_sec=5)
+    assert trace.request_type == "Execute CQL3 query"
+    assert trace.parameters["query"] == f"INSERT INTO {keyspace}.traced (k, v) VALUES (1, 'a')"
+    assert [e.description for e in trace.events] == [
+        f"Parsing INSERT INTO {keyspace}.traced (k, v) VALUES (1, 'a')",
+        "Preparing statement",
+        "Determining replicas for mutation",
+        "Appending to commitlog",
+        "Adding to traced memtable",
+    ]
+    elapsed = [e.source_elapsed for e in trace.events]
+    assert elapsed == sorted(elapsed) and trace.duration >= elapsed[-1]
+    prepared = session.prepare(f"SELECT v FROM {keyspace}.traced WHERE k = ?")
+    read = session.execute(prepared, (1,), trace=True)
+    events = [e.description for e in read.get_query_trace(max_wait_sec=5).events]
+    assert events == ["Executing single-partition query on traced"]  # a prepared statement parses nothing
+    sessions = len(session.execute("SELECT session_id FROM system_traces.sessions").all())
+    session.execute(f"SELECT v FROM {keyspace}.traced WHERE k = 1")  # not traced: no session
+    assert len(session.execute("SELECT session_id FROM system_traces.sessions").all()) == sessions
+
+
 def test_lightweight_transactions(session: Session, keyspace: str) -> None:
     session.execute(f"CREATE TABLE {keyspace}.lwt (k int PRIMARY KEY, v text)")
     first = session.execute(f"INSERT INTO {keyspace}.lwt (k, v) VALUES (1, 'a') IF NOT EXISTS")

@@ -21,6 +21,7 @@ from engine.schema.catalog import Catalog
 from engine.service.query_options import QueryOptions
 from engine.service.results import ColumnSpec, ResultMessage
 from engine.service.storage_proxy import StorageProxy
+from engine.service.tracing import TraceState, TraceStore
 
 
 @dataclass
@@ -30,6 +31,7 @@ class ClientState:
 
     keyspace: str | None = None
     user: AuthenticatedUser | None = None
+    address: str = "127.0.0.1"  # the client's address (system_traces.sessions.client)
 
     def keyspace_for(self, explicit: str | None) -> str:
         keyspace = explicit or self.keyspace
@@ -66,6 +68,11 @@ class ExecutionContext:
     #: no check of datacenter names, no replication-factor warnings)
     topology: Topology | None = None
     num_tokens: int = 16
+    #: where traced requests are kept (``engine.service.tracing``; None: tracing is off), this node's
+    #: address as a trace names it, and the trace of the request running now
+    traces: TraceStore | None = None
+    address: str = "127.0.0.1"
+    trace: TraceState | None = None
     _last_timestamp: int = 0
 
     def next_timestamp(self) -> int:

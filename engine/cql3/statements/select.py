@@ -352,6 +352,8 @@ def _system_table_rows(table: TableMetadata, ctx: ExecutionContext) -> Iterator[
         return system_schema.virtual_rows(table.name, virtual)
     if table.keyspace == "system_views":
         return iter(ctx.virtual_tables.rows(table.name)) if ctx.virtual_tables is not None else iter(())
+    if table.keyspace == "system_traces":
+        return ctx.traces.rows(table.name) if ctx.traces is not None else iter(())
     if ctx.node_state_rows is None:
         return iter(())
     return iter(ctx.node_state_rows(table.keyspace, table.name))
