@@ -210,6 +210,9 @@ class DriverConnection:
         )
         result = self._run(query, settings.tracing, None)
         if not result.column_names:
+            warnings = result.response_future.warnings
+            if warnings:  # cqlsh prints a statement's warnings whatever it returns
+                yield ResultPage((), (), tuple(warnings))
             return
         while True:
             yield self._page(result)

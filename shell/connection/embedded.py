@@ -77,6 +77,8 @@ class EmbeddedConnection:
             raise QueryError.from_server(server_error(error)) from None
         self._note_trace(result)
         if not result.column_specs:
+            if result.warnings:  # cqlsh prints a statement's warnings whatever it returns
+                yield ResultPage((), (), tuple(result.warnings))
             return
         while True:
             yield self._page(result)
