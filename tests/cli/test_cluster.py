@@ -226,6 +226,7 @@ def test_help_lists_the_commands(cli: Callable) -> None:
         "list",
         "switch",
         "remove",
-        "nodeN start|stop|showlog",
+        "liveset",
+        "nodeN start|stop|showlog|cqlsh",
     ):
         assert command in out
