@@ -305,10 +305,33 @@ class NodeServer:
     def start(self) -> None:
         self.transport.start()
         self.info = dataclasses.replace(self.info, native_port=self.transport.port)
+        self.node.views.clients = self._client_rows
+
+    def _client_rows(self) -> Iterator[dict[str, object]]:
+        """``system_views.clients``: this endpoint's connections."""
+        for c in self.transport.connected_clients():
+            user = getattr(getattr(c.session, "client", None), "user", None)
+            yield {
+                "address": c.address,
+                "port": c.port,
+                "hostname": c.address,
+                "username": getattr(user, "name", None) or ("anonymous" if c.stage == "ready" else None),
+                "connection_stage": c.stage,
+                "protocol_version": c.protocol_version,
+                "client_options": c.client_options,
+                "driver_name": c.driver_name,
+                "driver_version": c.driver_version,
+                "request_count": c.request_count,
+                "ssl_enabled": c.ssl_enabled,
+                "ssl_protocol": c.ssl_protocol,
+                "ssl_cipher_suite": c.ssl_cipher_suite,
+            }
 
     def stop(self, timeout: float = 10.0) -> None:
         """Drain the endpoint (running requests finish); the node itself stays open."""
         self.transport.stop(timeout)
+        if self.node.views.clients == self._client_rows:
+            self.node.views.clients = None
         if self.node.context.node_state_rows == self._node_state_rows:
             self.node.context.node_state_rows = None
 

@@ -106,6 +106,8 @@ class ProtocolConnection:
         self, max_frame_size: int = DEFAULT_MAX_FRAME_SIZE, authenticator: str | None = None
     ) -> None:
         self.state = State.UNINITIALIZED
+        self.startup_options: dict[str, str] = {}  # STARTUP's options (driver name and version, ...)
+        self.requests = 0  # requests dispatched to the session (system_views.clients.request_count)
         #: the authenticator class AUTHENTICATE names; None when no login is required
         self.authenticator = authenticator
         self.version: int | None = None
@@ -204,6 +206,7 @@ class ProtocolConnection:
         if self.state is not State.UNINITIALIZED:
             raise ProtocolError("Unexpected message STARTUP, the connection is already initialized")
         _check_cql_version(message.options.get("CQL_VERSION"))
+        self.startup_options = dict(message.options)
         compression = message.options.get("COMPRESSION")
         compressor = None
         if compression is not None:

@@ -31,7 +31,7 @@ import threading
 from dataclasses import dataclass, field
 
 from engine.errors import CqlError
-from engine.transport.connection import Dispatch, ProtocolConnection, Reply
+from engine.transport.connection import Dispatch, ProtocolConnection, Reply, State
 from engine.transport.dispatch import run_request
 from engine.transport.events import Event, SchemaChangeEvent
 from engine.transport.frame import DEFAULT_MAX_FRAME_SIZE
@@ -40,6 +40,28 @@ from engine.transport.handler import ClientSession, RequestHandler
 log = logging.getLogger(__name__)
 
 READ_SIZE = 64 * 1024
+
+
+#: Cassandra's ConnectionStage names for the connection states
+_STAGES = {State.UNINITIALIZED: "established", State.AUTHENTICATION: "authenticating", State.READY: "ready"}
+
+
+@dataclass(frozen=True)
+class ConnectedClient:
+    """One open connection (``system_views.clients``)."""
+
+    address: str
+    port: int
+    stage: str  # established, authenticating, ready
+    protocol_version: int | None
+    client_options: dict[str, str]
+    driver_name: str | None
+    driver_version: str | None
+    request_count: int
+    ssl_enabled: bool
+    ssl_protocol: str | None
+    ssl_cipher_suite: str | None
+    session: ClientSession
 
 
 @dataclass(eq=False)
@@ -157,6 +179,33 @@ class NativeServer:
     def connection_count(self) -> int:
         return len(self._clients)
 
+    def connected_clients(self) -> list[ConnectedClient]:
+        """The open connections, as ``system_views.clients`` lists them (Cassandra's ``ConnectedClient``)."""
+        out = []
+        for client in list(self._clients):
+            host, _, port = client.address.rpartition(":")
+            protocol = client.protocol
+            ssl = client.writer.get_extra_info("ssl_object")
+            options = protocol.startup_options
+            cipher = ssl.cipher() if ssl is not None else None
+            out.append(
+                ConnectedClient(
+                    host.strip("[]"),
+                    int(port) if port.isdigit() else 0,
+                    _STAGES[protocol.state],
+                    protocol.version,
+                    dict(options),
+                    options.get("DRIVER_NAME"),
+                    options.get("DRIVER_VERSION"),
+                    protocol.requests,
+                    ssl is not None,
+                    ssl.version() if ssl is not None else None,
+                    cipher[0] if cipher else None,
+                    client.session,
+                )
+            )
+        return out
+
     # ---------------------------------------------------------------------------------- events
 
     def publish(self, event: Event) -> None:
@@ -213,6 +262,7 @@ class NativeServer:
                 if isinstance(item, Reply):
                     client.write(item.data)
                 else:
+                    client.protocol.requests += 1
                     task = loop.create_task(self._run_request(client, item))
                     client.tasks.add(task)
                     task.add_done_callback(client.tasks.discard)

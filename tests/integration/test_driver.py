@@ -172,6 +172,14 @@ def test_tracing_records_a_session_the_driver_reads_back(session: Session, keysp
     assert len(session.execute("SELECT session_id FROM system_traces.sessions").all()) == sessions
 
 
+def test_system_views_clients_lists_the_connections(session: Session) -> None:
+    rows = session.execute("SELECT * FROM system_views.clients").all()
+    assert rows and all(r.address == "127.0.0.1" and r.connection_stage == "ready" for r in rows)
+    assert {r.driver_name for r in rows} == {"Apache Cassandra Python Driver"}  # its STARTUP option
+    assert all(r.username == "anonymous" and r.ssl_enabled is False for r in rows)
+    assert max(r.request_count for r in rows) > 0
+
+
 def test_lightweight_transactions(session: Session, keyspace: str) -> None:
     session.execute(f"CREATE TABLE {keyspace}.lwt (k int PRIMARY KEY, v text)")
     first = session.execute(f"INSERT INTO {keyspace}.lwt (k, v) VALUES (1, 'a') IF NOT EXISTS")
