@@ -39,9 +39,8 @@ import click
 import typer
 from typer.core import TyperGroup
 
-from admin.cli.serve import SERVER_FILE, current_cluster, home
+from admin.cli.serve import SERVER_FILE, SETTINGS_FILE, current_cluster, home
 
-SETTINGS_FILE = "lifecycle.json"
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 60.0
 _NODE = re.compile(r"node\d+")
@@ -101,11 +100,6 @@ def _node_names(directory: Path) -> list[str]:
     return [node["name"] for node in json.loads(path.read_text(encoding="utf-8"))["nodes"]]
 
 
-def _settings(directory: Path) -> dict[str, Any]:
-    path = directory / SETTINGS_FILE
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-
-
 # ------------------------------------------------------------------------------ the running server
 
 
@@ -163,7 +157,7 @@ def _start(directory: Path) -> None:
             if node["status"] == "DOWN":
                 _admin(directory, served, "POST", f"/v1/nodes/{node['name']}/start")
         return
-    settings = _settings(directory)
+    # serve takes the addresses `create` chose from lifecycle.json
     command = [
         sys.executable,
         "-c",
@@ -171,11 +165,7 @@ def _start(directory: Path) -> None:
         "serve",
         "--cluster",
         str(directory),
-        "--native-port",
-        str(settings.get("native_port", 9042)),
     ]
-    if settings.get("single_interface"):
-        command.append("--single-interface")
     with open(directory / "serve.log", "ab") as log:
         process = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True

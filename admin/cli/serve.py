@@ -4,9 +4,10 @@ Opens the cluster (``--cluster`` is a name under ``$CQLKIT_HOME/clusters`` or a 
 current one: ``clusters/CURRENT`` names it, else ``default``), creating it with ``--nodes N`` (or
 ``N:M`` for two datacenters) nodes if it does not exist. Node N listens on ``127.0.0.N`` at
 ``--native-port`` (9042; all of 127.0.0.0/8 is loopback on Linux); with ``--single-interface`` every
-node is on 127.0.0.1 at ports P, P+1, … (node N at P+N-1). ``--host H`` puts every node on H the same
-way (``--port`` is another name for ``--native-port``; port 0 picks free ports), which is what a
-one-node cluster has always been served as. v3, v4 and v5, LZ4.
+node is on 127.0.0.1 at ports P, P+1, … (node N at P+N-1). Unset, both come from what
+``cqlkit cluster create`` recorded in ``<cluster>/lifecycle.json``, else 9042 on 127.0.0.N.
+``--host H`` puts every node on H the same way (``--port`` is another name for ``--native-port``; port 0
+picks free ports), which is what a one-node cluster has always been served as. v3, v4 and v5, LZ4.
 
 Next to the nodes runs the admin API (``engine.admin_api``) on 127.0.0.1 at ``--admin-port`` (0, the
 default, picks a free port), guarded by ``<cluster>/admin.token``; ``cqlkit cluster nodeN stop|start``
@@ -38,6 +39,9 @@ from typing import IO
 import typer
 
 SERVER_FILE = "server.json"
+#: what ``cqlkit cluster create`` chose for the cluster (``single_interface``, ``native_port``)
+SETTINGS_FILE = "lifecycle.json"
+NATIVE_PORT = 9042
 
 
 def _lock(directory: Path) -> IO[str] | None:
@@ -73,6 +77,11 @@ def cluster_directory(name_or_path: str | None) -> Path:
     return home() / "clusters" / name_or_path
 
 
+def settings(directory: Path) -> dict[str, object]:
+    path = directory / SETTINGS_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
 def _fail(message: str) -> typer.Exit:
     typer.echo(f"cqlkit serve: {message}", err=True)
     return typer.Exit(2)
@@ -89,10 +98,15 @@ def serve(
         help="Nodes to create the cluster with (N, or N:M for two datacenters; 1 if not given).",
     ),
     single_interface: bool = typer.Option(
-        False, "--single-interface", help="Every node on 127.0.0.1, node N at port P+N-1."
+        False,
+        "--single-interface",
+        help="Every node on 127.0.0.1, node N at port P+N-1 (default: as `cqlkit cluster create` chose).",
     ),
-    native_port: int = typer.Option(
-        9042, "--native-port", "--port", help="The native protocol port (0 picks free ones)."
+    native_port: int | None = typer.Option(
+        None,
+        "--native-port",
+        "--port",
+        help="The native protocol port P, 0 picking free ones (default: 9042, or the create's).",
     ),
     host: str | None = typer.Option(
         None, "--host", help="Serve every node on this address (ports P, P+1, ...), as --single-interface."
@@ -149,7 +163,10 @@ def serve(
         lock.close()
         raise _fail(str(e)) from None
     handlers = system_log.install(opened.directory, [n.name for n in opened.nodes])
-    addresses = endpoints(opened, native_port, single_interface=single_interface or host is not None)
+    chosen = settings(opened.directory)  # what `cqlkit cluster create` recorded, for unset options
+    port = native_port if native_port is not None else int(chosen.get("native_port", NATIVE_PORT))
+    one_interface = single_interface or bool(chosen.get("single_interface")) or host is not None
+    addresses = endpoints(opened, port, single_interface=one_interface)
     if host is not None:
         addresses = {name: type(at)(host, at.port) for name, at in addresses.items()}
     tls = {
