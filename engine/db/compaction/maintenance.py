@@ -3,11 +3,12 @@
 Each rewrite is a single-SSTable compaction run by the ``CompactionManager`` (so it shows in
 ``compactionstats`` and ends in the compaction history), one SSTable at a time:
 
-* **garbagecollect** (Cassandra's ``nodetool garbagecollect``, row granularity): each SSTable, oldest data
+* **garbagecollect** (Cassandra's ``nodetool garbagecollect [-g ROW|CELL]``): each SSTable, oldest data
   first, is rewritten without the rows and cells that deletions held by *other* SSTables shadow (partition
-  deletions, row deletions, range tombstones), then purged as a compaction purges (tombstones older than
-  ``gc_grace_seconds`` that shadow nothing elsewhere). The SSTable keeps its own deletions: they may still
-  shadow data elsewhere.
+  deletions, row deletions, range tombstones) — with ``CELL`` granularity also without the cells another
+  SSTable holds a newer version of (a newer value or tombstone of the same column, or collection
+  element) — then purged as a compaction purges (tombstones older than ``gc_grace_seconds`` that shadow
+  nothing elsewhere). The SSTable keeps its own deletions: they may still shadow data elsewhere.
 * **scrub**: each SSTable is rewritten with every partition that can still be read; damaged index blocks,
   chunks and partitions are skipped and counted (Cassandra's scrub with ``--skip-corrupted``). Nothing is
   purged.
@@ -22,6 +23,7 @@ While one of these works on an SSTable it is marked compacting, so no background
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING
@@ -30,8 +32,11 @@ from engine.db.compaction.executor import CompactionManager, CompactionRecord
 from engine.db.compaction.model import CompactionKind, CompactionTask
 from engine.db.rows import (
     LIVE,
+    Cell,
     Clustering,
     ClusteringKey,
+    ColumnData,
+    ComplexColumn,
     DeletionTime,
     PartitionUpdate,
     RangeTombstone,
@@ -44,6 +49,13 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from engine.db.column_family_store import ColumnFamilyStore
+
+
+class Granularity(enum.Enum):
+    """What ``garbagecollect`` removes (``-g``): shadowed rows, or also overwritten cells."""
+
+    ROW = "ROW"
+    CELL = "CELL"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +90,11 @@ def _single(reader: SSTableReader, kind: CompactionKind, reason: str) -> Compact
 # ------------------------------------------------------------------------------------ garbagecollect
 
 
-def garbage_collect(manager: CompactionManager, cfs: ColumnFamilyStore) -> list[CompactionRecord]:
-    """``nodetool garbagecollect``: rewrite each SSTable without what other SSTables' deletions shadow."""
+def garbage_collect(
+    manager: CompactionManager, cfs: ColumnFamilyStore, granularity: Granularity = Granularity.ROW
+) -> list[CompactionRecord]:
+    """``nodetool garbagecollect``: rewrite each SSTable without what other SSTables' deletions shadow
+    (and, with ``CELL``, without the cells they overwrite)."""
     records = []
     for reader in sorted(cfs.view.sstables, key=lambda r: r.statistics.max_timestamp):
 
@@ -89,7 +104,7 @@ def garbage_collect(manager: CompactionManager, cfs: ColumnFamilyStore) -> list[
                 for other in cfs.view.sstables
                 if other is not reader and (version := other.get(partition.key, partition.token)) is not None
             ]
-            return without_shadowed(partition, others, cfs.clustering_key)
+            return without_shadowed(partition, others, cfs.clustering_key, granularity)
 
         task = _single(reader, CompactionKind.GARBAGE_COLLECT, "garbagecollect")
         record = manager.run(cfs, task, transform=transform)
@@ -99,10 +114,16 @@ def garbage_collect(manager: CompactionManager, cfs: ColumnFamilyStore) -> list[
 
 
 def without_shadowed(
-    partition: PartitionUpdate, others: list[PartitionUpdate], clustering_key: ClusteringKey
+    partition: PartitionUpdate,
+    others: list[PartitionUpdate],
+    clustering_key: ClusteringKey,
+    granularity: Granularity = Granularity.ROW,
 ) -> PartitionUpdate | None:
     """``partition`` without the rows and cells that the deletions in ``others`` (other versions of the
-    partition) shadow; its own deletions are kept. None if nothing is left."""
+    partition) shadow, and with ``CELL`` without the cells ``others`` hold newer versions of; its own
+    deletions are kept. None if nothing is left."""
+    if granularity is Granularity.CELL and others:
+        partition = _without_overwritten(partition, others)
     deletion = LIVE
     static_deletion = LIVE
     row_deletions: dict[Clustering, DeletionTime] = {}
@@ -137,6 +158,50 @@ def without_shadowed(
     return PartitionUpdate(
         partition.key, partition.token, partition.deletion, static, tuple(rows), partition.range_tombstones
     )
+
+
+def _without_overwritten(partition: PartitionUpdate, others: list[PartitionUpdate]) -> PartitionUpdate:
+    """``partition`` without the cells of which ``others`` hold a strictly newer version."""
+    newer: dict[Clustering, list[Row]] = {}
+    for other in others:
+        for row in (*other.rows, *((other.static_row,) if other.static_row is not None else ())):
+            newer.setdefault(row.clustering, []).append(row)
+
+    def trimmed(row: Row) -> Row:
+        rivals = newer.get(row.clustering)
+        if not rivals:
+            return row
+        columns: dict[str, ColumnData] = {}
+        for name, data in row.columns.items():
+            if isinstance(data, Cell):
+                if not any(_newer_cell(r.columns.get(name), data) for r in rivals):
+                    columns[name] = data
+                continue
+            cells = {
+                path: cell
+                for path, cell in data.cells.items()
+                if not any(_newer_element(r.columns.get(name), path, cell) for r in rivals)
+            }
+            if cells or data.deletion is not LIVE:
+                columns[name] = ComplexColumn(MappingProxyType(cells), data.deletion)
+        return Row(row.clustering, row.liveness, row.deletion, MappingProxyType(columns))
+
+    static = trimmed(partition.static_row) if partition.static_row is not None else None
+    rows = tuple(trimmed(row) for row in partition.rows)
+    return PartitionUpdate(
+        partition.key, partition.token, partition.deletion, static, rows, partition.range_tombstones
+    )
+
+
+def _newer_cell(rival: ColumnData | None, cell: Cell) -> bool:
+    return isinstance(rival, Cell) and rival.timestamp > cell.timestamp
+
+
+def _newer_element(rival: ColumnData | None, path: bytes, cell: Cell) -> bool:
+    if not isinstance(rival, ComplexColumn):
+        return False
+    other = rival.cells.get(path)
+    return other is not None and other.timestamp > cell.timestamp
 
 
 def _shadowed(row: Row, deletion: DeletionTime) -> Row:

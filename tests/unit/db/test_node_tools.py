@@ -437,3 +437,23 @@ def test_slice_reads_count_tombstones_and_live_cells(tmp_path: Path) -> None:
     stats = table_stats(store, now=NOW)
     assert (stats.maximum_tombstones_per_slice, stats.maximum_live_cells_per_slice) == (2, 1)
     assert (stats.average_tombstones_per_slice, stats.average_live_cells_per_slice) == (1.0, 0.5)
+
+
+def test_garbagecollect_cell_granularity_drops_overwritten_cells(tmp_path: Path) -> None:
+    from engine.db.compaction.maintenance import Granularity
+
+    storage = open_storage(tmp_path)
+    store = storage.table(TABLE)
+    for key in range(6):
+        put(storage, key, b"old", ts=1)
+    store.flush_now()
+    for key in range(3):
+        put(storage, key, b"new", ts=2)  # the same row and column, newer
+    store.flush_now()
+    before = sorted(r.statistics.cell_count for r in store.view.sstables)
+    assert before == [3, 6]
+    garbage_collect(storage.compactions, store)  # ROW: nothing is deleted, nothing goes
+    assert sorted(r.statistics.cell_count for r in store.view.sstables) == [3, 6]
+    garbage_collect(storage.compactions, store, Granularity.CELL)
+    assert sorted(r.statistics.cell_count for r in store.view.sstables) == [3, 3]
+    assert values(store) == {0: b"new", 1: b"new", 2: b"new", 3: b"old", 4: b"old", 5: b"old"}
