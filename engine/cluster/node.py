@@ -143,7 +143,6 @@ class Node:
             **kwargs,
         )
         self.catalog = Catalog(data, (*system_keyspaces(), *virtual_keyspaces()))
-        self._dropped: set[uuid.UUID] = set()
         for table in self.catalog.schema.all_tables():
             self._open_table(table)
         self.catalog.listeners.append(self._on_schema_change)
@@ -210,7 +209,7 @@ class Node:
         store = self.storage.table(table.id)
         now = datetime.datetime.now(datetime.UTC)
         store.truncate("", now=now, auto_snapshot=table.params.allow_auto_snapshot)
-        self._dropped.add(table.id)
+        self.storage.remove_table(table.id)  # closed and forgotten: its commitlog segments can go
 
     def _truncate(self, table_id: uuid.UUID) -> None:
         table = self.catalog.schema.table_by_id(table_id)

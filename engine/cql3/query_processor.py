@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import threading
+import uuid
 from dataclasses import dataclass
 
 from engine.auth.resources import AuthResource
@@ -27,7 +28,7 @@ from engine.cql3.statements.schema_statements import prepare_schema_statement
 from engine.cql3.statements.select import prepare_select
 from engine.cql3.terms import BindVariables, PrepareContext
 from engine.errors import InvalidRequest, Unauthorized, Unprepared
-from engine.schema.metadata import TableMetadata
+from engine.schema.metadata import Schema, TableMetadata
 from engine.service.query_options import DEFAULT_OPTIONS, QueryOptions
 from engine.service.results import (
     ColumnSpec,
@@ -120,6 +121,14 @@ class _Describe(Prepared):
         return ResultMessage(Rows(columns, rows))
 
 
+def _table_ids(statement: Prepared) -> list[uuid.UUID]:
+    """The tables a prepared statement reads or writes (a batch: its statements')."""
+    table = getattr(statement, "table_metadata", None)
+    if table is not None:
+        return [table.id]
+    return [t for part in getattr(statement, "parts", ()) for t in _table_ids(part)]
+
+
 class QueryProcessor:
     def __init__(self, ctx: ExecutionContext, cluster_name: str = "Test Cluster") -> None:
         self.ctx = ctx
@@ -128,6 +137,15 @@ class QueryProcessor:
         self._lock = threading.Lock()
         #: authentication and authorization; AllowAll until :meth:`install_auth`
         self.auth = AuthService.allow_all()
+        ctx.catalog.listeners.append(self._forget_dropped)
+
+    def _forget_dropped(self, old: Schema, new: Schema) -> None:
+        """Cassandra's ``removeInvalidPreparedStatements``: a statement on a dropped table (or keyspace)
+        leaves the cache, so executing its id answers Unprepared and a driver prepares it again."""
+        with self._lock:
+            for statement_id, prepared in list(self._prepared.items()):
+                if any(new.table_by_id(t) is None for t in _table_ids(prepared.statement)):
+                    del self._prepared[statement_id]
 
     def install_auth(self, service: AuthService) -> None:
         """Run this node with ``service``'s authenticator and authorizer (``engine.auth``); its

@@ -180,6 +180,17 @@ def test_system_views_clients_lists_the_connections(session: Session) -> None:
     assert max(r.request_count for r in rows) > 0
 
 
+def test_statements_on_a_dropped_table_are_prepared_again(session: Session, keyspace: str) -> None:
+    session.execute(f"CREATE TABLE {keyspace}.recreated (k int PRIMARY KEY, v text)")
+    insert = session.prepare(f"INSERT INTO {keyspace}.recreated (k, v) VALUES (?, ?)")
+    session.execute(f"DROP TABLE {keyspace}.recreated")
+    with pytest.raises(InvalidRequest, match="table recreated does not exist"):
+        session.execute(insert, (1, "a"))  # Unprepared, re-prepared by the driver, refused
+    session.execute(f"CREATE TABLE {keyspace}.recreated (k int PRIMARY KEY, v text)")
+    session.execute(insert, (1, "a"))  # the new table's statement
+    assert session.execute(f"SELECT v FROM {keyspace}.recreated WHERE k = 1").one().v == "a"
+
+
 def test_lightweight_transactions(session: Session, keyspace: str) -> None:
     session.execute(f"CREATE TABLE {keyspace}.lwt (k int PRIMARY KEY, v text)")
     first = session.execute(f"INSERT INTO {keyspace}.lwt (k, v) VALUES (1, 'a') IF NOT EXISTS")
