@@ -50,10 +50,14 @@ class ServedAt:
 
 
 def cluster_directory(name_or_path: str | None, env: Mapping[str, str]) -> Path:
-    """Where ``engine.Cluster.open`` finds a cluster: a name under ``$CQLKIT_HOME/clusters``, or a path."""
+    """Where ``engine.Cluster.open`` finds a cluster: a name under ``$CQLKIT_HOME/clusters``, or a path;
+    by default the current cluster (``clusters/CURRENT``, which ``cqlkit cluster switch`` writes, as
+    nodetool and ``cqlkit serve`` read it), else ``default``."""
     home = Path(env.get("CQLKIT_HOME", str(Path.home() / ".cqlkit")))
     if name_or_path is None:
-        return home / "clusters" / "default"
+        current = home / "clusters" / "CURRENT"
+        name = current.read_text(encoding="utf-8").strip() if current.is_file() else ""
+        return home / "clusters" / (name or "default")
     candidate = Path(name_or_path)
     if candidate.is_absolute() or os.sep in name_or_path:
         return candidate
@@ -104,9 +108,10 @@ def open_connection(
     served = None
     if host is None:
         cluster = options.cluster or env.get("CQLKIT_CLUSTER")
-        served = running_server(cluster_directory(cluster, env))
+        directory = cluster_directory(cluster, env)
+        served = running_server(directory)
         if served is None:
-            return _embedded(cluster, options.keyspace)
+            return _embedded(str(directory), options.keyspace)
         host, port_text = served.host, str(served.port)
     try:
         port = int(port_text) if port_text is not None else DEFAULT_PORT

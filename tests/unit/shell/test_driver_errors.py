@@ -99,3 +99,11 @@ def test_cluster_names_resolve_under_cqlkit_home(tmp_path: Path) -> None:
     env = {"CQLKIT_HOME": str(tmp_path)}
     assert cluster_directory(None, env) == tmp_path / "clusters" / "default"
     assert cluster_directory("dev", env) == tmp_path / "clusters" / "dev"
+
+
+def test_the_current_cluster_is_the_default(tmp_path: Path) -> None:
+    env = {"CQLKIT_HOME": str(tmp_path)}
+    (tmp_path / "clusters").mkdir()
+    (tmp_path / "clusters" / "CURRENT").write_text("c3\n", encoding="utf-8")  # cqlkit cluster switch c3
+    assert cluster_directory(None, env) == tmp_path / "clusters" / "c3"
+    assert cluster_directory("dev", env) == tmp_path / "clusters" / "dev"
