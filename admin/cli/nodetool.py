@@ -5,9 +5,8 @@ With no ``-h``, the command runs in this process on the current cluster (``$CQLK
 ``cqlkit cqlsh`` opens it), on its first node; ``-h 127.0.0.N`` (or a node name) picks node N. The
 cluster is opened for the command and closed after it (flushing what it wrote), so settings changed
 with ``setcompactionthroughput`` or ``disableautocompaction`` last only as long as that process: they
-persist when a running ``cqlkit serve`` exposes its nodes over the admin API (not yet). While a
-``cqlkit serve`` holds the cluster (``server.lock``), nodetool says so and exits 1, as nodetool does
-when it cannot connect.
+persist in a running server. While a ``cqlkit serve`` holds the cluster (``server.lock``), the command
+runs in that server, on its live nodes, through the admin API (``admin.nodetool.remote``).
 
 Arguments are parsed by :mod:`admin.nodetool.command` (airline's rules and messages), not by typer.
 """
@@ -56,8 +55,8 @@ def connect(host: str | None, port: str) -> Iterator[Any]:
     if _served(directory):
         raise ConnectionFailed(
             "ConnectException",
-            f"cluster {directory} is served by a running cqlkit serve; nodetool reaches a running "
-            "server through its admin API, which cqlkit does not have yet",
+            f"cluster {directory} is served by a cqlkit serve that has not written server.json yet "
+            "(still starting); try again",
         )
     try:
         cluster = Cluster.open(directory)
@@ -73,7 +72,23 @@ def nodetool(ctx: typer.Context) -> None:
     """Cassandra's nodetool over the current cluster (nodetool's options; run ``cqlkit nodetool help``)."""
     from admin.nodetool.main import run
 
+    directory = cluster_directory()
+    server = _server_json(directory) if _served(directory) else None
+    if server is not None:
+        from admin.nodetool.remote import run_remote
+
+        raise typer.Exit(run_remote(directory, server, ctx.args, out=sys.stdout, err=sys.stderr))
     raise typer.Exit(run(ctx.args, out=sys.stdout, err=sys.stderr, connect=connect))
+
+
+def _server_json(directory: Path) -> dict[str, Any] | None:
+    """The running server's ``server.json`` (None while it starts and has not written it yet)."""
+    import json
+
+    try:
+        return json.loads((directory / "server.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def register(app: typer.Typer) -> None:

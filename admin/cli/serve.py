@@ -140,6 +140,7 @@ def serve(
 ) -> None:
     """Serve a cluster (every node) over the CQL native protocol until interrupted (Ctrl-C / SIGTERM)."""
     from admin.cli import system_log
+    from admin.nodetool.remote import nodetool_routes
     from engine import Cluster, ClusterLayoutError
     from engine.admin_api.lifecycle import ServedCluster, endpoints, lifecycle_routes
     from engine.admin_api.server import TOKEN_FILE, AdminServer, Router, create_token
@@ -183,6 +184,7 @@ def serve(
         served.start()
         router = Router()
         lifecycle_routes(router, served)
+        nodetool_routes(router, served)  # cqlkit nodetool runs its commands here while the server runs
         try:
             admin = AdminServer(router, create_token(opened.directory), "127.0.0.1", admin_port)
         except OSError as e:

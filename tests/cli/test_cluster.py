@@ -40,6 +40,13 @@ def _driver(port: int, only_port: int | None = None) -> Cluster:
     )
 
 
+def _nodetool_states(cli: Callable) -> list[tuple[str, str]]:
+    """(state, address) of each node in ``cqlkit nodetool status``."""
+    status = cli("nodetool", "status")
+    assert (status.returncode, status.stderr) == (0, "")
+    return [tuple(line.split()[:2]) for line in status.stdout.splitlines() if line[:2] in ("UN", "DN")]
+
+
 def _status(*lines: str) -> str:
     return "Cluster: 'c'\n------------\n" + "".join(f"{line}\n" for line in lines)
 
@@ -82,6 +89,8 @@ def test_lifecycle_of_a_three_node_cluster(
         again = cli("cluster", "node2", "stop")
         assert (again.returncode, again.stderr) == (1, "node2 is not running\n")
         assert cli("cluster", "liveset").stdout == "127.0.0.1,127.0.0.3\n"
+        # nodetool reaches the running server through its admin API: the live state, node2 down
+        assert _nodetool_states(cli) == [("UN", "127.0.0.1"), ("DN", "127.0.0.2"), ("UN", "127.0.0.3")]
         assert cli("cluster", "node2", "cqlsh").stderr == "node2 is not running\n"
 
         with pytest.raises(Unavailable) as refused:
@@ -106,6 +115,7 @@ def test_lifecycle_of_a_three_node_cluster(
         shell = cli("cluster", "node2", "cqlsh", "-e", "SELECT k, v FROM ks.t WHERE k = 1")
         assert (shell.returncode, shell.stdout) == (0, "\n k | v\n---+-----\n 1 | one\n\n(1 rows)\n")
         assert cli("cluster", "status").stdout == _status("node1: UP", "node2: UP", "node3: UP")
+        assert _nodetool_states(cli) == [("UN", "127.0.0.1"), ("UN", "127.0.0.2"), ("UN", "127.0.0.3")]
     finally:
         driver.shutdown()
 
