@@ -17,7 +17,17 @@ import contextlib
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
-from admin.nodetool import compaction, help, histograms, info, operations, ring, snapshots, tablestats
+from admin.nodetool import (
+    compaction,
+    help,
+    histograms,
+    info,
+    maintenance,
+    operations,
+    ring,
+    snapshots,
+    tablestats,
+)
 from admin.nodetool.command import USAGE_HINT, Command, Parsed, UsageError, parse
 from admin.nodetool.context import CommandExit, Context
 from engine.probe import ProbeArgumentError, ProbeError
@@ -60,7 +70,7 @@ def _help(ctx: Context, parsed: Parsed) -> None:
 
 COMMANDS: dict[str, Command] = {
     c.name: c
-    for module in (compaction, histograms, info, operations, ring, snapshots, tablestats)
+    for module in (compaction, histograms, info, maintenance, operations, ring, snapshots, tablestats)
     for c in module.COMMANDS
 }
 COMMANDS["help"] = Command(

@@ -25,14 +25,16 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from engine.cluster.local_tables import PARTITIONER
 from engine.db.column_family_store import ColumnFamilyStore
-from engine.db.compaction import CompactionTask, plan_background
+from engine.db.compaction import CompactionTask, maintenance, plan_background
 from engine.db.compaction.model import CompactionKind
 from engine.db.sstable import Component
+from engine.db.sstable_import import ImportOptions
 from engine.dht.murmur3_partitioner import get_token
 from engine.probe import ring, tables
 from engine.probe.endpoint import EndpointDescription, NodeStatus, describe_endpoint
@@ -360,6 +362,68 @@ class NodeProbe:
             owns = ring.local_ownership_test(endpoints, schema, store.keyspace, local)
             store.flush_all_now()
             manager.run_cleanup(store, owns)
+
+    # ------------------------------------------------------------ backups and SSTable maintenance
+
+    @property
+    def incremental_backups(self) -> bool:
+        """``statusbackup``: whether flushed SSTables are linked into ``backups/``."""
+        return bool(self.node.storage.incremental_backups)
+
+    def set_incremental_backups(self, enabled: bool) -> None:
+        """``enablebackup`` / ``disablebackup``."""
+        self.node.storage.incremental_backups = enabled
+
+    def garbage_collect(
+        self, keyspace: str | None, table_names: Sequence[str], granularity: str = "ROW"
+    ) -> None:
+        """``garbagecollect``: each SSTable rewritten without what other SSTables' deletions shadow."""
+        try:
+            level = maintenance.Granularity[granularity.upper()]
+        except KeyError:
+            raise ProbeArgumentError(
+                f"No enum constant org.apache.cassandra.schema.CompactionParams.TombstoneOption.{granularity}"
+            ) from None
+        for store in self.stores(keyspace, table_names):
+            maintenance.garbage_collect(self.node.storage.compactions, store, level)
+
+    def scrub(self, keyspace: str | None, table_names: Sequence[str]) -> list[str]:
+        """``scrub``: each SSTable rewritten with what can still be read; the errors met."""
+        errors = []
+        for store in self.stores(keyspace, table_names):
+            for result in maintenance.scrub(self.node.storage.compactions, store):
+                errors.extend(result.errors)
+        return errors
+
+    def verify(self, keyspace: str | None, table_names: Sequence[str]) -> list[str]:
+        """``verify``: every live SSTable checked whole; the failures (file and error)."""
+        failures = []
+        for store in self.stores(keyspace, table_names):
+            for result in maintenance.verify(store):
+                if result.error is not None:
+                    failures.append(f"{result.descriptor.filename(Component.DATA)}: {result.error}")
+        return failures
+
+    def upgrade_sstables(
+        self, keyspace: str | None, table_names: Sequence[str], *, include_all: bool = False
+    ) -> None:
+        for store in self.stores(keyspace, table_names):
+            maintenance.upgrade_sstables(self.node.storage.compactions, store, include_all=include_all)
+
+    def import_sstables(
+        self, keyspace: str, table: str, directories: Sequence[str], options: ImportOptions
+    ) -> list[str]:
+        """``import``: the directories that failed (empty: every SSTable loaded)."""
+        (store,) = self.stores(keyspace, [table])
+        result = store.import_sstables([Path(d) for d in directories], options)
+        return [str(d) for d in result.failed_directories]
+
+    def refresh(self, keyspace: str, table: str) -> None:
+        """``refresh``: load the SSTables copied into the table's directory."""
+        (store,) = self.stores(keyspace, [table])
+        result = store.refresh()
+        if result.failures:
+            raise ProbeError(f"Failed to load new SSTables: {result.failures[0].reason}")
 
     def drain(self) -> None:
         """Flush every table and stop accepting writes (the commitlog is closed)."""
