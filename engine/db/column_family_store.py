@@ -25,6 +25,7 @@ counters ``engine.db.table_stats`` turns into ``nodetool tablestats``.
 from __future__ import annotations
 
 import heapq
+import shutil
 import threading
 import time
 import uuid
@@ -59,6 +60,10 @@ from engine.db.sstable_import import DEFAULT_IMPORT, ImportOptions, ImportResult
 
 TokenKey = tuple[int, bytes]
 perf_counter_ns = time.perf_counter_ns
+
+
+#: tries at a snapshot that compactions keep racing (each retry is after a swap: rare, and bounded)
+SNAPSHOT_ATTEMPTS = 5
 
 
 class FlushListener(Protocol):
@@ -628,8 +633,20 @@ class ColumnFamilyStore:
         snapshots.validate_tag(tag)
         if not skip_flush:
             self.flush_now()
-        files = [path for reader in self._view.sstables for path in reader.component_paths()]
-        return snapshots.take(self.directory, tag, files, schema_cql, now=now, ttl=ttl, ephemeral=ephemeral)
+        for attempt in range(SNAPSHOT_ATTEMPTS):
+            files = [path for reader in self._view.sstables for path in reader.component_paths()]
+            try:
+                return snapshots.take(
+                    self.directory, tag, files, schema_cql, now=now, ttl=ttl, ephemeral=ephemeral
+                )
+            except FileNotFoundError:
+                # A compaction swapped SSTables and unlinked the inputs between reading the view and
+                # linking their files (compactions unlink at once, decision 12). Its outputs hold the same
+                # data: drop the partial snapshot and take it again from the new view.
+                shutil.rmtree(self.directory / snapshots.SNAPSHOTS / tag, ignore_errors=True)
+                if attempt == SNAPSHOT_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
 
     def list_snapshots(self) -> list[snapshots.SnapshotDetails]:
         return snapshots.list_snapshots(self.directory, self.keyspace, self.name)
