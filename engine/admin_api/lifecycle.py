@@ -37,6 +37,8 @@ from engine.cluster.server import NodeServer
 from engine.cluster.session import Cluster
 from engine.gms.endpoint_state import EndpointState
 from engine.gms.gossiper import GossipListener
+from engine.transport.cluster_events import NodeEventNotifier
+from engine.transport.events import Event
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +98,26 @@ class ServedCluster:
         for node in cluster.nodes:
             if node.membership is not None:
                 node.membership.gossiper.register(_GossipLog(node))
+                # drivers connected to this node hear when another node goes DOWN or comes back UP
+                node.membership.gossiper.register(
+                    NodeEventNotifier(node.address, self._publisher(node.name), self._native_endpoint)
+                )
+
+    def _publisher(self, name: str) -> Callable[[Event], None]:
+        def publish(event: Event) -> None:
+            server = self.servers.get(name)
+            if server is not None:  # a stopped node's connections are closed: nothing to tell
+                server.transport.publish(event)
+
+        return publish
+
+    def _native_endpoint(self, address: str) -> tuple[str, int] | None:
+        """Where drivers reach the node with cluster address ``address`` (events name it so)."""
+        for node in self.cluster.nodes:
+            if node.address == address and node.name in self.endpoints:
+                at = self.endpoints[node.name]
+                return at.host, at.port
+        return None
 
     @property
     def name(self) -> str:

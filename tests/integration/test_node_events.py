@@ -76,3 +76,25 @@ def test_repeated_statuses_and_the_node_itself_are_not_announced() -> None:
         StatusChange("UP", "10.0.0.2", 9042),
         TopologyChange("REMOVED_NODE", "10.0.0.2", 9042),
     ]
+
+
+def test_a_served_cluster_announces_its_nodes_stopping_and_starting(tmp_path: Path) -> None:
+    """``cqlkit serve``'s composition (ServedCluster) registers the notifier on every node itself."""
+    from engine.admin_api.lifecycle import Endpoint, ServedCluster
+
+    with Cluster.open(tmp_path / "c", nodes=3, realtime=True) as cluster:
+        endpoints = {node.name: Endpoint("127.0.0.1", 0) for node in cluster.nodes}
+        served = ServedCluster(cluster, endpoints)
+        served.start()
+        listener = RawConnection(served.endpoints["node1"].port, version=5)
+        try:
+            listener.startup()
+            listener.register("STATUS_CHANGE")
+            node2 = (served.endpoints["node2"].host, served.endpoints["node2"].port)
+            served.stop_node("node2")
+            assert _event(listener) == ("STATUS_CHANGE", {"change_type": "DOWN", "address": node2})
+            served.start_node("node2")
+            assert _event(listener) == ("STATUS_CHANGE", {"change_type": "UP", "address": node2})
+        finally:
+            listener.close()
+            served.stop()
