@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import json
 import math
 import uuid
 from collections.abc import Callable
@@ -25,7 +26,7 @@ from engine.cql import ast
 from engine.cql.ast import NativeTypeName
 from engine.cql3 import terms
 from engine.cql3.terms import BindContext, FunctionTerm, PrepareContext, Term
-from engine.errors import InvalidRequest
+from engine.errors import FunctionFailure, InvalidRequest
 from engine.schema.types import NATIVE_TYPES, CqlType
 from engine.schema.values import Date, Time
 from engine.service.results import ColumnSpec
@@ -232,11 +233,49 @@ def _argument_type(argument: ast.Term, ctx: PrepareContext) -> CqlType | None:
 _AGGREGATE_NAMES = frozenset({"count", "min", "max", "sum", "avg"})
 
 
+def _json_function(
+    name: str, call: ast.FunctionCall, receiver_type: CqlType | None, ctx: PrepareContext, receiver: str
+) -> Term:
+    """``fromJson(text)``: the JSON text decoded as the receiver's type (FromJsonFct); ``toJson`` belongs to
+    the selection clause only."""
+    if name == "tojson":
+        raise InvalidRequest("toJson() may only be used within the selection clause of SELECT statements")
+    if receiver_type is None:
+        raise InvalidRequest("fromJson() cannot be used in the selection clause of a SELECT statement")
+    if len(call.arguments) != 1:
+        raise InvalidRequest(f"fromJson() only accepts one argument (got {len(call.arguments)})")
+    text = NATIVE_TYPES[NativeTypeName.TEXT]
+    (argument,) = call.arguments
+    prepared = terms.prepare(
+        argument, ColumnSpec(ctx.keyspace, ctx.table, "arg0(system.fromjson)", text), ctx
+    )
+
+    def decode(bind: BindContext, values: list[object]) -> object:
+        (raw,) = values
+        if raw is None:
+            return None
+        document = text.deserialize(raw) if isinstance(raw, bytes) else raw
+        try:
+            parsed = json.loads(document)
+        except ValueError as error:
+            raise FunctionFailure(
+                f"execution of 'system.fromjson[text]' failed: Could not decode JSON string '{document}': {error}",
+                keyspace="system",
+                function="fromjson",
+                arg_types=("text",),
+            ) from None
+        return receiver_type.from_json(parsed, receiver)
+
+    return FunctionTerm("system.fromjson", decode, (prepared,))
+
+
 def resolve(
     call: ast.FunctionCall, receiver_type: CqlType | None, ctx: PrepareContext, receiver: str
 ) -> Term:
     name = call.name.name.lower()
     qualified = f"system.{name}"
+    if call.name.keyspace in (None, "system") and name in ("fromjson", "tojson"):
+        return _json_function(name, call, receiver_type, ctx, receiver)
     if call.name.keyspace not in (None, "system") or not REGISTRY.get(name):
         written = call.name.name if call.name.keyspace is None else f"{call.name.keyspace}.{call.name.name}"
         if call.name.keyspace in (None, "system") and name in _AGGREGATE_NAMES:

@@ -174,7 +174,11 @@ def referenced_columns(
                 for argument in arguments:
                     walk(argument)
                 lowered = fname.name.lower()
-                known = lowered in _AGGREGATES or lowered == "token" or lowered in _COLLECTION_FUNCTIONS
+                known = (
+                    lowered in _AGGREGATES
+                    or lowered in ("token", "tojson", "fromjson")
+                    or lowered in _COLLECTION_FUNCTIONS
+                )
                 if fname.keyspace not in (None, "system") or not (known or _is_native(lowered)):
                     raise InvalidRequest(f"Unknown function '{fname.cql()}'")
             case ast.WritetimeSelector(column=inner) | ast.CastSelector(selector=inner):
@@ -256,6 +260,12 @@ def _prepare(
                 result_type = _native(NativeTypeName.BIGINT) if lowered == "count" else inner.type
                 label = f"system.{lowered}({_label(arguments[0])})"
                 return Selector(label, result_type, inner.evaluate, aggregate=lowered)
+            if lowered == "tojson":
+                return _to_json_selector(table, arguments, ctx, columns)
+            if lowered == "fromjson" and fname.keyspace in (None, "system"):
+                raise InvalidRequest(
+                    "fromJson() cannot be used in the selection clause of a SELECT statement"
+                )
             if lowered == "token":
                 pk = table.partition_key
                 names = [a.name for a in arguments if isinstance(a, ast.ColumnSelector)]
@@ -385,6 +395,25 @@ def _convert(value: object, target: CqlType, source: CqlType) -> object:
     if name == "decimal":
         return decimal.Decimal(str(value))
     return value
+
+
+def _to_json_selector(
+    table: TableMetadata,
+    arguments: tuple[ast.Selector, ...],
+    ctx: PrepareContext,
+    columns: list[ColumnMetadata],
+) -> Selector:
+    """``toJson(x)`` (Cassandra's ToJsonFct, for every type): the value as JSON text, ``null`` for null."""
+    if len(arguments) != 1:
+        raise InvalidRequest(f"toJson() only accepts one argument (got {len(arguments)})")
+    inner = _prepare(table, arguments[0], ctx, columns)
+    text = _native(NativeTypeName.TEXT)
+    source = inner.type
+
+    def evaluate(row: object, bind: BindContext) -> bytes | None:
+        return text.serialize(source.bytes_to_json(inner.evaluate(row, bind)))
+
+    return Selector(f"system.tojson({_label(arguments[0])})", text, evaluate)
 
 
 def _scalar_function(
