@@ -59,8 +59,9 @@ from engine.gms import (
     tokens_value,
 )
 from engine.hints import HintsService
-from engine.locator import TokenMetadata, Topology
+from engine.locator import LocalStrategy, ReplicationStrategy, TokenMetadata, Topology, create_strategy
 from engine.net import Message, MessagingService, Network, Verb
+from engine.repair import RepairService
 from engine.schema.catalog import Catalog
 from engine.schema.metadata import Schema
 from engine.service.batchlog import BatchlogReplayer, BatchlogStore
@@ -172,6 +173,15 @@ class Membership(GossipListener):
             batchlog=self.batchlog,
         )
         self.batchlog_replayer = BatchlogReplayer(self.batchlog, network, self.coordinator.replay)
+        self._is_local_keyspace = is_local_keyspace
+        self.repair = RepairService(
+            storage=storage,
+            messaging=self.messaging,
+            replica=self.replica,
+            schema=lambda: catalog.schema,
+            ring=self.ring,
+            strategy=self.replication_strategy,
+        )
         self.messaging.register(Verb.SCHEMA_PUSH_REQ, self._on_schema_push)
         self.messaging.register(Verb.SCHEMA_PULL_REQ, self._on_schema_pull)
         catalog.listeners.append(self._on_local_schema_change)
@@ -189,6 +199,14 @@ class Membership(GossipListener):
 
     def ring(self) -> Ring:
         return Ring(self.token_metadata, self.topology, self.address, self.is_alive)
+
+    def replication_strategy(self, keyspace: str) -> ReplicationStrategy | None:
+        """The keyspace's strategy over the ring; ``None`` for node-local keyspaces (nothing to repair)."""
+        metadata = self.catalog.schema.keyspace(keyspace)
+        if metadata is None or self._is_local_keyspace(keyspace):
+            return None
+        found = create_strategy(metadata.replication, keyspace=keyspace, local_endpoint=self.address)
+        return None if isinstance(found, LocalStrategy) else found
 
     def start_gossip(self) -> None:
         self.gossiper.start(
