@@ -2,12 +2,18 @@
 
 Each test is one snippet of the guide, verbatim except for the contact point and port. Where the snippet
 is wrong for any Cassandra, the test shows the failure Cassandra gives and then the fix that
-examples/mlops/README.md documents. The cluster is the pytest plugin's one-node ``cqlkit_cluster``.
+examples/mlops/README.md documents. Most run on the pytest plugin's shared one-node cluster
+(``cqlkit_shared_cluster``, session scope, so that this module's fixtures can share it); the
+guide's own setting — RF 3 at LOCAL_QUORUM, the health check seeing every host through
+``DCAwareRoundRobinPolicy`` + ``TokenAwarePolicy`` — runs on a 3-node cluster this module serves itself
+(``three_nodes``), each node on 127.0.0.1 at its own free port (announced in system.peers_v2).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from cassandra import ConsistencyLevel, InvalidRequest, Unavailable
@@ -16,6 +22,9 @@ from cassandra.concurrent import execute_concurrent, execute_concurrent_with_arg
 from cassandra.policies import DCAwareRoundRobinPolicy, RoundRobinPolicy, TokenAwarePolicy
 from cassandra.query import SimpleStatement
 
+from engine.admin_api.lifecycle import Endpoint, ServedCluster
+from engine.cluster.session import Cluster as EmbeddedCluster
+
 FILTERING = (
     'Error from server: code=2200 [Invalid query] message="Cannot execute this query as it might involve '
     "data filtering and thus may have unpredictable performance. If you want to execute this query despite "
@@ -23,27 +32,27 @@ FILTERING = (
 )
 
 
-def _cluster(cqlkit_cluster, **options) -> Cluster:
+def _cluster(cqlkit_shared_cluster, **options) -> Cluster:
     if "load_balancing_policy" in options:  # the guide's form, deprecated by the driver: a profile
         options["execution_profiles"] = {
             EXEC_PROFILE_DEFAULT: ExecutionProfile(load_balancing_policy=options.pop("load_balancing_policy"))
         }
-    return Cluster(cqlkit_cluster.contact_points, port=cqlkit_cluster.port, **options)
+    return Cluster(cqlkit_shared_cluster.contact_points, port=cqlkit_shared_cluster.port, **options)
 
 
 @pytest.fixture(scope="module")
-def session(cqlkit_cluster):
+def session(cqlkit_shared_cluster):
     """The guide's first snippet, fixed: connect, then create the keyspace and the metrics table."""
-    cluster = _cluster(cqlkit_cluster)
+    cluster = _cluster(cqlkit_shared_cluster)
     # As written, connect('mlops') fails: the keyspace does not exist yet.
     with pytest.raises(NoHostAvailable) as failed:
         cluster.connect("mlops_guide")
     assert failed.value.args == (
         "Unable to connect to any servers using keyspace 'mlops_guide'",
-        cqlkit_cluster.contact_points,
+        cqlkit_shared_cluster.contact_points,
     )
     cluster.shutdown()
-    cluster = _cluster(cqlkit_cluster)
+    cluster = _cluster(cqlkit_shared_cluster)
     session = cluster.connect()
     # RF 1: this cluster has one node (the guide's RF 3 needs three for QUORUM reads and writes).
     session.execute("""
@@ -152,14 +161,16 @@ def test_consistency_levels_one_and_all(session) -> None:
     assert [r.metric_value for r in session.execute(read, ("exp_2", "run_1"))] == [0.5]
 
 
-def test_health_check(cqlkit_cluster, capsys) -> None:
+def test_health_check(cqlkit_shared_cluster, capsys) -> None:
     # local_dc='dc1' names no data centre of this cluster (SimpleSnitch's is datacenter1): no host to use.
-    cluster = _cluster(cqlkit_cluster, load_balancing_policy=DCAwareRoundRobinPolicy(local_dc="dc1"))
+    cluster = _cluster(cqlkit_shared_cluster, load_balancing_policy=DCAwareRoundRobinPolicy(local_dc="dc1"))
     with pytest.raises(NoHostAvailable):
         cluster.connect()
     cluster.shutdown()
 
-    cluster = _cluster(cqlkit_cluster, load_balancing_policy=DCAwareRoundRobinPolicy(local_dc="datacenter1"))
+    cluster = _cluster(
+        cqlkit_shared_cluster, load_balancing_policy=DCAwareRoundRobinPolicy(local_dc="datacenter1")
+    )
     cluster.connect()
 
     def check_cluster_health(cluster):  # as written: a driver Host has no `status`
@@ -175,12 +186,13 @@ def test_health_check(cqlkit_cluster, capsys) -> None:
         print(f"Host {host.address}: {'UP' if host.is_up else 'DOWN'}")
     cluster.shutdown()
     assert capsys.readouterr().out == (
-        "Cluster name: pytest\nPartitioner: org.apache.cassandra.dht.Murmur3Partitioner\nHost 127.0.0.1: UP\n"
+        f"Cluster name: {cqlkit_shared_cluster.directory.name}\n"
+        "Partitioner: org.apache.cassandra.dht.Murmur3Partitioner\nHost 127.0.0.1: UP\n"
     )
 
 
-def test_prepared_statements_and_concurrent_execution(cqlkit_cluster, session) -> None:
-    cluster = _cluster(cqlkit_cluster, load_balancing_policy=TokenAwarePolicy(RoundRobinPolicy()))
+def test_prepared_statements_and_concurrent_execution(cqlkit_shared_cluster, session) -> None:
+    cluster = _cluster(cqlkit_shared_cluster, load_balancing_policy=TokenAwarePolicy(RoundRobinPolicy()))
     other = cluster.connect("mlops_guide")
     prepared = other.prepare("""
         INSERT INTO metrics (experiment_id, run_id, timestamp, metric_name, metric_value)
@@ -232,3 +244,111 @@ def test_replication_factor_3_on_one_node_is_unavailable_at_local_quorum(session
     (error,) = failed.value.errors.values()
     assert isinstance(error, Unavailable)
     assert (error.required_replicas, error.alive_replicas) == (2, 1)
+
+
+@pytest.fixture(scope="module")
+def three_nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[tuple[str, int]]]:
+    """A served 3-node cluster (one datacenter, datacenter1): the native endpoint of each node."""
+    directory: Path = tmp_path_factory.mktemp("guide") / "three"
+    with EmbeddedCluster.open(directory, nodes=3, realtime=True) as cluster:
+        served = ServedCluster(cluster, {node.name: Endpoint("127.0.0.1", 0) for node in cluster.nodes})
+        served.start()
+        try:
+            yield [(at.host, at.port) for at in served.endpoints.values()]
+        finally:
+            served.stop()
+
+
+def _three_node_cluster(endpoints: list[tuple[str, int]], policy) -> Cluster:
+    host, port = endpoints[0]
+    return Cluster(
+        [host],
+        port=port,
+        execution_profiles={EXEC_PROFILE_DEFAULT: ExecutionProfile(load_balancing_policy=policy)},
+    )
+
+
+def test_health_check_on_three_nodes(three_nodes, capsys) -> None:
+    """The guide's health check with its policy, ``TokenAwarePolicy(DCAwareRoundRobinPolicy(local_dc=...))``."""
+    policy = TokenAwarePolicy(DCAwareRoundRobinPolicy(local_dc="datacenter1"))
+    cluster = _three_node_cluster(three_nodes, policy)
+    session = cluster.connect()
+    metadata = cluster.metadata
+    print(f"Cluster name: {metadata.cluster_name}")
+    print(f"Partitioner: {metadata.partitioner}")
+    for host in sorted(metadata.all_hosts(), key=lambda h: h.endpoint.port):
+        print(
+            f"Host {host.address}:{host.endpoint.port} {host.datacenter}/{host.rack}: "
+            f"{'UP' if host.is_up else 'DOWN'}"
+        )
+    # every host is in the local datacenter: the policy routes to all three
+    assert sorted(h.endpoint.port for h in metadata.all_hosts() if policy.distance(h) == 0) == sorted(
+        port for _, port in three_nodes
+    )
+    # three distinct nodes answer: each host's own system.local names a different host_id
+    owners = {
+        session.execute("SELECT host_id FROM system.local", host=host).one().host_id
+        for host in metadata.all_hosts()
+    }
+    assert len(owners) == 3
+    cluster.shutdown()
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:2] == ["Cluster name: three", "Partitioner: org.apache.cassandra.dht.Murmur3Partitioner"]
+    assert lines[2:] == [
+        f"Host 127.0.0.1:{port} datacenter1/rack1: UP" for port in sorted(p for _, p in three_nodes)
+    ]
+
+
+def test_local_quorum_with_replication_factor_3_on_three_nodes(three_nodes) -> None:
+    """The guide's keyspace as written (SimpleStrategy, RF 3), LOCAL_QUORUM writes and reads."""
+    cluster = _three_node_cluster(
+        three_nodes, TokenAwarePolicy(DCAwareRoundRobinPolicy(local_dc="datacenter1"))
+    )
+    session = cluster.connect()
+    session.execute("""
+        CREATE KEYSPACE IF NOT EXISTS mlops
+        WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 3}
+    """)
+    session.set_keyspace("mlops")
+    session.execute("""
+        CREATE TABLE IF NOT EXISTS metrics (
+            experiment_id TEXT,
+            run_id TEXT,
+            timestamp TIMESTAMP,
+            metric_name TEXT,
+            metric_value FLOAT,
+            PRIMARY KEY ((experiment_id, run_id), timestamp, metric_name)
+        ) WITH CLUSTERING ORDER BY (timestamp DESC)
+    """)
+    insert = session.prepare(
+        "INSERT INTO metrics (experiment_id, run_id, timestamp, metric_name, metric_value) VALUES (?, ?, ?, ?, ?)"
+    )
+    insert.consistency_level = ConsistencyLevel.LOCAL_QUORUM
+    statements = [
+        (insert, ("exp_1", f"run_{run}", datetime(2024, 1, 1, 0, minute), "loss", minute / 4))
+        for run in range(4)
+        for minute in range(3)
+    ]
+    assert [ok for ok, _ in execute_concurrent(session, statements)] == [True] * 12
+    read = SimpleStatement(
+        "SELECT timestamp, metric_value FROM metrics WHERE experiment_id = %s AND run_id = %s AND timestamp > %s",
+        consistency_level=ConsistencyLevel.LOCAL_QUORUM,
+    )
+    for run in range(4):
+        result = session.execute(read, ("exp_1", f"run_{run}", datetime(2024, 1, 1)))
+        assert [(r.timestamp, r.metric_value) for r in result] == [
+            (datetime(2024, 1, 1, 0, 2), 0.5),
+            (datetime(2024, 1, 1, 0, 1), 0.25),
+        ]
+        assert result.response_future._current_host.endpoint.port in {p for _, p in three_nodes}
+    # RF 3 on three nodes: every node holds every partition, so each answers at ONE by itself.
+    for host in cluster.metadata.all_hosts():
+        rows = session.execute(
+            SimpleStatement(
+                "SELECT count(*) FROM metrics WHERE experiment_id = 'exp_1' AND run_id = 'run_0'",
+                consistency_level=ConsistencyLevel.ONE,
+            ),
+            host=host,
+        )
+        assert rows.one().count == 3
+    cluster.shutdown()
