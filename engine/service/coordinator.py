@@ -116,6 +116,8 @@ class Coordinator:
         self._is_local_keyspace = is_local_keyspace
         self._strategies: dict[tuple[object, ...], ReplicationStrategy] = {}
         self._local_cas = threading.Lock()
+        # the partitions whose Paxos round this thread is running: a CAS reads its conditions inside it
+        self._in_paxos = threading.local()
         self.paxos_state = PaxosState(messaging, replica.apply)
         self._paxos = PaxosCoordinator(messaging, self.paxos_state)
 
@@ -335,6 +337,8 @@ class Coordinator:
         command = ReadCommand(table_id, key, token, slices)
         if strategy is None:
             return self._replica.read(command).partition
+        if consistency.is_serial and (table_id, key) not in getattr(self._in_paxos, "keys", ()):
+            return self._read_with_paxos(table_id, key, token, consistency, slices)
         ring = self._ring()
         level = read_level(consistency)
         replicas = replicas_for(strategy, token, ring)
@@ -575,7 +579,45 @@ class Coordinator:
         ring = self._ring()
         replicas = replicas_for(strategy, token, ring)
         factors = dict(strategy.replication_factors(ring.topology))
-        return self._paxos.cas((table_id, key), replicas, ring, factors, serial, commit_level, decide)
+        keys = getattr(self._in_paxos, "keys", frozenset())
+        self._in_paxos.keys = keys | {(table_id, key)}
+        try:
+            return self._paxos.cas((table_id, key), replicas, ring, factors, serial, commit_level, decide)
+        finally:
+            self._in_paxos.keys = keys
+
+    def _read_with_paxos(
+        self,
+        table_id: uuid.UUID,
+        key: bytes,
+        token: int,
+        serial: ConsistencyLevel,
+        slices: Slices | None,
+    ) -> PartitionUpdate | None:
+        """A read at SERIAL/LOCAL_SERIAL (Cassandra's ``readWithPaxos``): a Paxos round that proposes
+        nothing but first finishes any proposal a coordinator got accepted without committing it
+        everywhere, then reads at the matching quorum. Reading at QUORUM alone could miss a CAS that was
+        acknowledged after committing on fewer replicas than a quorum (commit at ONE, or lost commits).
+        Too few answers is a ``ReadTimeout`` at the serial level, as Cassandra converts it."""
+        quorum = (
+            ConsistencyLevel.LOCAL_QUORUM
+            if serial is ConsistencyLevel.LOCAL_SERIAL
+            else ConsistencyLevel.QUORUM
+        )
+
+        def decide() -> tuple[None, PartitionUpdate | None]:
+            return None, self.read_partition(table_id, key, token, quorum, slices=slices)
+
+        try:
+            return self.cas(table_id, key, token, serial, quorum, decide)
+        except WriteTimeout as e:
+            raise ReadTimeout(
+                "Operation timed out - received only 0 responses.",
+                consistency=serial.name,
+                received=0,
+                block_for=e.block_for,
+                data_present=False,
+            ) from None
 
     # ------------------------------------------------------------------------------------ truncate
 

@@ -1,0 +1,162 @@
+"""Faults in the cluster: QUORUM guarantees, hinted convergence and LWT linearizability on a stepped
+3-node cluster (RF 3) under partitions, node stops, message drops and delays (``faults.py``).
+
+Checked for every seed:
+
+* **read-your-acknowledged-writes at QUORUM**: a QUORUM read of a key returns a value written by an
+  acknowledged or a maybe (timed-out) write, never one that was refused (``Unavailable``), and never older
+  than the newest write acknowledged before the read began;
+* **monotonic QUORUM reads**: with blocking read repair, a QUORUM read never returns an older value than
+  a QUORUM read of the same key that completed before it began;
+* **nothing acknowledged is lost**: once every fault is healed, every node started and hints delivered,
+  each key read at ALL (from every coordinator, which must agree) holds the newest acknowledged write or
+  a newer maybe-write;
+* **LWT linearizability**: the history of compare-and-sets and SERIAL reads of one register is
+  linearizable (``linearizability.py``), timed-out CAS counting as unknown outcomes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine import Cluster, ConsistencyLevel
+from engine.errors import ReadTimeout
+from engine.net import Verb
+from tests.reliability.faults import KEYS, Fate, FaultWorkload, Figures
+from tests.reliability.linearizability import check
+
+SEEDS = range(4)
+STEPS = 120
+SLOW_SEEDS = range(100, 160)
+SLOW_STEPS = 300
+
+
+def run_and_check(directory: Path, seed: int, steps: int) -> Figures:
+    workload = FaultWorkload(directory, seed)
+    try:
+        workload.run(steps)
+        check_quorum_reads(workload)
+        workload.heal_all()
+        check_converged(workload, workload.read_all())
+        check_linearizable(workload)
+    finally:
+        workload.close()
+    return workload.figures
+
+
+def check_quorum_reads(workload: FaultWorkload) -> None:
+    by_value = {w.timestamp: w for w in workload.writes}
+    floor_by_read: dict[int, int] = {}  # key -> newest value a completed QUORUM read returned
+    for read in workload.reads:
+        where = f"seed {workload.seed}: QUORUM read of key {read.key} through {read.coordinator} at {read.at_ms} ms"
+        acked_before = [
+            w.timestamp
+            for w in workload.writes
+            if w.key == read.key and w.fate is Fate.ACKED and w.completed < read.invoked
+        ]
+        newest_acked = max(acked_before, default=0)
+        seen = 0 if read.value is None else read.value
+        if read.value is not None:
+            write = by_value.get(read.value)
+            assert write is not None and write.key == read.key, (
+                f"{where}: {read.value} was never written there"
+            )
+            assert write.fate is not Fate.FAILED, f"{where}: saw {read.value}, a write refused as Unavailable"
+        assert seen >= newest_acked, (
+            f"{where}: saw {read.value}, older than acknowledged write {newest_acked}"
+        )
+        floor = floor_by_read.get(read.key, 0)
+        assert seen >= floor, f"{where}: saw {read.value} after an earlier QUORUM read saw {floor}"
+        floor_by_read[read.key] = seen
+
+
+def check_converged(workload: FaultWorkload, final: dict[int, int | None]) -> None:
+    for key in range(KEYS):
+        writes = [w for w in workload.writes if w.key == key]
+        newest_acked = max((w.timestamp for w in writes if w.fate is Fate.ACKED), default=0)
+        value = final[key]
+        where = f"seed {workload.seed}: key {key} after healing"
+        assert (value or 0) >= newest_acked, f"{where}: {value}, lost acknowledged write {newest_acked}"
+        if value is not None:
+            write = next(w for w in writes if w.timestamp == value)
+            assert write.fate is not Fate.FAILED, f"{where}: {value}, a refused write"
+
+
+def check_linearizable(workload: FaultWorkload) -> None:
+    verdict = check(workload.history, initial=0)
+    assert verdict.linearizable, f"seed {workload.seed}: LWT history not linearizable:\n" + "\n".join(
+        map(str, workload.history)
+    )
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_quorum_and_lwt_guarantees_hold_under_faults(tmp_path: Path, seed: int) -> None:
+    figures = run_and_check(tmp_path, seed, STEPS)
+    assert sum(figures.faults.values()) > 10
+    assert figures.outcomes["write acked"] > 0 and figures.outcomes["cas applied"] > 0
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(3600)
+def test_quorum_and_lwt_guarantees_hold_under_faults_many_seeds(tmp_path: Path) -> None:
+    total = Figures()
+    for seed in SLOW_SEEDS:
+        total.merge(run_and_check(tmp_path, seed, SLOW_STEPS))
+    print(
+        f"\n{len(SLOW_SEEDS)} seeds x {SLOW_STEPS} steps: {dict(total.operations)} {dict(total.faults)} {dict(total.outcomes)}"
+    )
+
+
+def test_serial_read_sees_a_cas_committed_on_fewer_than_a_quorum(tmp_path: Path) -> None:
+    """A CAS acknowledged at commit level ONE whose commits to node2 and node3 were lost, then node1 cut
+    off: a SERIAL read through node3 must finish the accepted proposal (Cassandra's readWithPaxos), not
+    return the old value from node2 and node3 (found by the fault workload's linearizability check)."""
+    with Cluster.open(tmp_path / "c", nodes=3) as cluster:
+        cluster.connect().execute(
+            "CREATE KEYSPACE ks WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 3}"
+        )
+        node1, node3 = cluster.connect("ks", node="node1"), cluster.connect("ks", node="node3")
+        node1.execute("CREATE TABLE reg (k int PRIMARY KEY, v int)")
+        node1.execute("INSERT INTO reg (k, v) VALUES (0, 0)", consistency_level=ConsistencyLevel.ALL)
+        network = cluster.network
+        assert network is not None
+        lost = [network.drop(Verb.PAXOS_COMMIT_REQ, recipient=a) for a in ("127.0.0.2", "127.0.0.3")]
+        applied = node1.execute(
+            "UPDATE reg SET v = 1 WHERE k = 0 IF v = 0", consistency_level=ConsistencyLevel.ONE
+        )
+        assert applied.one().applied
+        for rule in lost:
+            network.remove_drop(rule)
+        network.partition("127.0.0.1")
+        cluster.advance(30_000)  # node2 and node3 convict node1: a quorum without it
+        assert not cluster.node("node3").sees_alive("127.0.0.1")
+        assert (
+            node3.execute("SELECT v FROM reg WHERE k = 0", consistency_level=ConsistencyLevel.ONE).one().v
+            == 0
+        )
+        assert (
+            node3.execute("SELECT v FROM reg WHERE k = 0", consistency_level=ConsistencyLevel.SERIAL).one().v
+            == 1
+        )
+        assert (
+            node3.execute("SELECT v FROM reg WHERE k = 0", consistency_level=ConsistencyLevel.QUORUM).one().v
+            == 1
+        )
+
+
+def test_serial_read_without_a_paxos_quorum_is_a_read_timeout(tmp_path: Path) -> None:
+    with Cluster.open(tmp_path / "c", nodes=3) as cluster:
+        session = cluster.connect()
+        session.execute(
+            "CREATE KEYSPACE ks WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 3}"
+        )
+        session.execute("CREATE TABLE ks.reg (k int PRIMARY KEY, v int)")
+        assert cluster.network is not None
+        cluster.network.partition("127.0.0.1")  # not yet convicted: prepares to node2 and node3 time out
+        with pytest.raises(ReadTimeout) as raised:
+            session.execute("SELECT v FROM ks.reg WHERE k = 0", consistency_level=ConsistencyLevel.SERIAL)
+        assert str(raised.value) == "Operation timed out - received only 0 responses."
+        assert (raised.value.consistency, raised.value.received, raised.value.block_for) == ("SERIAL", 0, 2)
+        assert raised.value.data_present is False
