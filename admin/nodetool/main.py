@@ -24,6 +24,7 @@ from admin.nodetool import (
     info,
     maintenance,
     operations,
+    repair,
     ring,
     snapshots,
     tablestats,
@@ -70,7 +71,7 @@ def _help(ctx: Context, parsed: Parsed) -> None:
 
 COMMANDS: dict[str, Command] = {
     c.name: c
-    for module in (compaction, histograms, info, maintenance, operations, ring, snapshots, tablestats)
+    for module in (compaction, histograms, info, maintenance, operations, repair, ring, snapshots, tablestats)
     for c in module.COMMANDS
 }
 COMMANDS["help"] = Command(

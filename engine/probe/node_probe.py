@@ -36,6 +36,8 @@ from engine.db.compaction.model import CompactionKind
 from engine.db.sstable import Component
 from engine.db.sstable_import import ImportOptions
 from engine.dht.murmur3_partitioner import get_token
+from engine.dht.range import TokenRange
+from engine.locator import LocalStrategy
 from engine.probe import ring, tables
 from engine.probe.endpoint import EndpointDescription, NodeStatus, describe_endpoint
 from engine.probe.values import (
@@ -56,9 +58,13 @@ from engine.probe.values import (
     ThreadPoolStats,
     TokenRangeDescription,
 )
+from engine.repair import RepairOptions, RepairParallelism, RepairResult
 from engine.schema import schema_cql
+from engine.schema.describe import is_system_keyspace
 
 SNITCH = "org.apache.cassandra.locator.SimpleSnitch"
+#: ``RepairOption.MAX_JOB_THREADS``.
+MAX_JOB_THREADS = 4
 #: cassandra.yaml defaults for the save periods nodetool info prints (cqlkit does not save caches).
 KEY_CACHE_SAVE_PERIOD = 14400
 COUNTER_CACHE_SAVE_PERIOD = 7200
@@ -554,6 +560,67 @@ class NodeProbe:
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self._clock(), UTC)
+
+    # ---------------------------------------------------------------------------------- repair
+
+    def repair_keyspaces(self) -> tuple[str, ...]:
+        """What ``nodetool repair`` without a keyspace repairs: the keyspaces not replicated by LocalStrategy
+        (cqlkit's system keyspaces live in memory on each node: they have nothing to repair)."""
+        schema = self.node.catalog.schema
+        found = []
+        for name in sorted(schema.keyspaces):
+            if is_system_keyspace(name):
+                continue
+            if not isinstance(ring.strategy(schema, name), LocalStrategy):
+                found.append(name)
+        return tuple(found)
+
+    def repair(
+        self,
+        keyspace: str,
+        tables: Sequence[str] = (),
+        *,
+        primary_range: bool = False,
+        start_token: int | None = None,
+        end_token: int | None = None,
+        datacenters: Sequence[str] = (),
+        hosts: Sequence[str] = (),
+        local_dc: bool = False,
+        parallelism: RepairParallelism = RepairParallelism.PARALLEL,
+        job_threads: int = 1,
+        pull: bool = False,
+        force: bool = False,
+        optimise_streams: bool = False,
+        ignore_unreplicated_keyspaces: bool = False,
+    ) -> RepairResult:
+        """One repair command over ``keyspace`` run by this node (``StorageService.repairAsync``), always a
+        full repair. A keyspace with replication factor 1 has nothing to repair: command 0, no events."""
+        self.stores(keyspace, tables)  # Cassandra's keyspace and table checks
+        if job_threads > MAX_JOB_THREADS:
+            raise ProbeArgumentError(f"Too many job threads. Max is {MAX_JOB_THREADS}")
+        if (start_token is None) != (end_token is None):
+            raise ProbeArgumentError("both a start token (-st) and an end token (-et) are needed")
+        schema = self.node.catalog.schema
+        if ring.strategy(schema, keyspace).replication_factor().all_replicas < 2:
+            return RepairResult(0, None, keyspace, (), (), (), True)
+        membership = self.node.membership
+        if membership is None:
+            raise ProbeError(f"Nothing to repair for {TokenRange.full_ring()} in {keyspace} - aborting")
+        options = RepairOptions(
+            keyspace,
+            tables=tuple(tables),
+            primary_range=primary_range,
+            ranges=() if start_token is None else (TokenRange(start_token, end_token),),  # type: ignore[arg-type]
+            datacenters=(self.node.datacenter,) if local_dc else tuple(datacenters),
+            hosts=tuple(hosts),
+            parallelism=parallelism,
+            job_threads=job_threads,
+            pull=pull,
+            force=force,
+            optimise_streams=optimise_streams,
+            ignore_unreplicated_keyspaces=ignore_unreplicated_keyspaces,
+        )
+        return membership.repair.repair(options, clock=self._clock)
 
 
 def _peer_load(node: Any) -> int | None:
