@@ -1,0 +1,44 @@
+"""docs/cli.md is what the ``cqlkit`` command prints today (admin/cli/docs.py generates it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from admin.cli import docs
+
+
+def test_docs_cli_md_is_up_to_date() -> None:
+    # On failure: python -m admin.cli.docs, and review the diff of docs/cli.md.
+    assert docs.DOC.read_text(encoding="utf-8") == docs.render()
+
+
+def test_every_command_group_and_nodetool_command_has_its_section() -> None:
+    text = docs.render()
+    headings = [line for line in text.splitlines() if line.startswith("## ")]
+    for command in ("cqlkit", "cqlkit cqlsh", "cqlkit serve", "cqlkit cluster", "cqlkit cluster create"):
+        assert f"## `{command}`" in headings
+    assert "## `cqlkit cluster node`" not in headings  # hidden: documented in `cqlkit cluster --help`
+    status = text.split("## `cqlkit nodetool status`\n", 1)[1].split("\n## ", 1)[0]
+    assert status.startswith(
+        "\n```text\n$ cqlkit nodetool help status\nNAME\n"
+        "        nodetool status - Print cluster information (state, load, IDs, ...)\n"
+    )
+    assert "\x1b[" not in text  # NO_COLOR: no escape sequences
+    # typer's panels fill the fixed 80 columns (nodetool's command list is not wrapped, as nodetool's)
+    panels = {len(line) for line in text.splitlines() if line.startswith(("╭", "╰"))}
+    assert panels == {80}
+
+
+def test_check_fails_on_a_stale_page_and_regeneration_fixes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = tmp_path / "cli.md"
+    page.write_text(docs.render().replace("Serve a cluster", "Serve a clustr"), encoding="utf-8")
+    monkeypatch.setattr(docs, "DOC", page)
+    assert docs.main(["--check"]) == 1
+    assert capsys.readouterr().err == f"{page} is out of date: run python -m admin.cli.docs\n"
+    assert docs.main([]) == 0
+    assert docs.main(["--check"]) == 0
+    assert page.read_text(encoding="utf-8") == docs.render()
