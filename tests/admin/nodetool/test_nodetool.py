@@ -409,7 +409,7 @@ def test_unknown_host_and_served_cluster(nodetool, home: Path) -> None:
     assert result.stderr.startswith(
         "nodetool: Failed to connect to '127.0.0.1:7199' - ConnectException: 'cluster "
     )
-    assert "served by a running cqlkit serve" in result.stderr
+    assert "served by a cqlkit serve that has not written server.json yet" in result.stderr
 
 
 def test_help(nodetool) -> None:
