@@ -166,3 +166,36 @@ def test_duration_words() -> None:
         "1 hour",
         "1 hour 2 minutes 5 seconds",
     ]
+
+
+def test_a_node_that_was_down_past_its_hints_is_repaired(cluster: Cluster) -> None:
+    cluster.stop_node("node3")
+    hints = cluster.network.drop(Verb.HINT_REQ, recipient=N3)  # the hints never arrive
+    session = cluster.connect("ks")
+    for k in range(5):
+        session.execute(f"INSERT INTO t (k, v) VALUES ({k}, 'while down')", consistency_level=CL.QUORUM)
+    cluster.start_node("node3")
+    cluster.advance(15_000)  # gossip marks node3 UP; hint delivery is attempted and lost
+    cluster.network.remove_drop(hints)
+    assert _local_rows(cluster, "node3") == []
+    result = _service(cluster, "node2").repair(RepairOptions("ks", tables=("t",)))
+    assert result.succeeded and result.partitions_streamed == 5
+    assert _local_rows(cluster, "node3") == [(k, "while down") for k in range(5)]
+
+
+def test_a_missed_deletion_is_repaired(cluster: Cluster) -> None:
+    session = cluster.connect("ks")
+    for k in range(3):
+        session.execute(f"INSERT INTO t (k, v) VALUES ({k}, 'x')", consistency_level=CL.ALL)
+    mutations = cluster.network.drop(Verb.MUTATION_REQ, recipient=N3)
+    hints = cluster.network.drop(Verb.HINT_REQ, recipient=N3)
+    session.execute("DELETE FROM t WHERE k = 1", consistency_level=CL.QUORUM)
+    cluster.advance(3000)
+    cluster.network.remove_drop(mutations)
+    cluster.network.remove_drop(hints)
+    assert _local_rows(cluster, "node3") == [(0, "x"), (1, "x"), (2, "x")]
+    result = _service(cluster, "node3").repair(RepairOptions("ks"))
+    assert result.partitions_streamed == 1  # the tombstone, to node3
+    assert [_local_rows(cluster, n) for n in ("node1", "node2", "node3")] == [[(0, "x"), (2, "x")]] * 3
+    again = _service(cluster, "node1").repair(RepairOptions("ks"))
+    assert again.command == 1 and again.mismatches == () and again.partitions_streamed == 0

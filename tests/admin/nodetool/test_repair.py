@@ -105,6 +105,7 @@ def test_options_show_in_the_starting_line(cluster: engine.Cluster) -> None:
     )
     code, out, _ = nodetool(cluster, "repair", "-st", "0", "-et", "1000000", "ks")
     assert code == 0 and "# of ranges: 1," in out and "Repair command #2 finished" in out
+    assert " for range [(0,1000000]] finished (progress: 57%)" in out
 
 
 def test_replication_factor_one_needs_no_repair(cluster: engine.Cluster) -> None:
