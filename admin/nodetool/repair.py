@@ -102,9 +102,7 @@ COMMANDS = (
         "Repair one or more tables",
         repair,
         (
-            _flag(
-                ("-full", "--full"), "fullRepair", "Use -full to issue a full repair (cqlkit always does)."
-            ),
+            _flag(("-full", "--full"), "fullRepair", "Use -full to issue a full repair."),
             _flag(
                 ("-pr", "--partitioner-range"),
                 "primary_range",

@@ -5,7 +5,7 @@ ranges to repair — every range it replicates, only its primary ranges (``-pr``
 replica it is), or a requested sub-range (``-st``/``-et``, cut along the ranges it intersects) — and the
 replicas of each, narrowed to ``-dc``/``-local`` datacenters and ``-hosts``. Every one of them must be
 alive (else ``Endpoint not alive: /<address>:7000``, as ``ActiveRepairService.prepareForRepair``).
-Ranges with the same replicas form one *session*. For each table and range of a session:
+(``-force`` leaves the dead ones out instead.) Ranges with the same replicas form one *session*. For each table and range of a session:
 
 1. **Validation.** Each replica builds a Merkle tree (:mod:`engine.repair.merkle_tree`) of its merged
    partitions in the range (``VALIDATION_REQ`` → ``VALIDATION_RSP``; the coordinator's own tree is built
@@ -165,6 +165,12 @@ class RepairService:
         sessions: list[SessionResult] = []
         try:
             tables = self._tables(options)
+            if options.force:  # -force: repair among the live replicas instead of failing
+                ring = self._ring()
+                ranges = tuple(
+                    (r, tuple(e for e in endpoints if e == ring.local_endpoint or ring.is_alive(e)))
+                    for r, endpoints in ranges
+                )
             self._check_alive({e for _, endpoints in ranges for e in endpoints})
             for endpoints, common in _common_ranges(ranges):
                 if len(endpoints) < 2:

@@ -199,3 +199,17 @@ def test_a_missed_deletion_is_repaired(cluster: Cluster) -> None:
     assert [_local_rows(cluster, n) for n in ("node1", "node2", "node3")] == [[(0, "x"), (2, "x")]] * 3
     again = _service(cluster, "node1").repair(RepairOptions("ks"))
     assert again.command == 1 and again.mismatches == () and again.partitions_streamed == 0
+
+
+def test_force_repairs_among_the_live_replicas(cluster: Cluster) -> None:
+    dropped = cluster.network.drop(Verb.MUTATION_REQ, recipient=N2)
+    hints = cluster.network.drop(Verb.HINT_REQ, recipient=N2)
+    cluster.connect("ks").execute("INSERT INTO t (k, v) VALUES (1, 'a')", consistency_level=CL.QUORUM)
+    cluster.advance(3000)
+    cluster.network.remove_drop(dropped)
+    cluster.network.remove_drop(hints)
+    cluster.stop_node("node3")
+    result = _service(cluster, "node1").repair(RepairOptions("ks", force=True))
+    assert result.succeeded and result.partitions_streamed == 1
+    assert {s.endpoints for s in result.sessions} == {(N1, N2)}
+    assert "force repair: true" in result.events[0].message
