@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 pytest_plugins = ["pytester"]
@@ -79,6 +81,8 @@ def test_fresh_cluster_per_test_is_removed_after(pytester: pytest.Pytester) -> N
 
 
 THREE_NODES = """
+from pathlib import Path
+
 import pytest
 from cassandra import ConsistencyLevel, Unavailable
 from cassandra.query import SimpleStatement
@@ -222,3 +226,12 @@ def test_marker_rejects_unknown_arguments(pytester: pytest.Pytester) -> None:
     )
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*@pytest.mark.cqlkit got unknown arguments node; it takes fresh, nodes,*"])
+
+
+def test_getting_started_example_passes(pytester: pytest.Pytester) -> None:
+    # docs/getting-started.md shows this file and "3 passed": keep the guide true
+    guide = (Path(__file__).parents[2] / "docs" / "getting-started.md").read_text(encoding="utf-8")
+    source = guide.split("cat > test_users.py <<'PY'\n", 1)[1].split("\nPY\n", 1)[0]
+    pytester.makepyfile(test_users=source)
+    result = pytester.runpytest("-p", "no:cacheprovider", "-W", "ignore::pytest.PytestAssertRewriteWarning")
+    result.assert_outcomes(passed=3)
