@@ -87,6 +87,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER_HELP)
+    nodes = str(config.getoption("cqlkit_nodes", "1"))
+    if nodes != "1":  # the default needs no check, and no engine import
+        from engine.cluster.layout import ClusterLayoutError, parse_node_counts
+
+        try:
+            parse_node_counts(nodes)
+        except ClusterLayoutError as e:
+            raise pytest.UsageError(f"--cqlkit-nodes: {e}") from None
 
 
 class _Clusters:

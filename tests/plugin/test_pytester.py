@@ -235,3 +235,11 @@ def test_getting_started_example_passes(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_users=source)
     result = pytester.runpytest("-p", "no:cacheprovider", "-W", "ignore::pytest.PytestAssertRewriteWarning")
     result.assert_outcomes(passed=3)
+
+
+def test_nodes_option_is_checked_before_any_test(pytester: pytest.Pytester) -> None:
+    result = run(pytester, "def test_never(cqlkit_cluster):\n    pass\n", "--cqlkit-nodes", "3:0")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["ERROR: --cqlkit-nodes: invalid node count '3:0': every datacenter needs at least one node"]
+    )
