@@ -9,6 +9,8 @@ with respect to every other conditional statement on it, through any coordinator
    than any it promised before and reports the proposal it last accepted and the last ballot it committed.
 2. an accepted proposal newer than every reported commit is *in progress*: a coordinator died between
    propose and commit. It is re-proposed with the new ballot and committed first, then the attempt restarts.
+   Promising replicas whose last commit is older than the newest one reported get that commit first
+   (and are waited for), so the read below sees a CAS acknowledged after committing on fewer than a quorum.
 3. **read and decide**: the statement reads the partition (at the serial level's quorum) and evaluates its
    conditions; a failed condition ends the transaction without proposing (``[applied] = False``).
 4. **propose** (``PAXOS_PROPOSE_REQ``) the mutations; a quorum must accept (a replica accepts a ballot no
@@ -73,6 +75,7 @@ class PrepareResponse:
     promised: bool
     accepted: Proposal | None
     committed: Ballot | None
+    most_recent_commit: Proposal | None = None  # the committed proposal itself, to repair laggards
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +100,7 @@ class PaxosState:
         self._promised: dict[PaxosKey, Ballot] = {}
         self._accepted: dict[PaxosKey, Proposal] = {}
         self._committed: dict[PaxosKey, Ballot] = {}
+        self._most_recent_commit: dict[PaxosKey, Proposal] = {}
         messaging.register(Verb.PAXOS_PREPARE_REQ, self._on_prepare)
         messaging.register(Verb.PAXOS_PROPOSE_REQ, self._on_propose)
         messaging.register(Verb.PAXOS_COMMIT_REQ, self._on_commit)
@@ -107,7 +111,12 @@ class PaxosState:
             ok = promised is None or request.ballot > promised
             if ok:
                 self._promised[request.key] = request.ballot
-            return PrepareResponse(ok, self._accepted.get(request.key), self._committed.get(request.key))
+            return PrepareResponse(
+                ok,
+                self._accepted.get(request.key),
+                self._committed.get(request.key),
+                self._most_recent_commit.get(request.key),
+            )
 
     def propose(self, request: Propose) -> bool:
         with self._lock:
@@ -126,6 +135,7 @@ class PaxosState:
             committed = self._committed.get(request.key)
             if committed is None or ballot > committed:
                 self._committed[request.key] = ballot
+                self._most_recent_commit[request.key] = request.proposal
             accepted = self._accepted.get(request.key)
             if accepted is not None and accepted.ballot <= ballot:
                 del self._accepted[request.key]
@@ -228,6 +238,7 @@ class PaxosCoordinator:
                 ring,
             )
             raise _Contention
+        self._repair_most_recent_commit(key, promises, responses)
         mutations, result = decide()
         if mutations is None:
             return result
@@ -243,6 +254,33 @@ class PaxosCoordinator:
             ring,
         )
         return result
+
+    def _repair_most_recent_commit(
+        self, key: PaxosKey, promises: Replies, responses: Sequence[PrepareResponse]
+    ) -> None:
+        """Send the most recent commit to the promising replicas that missed it, and wait for them
+        (Cassandra's ``replicasMissingMostRecentCommit``, CASSANDRA-5062). Without it a CAS acknowledged
+        once its commit reached fewer than a quorum (commit at ONE, lost commits) is invisible to the read
+        that decides the next CAS: its proposal is no longer "in progress" for a replica that committed
+        it, while the others that only accepted it still hold the older data. A replica that cannot be
+        repaired in time makes this attempt retry (contention) rather than decide on stale data."""
+        latest = max(
+            (r.most_recent_commit for r in responses if r.most_recent_commit is not None),
+            key=lambda p: p.ballot,
+            default=None,
+        )
+        if latest is None:
+            return
+        behind = [
+            endpoint
+            for endpoint, r in promises.replies.items()
+            if isinstance(r, PrepareResponse) and (r.committed is None or r.committed < latest.ballot)
+        ]
+        if not behind:
+            return
+        repaired = self._ask(behind, Verb.PAXOS_COMMIT_REQ, Commit(key, latest), self._local.commit)
+        if len(repaired.replies) < len(behind):
+            raise _Contention
 
     def _propose_and_commit(
         self,

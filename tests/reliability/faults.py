@@ -6,7 +6,7 @@ the seed), creates a keyspace with RF 3 and two tables, then runs ``steps`` rand
 either a fault or a client operation sent through a random running coordinator:
 
 * faults: isolate one node, cut the cluster in two groups, stop or start a node, drop a fraction of the
-  messages (all, or those to one node), delay the messages to one node beyond or within the write
+  messages (all, or those to one node), lose every Paxos commit to two of the nodes, delay the messages to one node beyond or within the write
   timeout, heal everything, or let time pass (gossip convicts partitioned nodes after ~20 s, hints are
   delivered every 10 s);
 * ``kv`` operations: ``INSERT ... USING TIMESTAMP`` at QUORUM of a unique value (the timestamp is a
@@ -108,6 +108,7 @@ class FaultWorkload:
         self.reads: list[Read] = []
         self.history: list[Operation] = []
         self.figures = Figures()
+        self.log: list[str] = []  # what happened, in order: the first thing to read when a check fails
 
     # ----------------------------------------------------------------------------------- driving
 
@@ -150,7 +151,8 @@ class FaultWorkload:
     def fault(self) -> None:
         rng, network = self.rng, self.network
         kind = rng.choice(
-            ["isolate", "split", "stop", "start", "start", "drop", "delay", "slow"] + ["heal", "advance"] * 3
+            ["isolate", "split", "stop", "start", "start", "drop", "lose commits", "delay", "slow"]
+            + ["heal", "advance"] * 3
         )
         name = rng.choice(self.names)
         address = self.addresses[name]
@@ -177,6 +179,10 @@ class FaultWorkload:
             network.drop(
                 verb, probability=rng.choice([0.3, 0.7, 1.0]), seed=rng.randrange(1 << 30), recipient=address
             )
+        elif kind == "lose commits":  # a CAS may then be acknowledged at ONE with one replica committed
+            for other in self.names:
+                if other != name:
+                    network.drop(Verb.PAXOS_COMMIT_REQ, recipient=self.addresses[other])
         elif kind == "delay":
             network.delay(rng.choice([2_500.0, 6_000.0]), recipient=address)  # past the timeouts
         elif kind == "slow":
@@ -187,6 +193,7 @@ class FaultWorkload:
         else:
             self.cluster.advance(rng.choice([500.0, 3_000.0, 12_000.0, 25_000.0]))
         self.figures.faults[kind] += 1
+        self.log.append(f"{network.now():>9.0f} ms  fault {kind} {name}")
 
     # ----------------------------------------------------------------------------------- clients
 
@@ -211,6 +218,9 @@ class FaultWorkload:
             except Unavailable:
                 fate = Fate.FAILED
             self.figures.outcomes[f"write {fate.value}"] += 1
+            self.log.append(
+                f"{self.network.now():>9.0f} ms  {name} write k={key} v={timestamp}: {fate.value}"
+            )
             self.writes.append(Write(key, timestamp, fate, name, next(self.clock)))
             return
         invoked = next(self.clock)
@@ -241,6 +251,7 @@ class FaultWorkload:
                 return
             self.figures.outcomes["serial read ok"] += 1
             value = None if row is None else row.v
+            self.log.append(f"{self.network.now():>9.0f} ms  {name} serial read [{invoked}]: {value}")
             self.history.append(Operation(Kind.READ, invoked, next(self.clock), result=value, process=name))
             return
         self.figures.operations["cas"] += 1
@@ -256,6 +267,10 @@ class FaultWorkload:
                 "UPDATE reg SET v = ? WHERE k = 0 IF v = ?", [new, expected], consistency_level=commit_level
             ).one()
         except (WriteTimeout, WriteFailure, ReadTimeout, ReadFailure) as e:
+            self.log.append(
+                f"{self.network.now():>9.0f} ms  {name} cas [{invoked}] {expected}->{new} at {commit_level.name}: "
+                f"{type(e).__name__}"
+            )
             # a read timeout too: an earlier attempt of this CAS may have had its proposal accepted by
             # a minority before contention made it retry, and a later prepare may complete it
             self.figures.outcomes[f"cas {type(e).__name__}"] += 1
@@ -266,6 +281,9 @@ class FaultWorkload:
             return  # refused before any message: no effect
         completed = next(self.clock)
         result: object = True if row.applied else row.v
+        self.log.append(
+            f"{self.network.now():>9.0f} ms  {name} cas [{invoked}] {expected}->{new} at {commit_level.name}: {result}"
+        )
         self.figures.outcomes["cas applied" if row.applied else "cas not applied"] += 1
         self.history.append(
             Operation(Kind.CAS, invoked, completed, value=new, expected=expected, result=result, process=name)
