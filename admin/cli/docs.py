@@ -9,13 +9,19 @@ pages are their own outputs: ``cqlkit cqlsh --help``, ``cqlkit nodetool help`` a
 COMMAND`` for each command that lists. Each output is captured in-process with a fixed terminal
 (``COLUMNS=80``, ``NO_COLOR=1``, ``TERM=dumb``) so that the page is the same on every machine; trailing
 blanks of rich's panels are stripped.
+
+The exact text also depends on the Python (argparse's layout), typer and rich the page was generated with,
+which the page records (:func:`generated_with`). Under other versions only the page's :func:`outline`
+(every section and the long options each one lists) can be compared, and still must agree.
 """
 
 from __future__ import annotations
 
+import platform
 import re
 import sys
 from collections.abc import Iterator
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +34,8 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
 ENV = {"COLUMNS": "80", "LINES": "24", "NO_COLOR": "1", "TERM": "dumb", "FORCE_COLOR": None}
 # `nodetool help` lists each command as four spaces, the name, two or more spaces, the summary
 NODETOOL_COMMAND = re.compile(r"^ {4}(\w+) {2,}\S")
+GENERATED_WITH = re.compile(r"^Generated with (.+)\.$", re.MULTILINE)
+LONG_OPTION = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")
 
 HEADER = """\
 # CLI reference
@@ -37,7 +45,27 @@ by hand — tests/test_cli_docs.py fails when this page and the command disagree
 their own options: their sections are their own `--help` / `help` output (docs/shell.md,
 docs/nodetool.md). `cqlkit cluster nodeN start|stop|showlog|cqlsh` (one node of the current cluster) is
 described in `cqlkit cluster --help`.
+
+Generated with {generated_with}.
 """
+
+
+def generated_with() -> str:
+    """The versions the exact text depends on: Python's minor version (argparse), typer and rich."""
+    python = ".".join(platform.python_version_tuple()[:2])
+    return f"Python {python}, typer {version('typer')}, rich {version('rich')}"
+
+
+def recorded_with(text: str) -> str | None:
+    """The versions a page says it was generated with."""
+    found = GENERATED_WITH.search(text)
+    return found.group(1) if found else None
+
+
+def outline(text: str) -> list[tuple[str, list[str]]]:
+    """Each section's heading and the long options it lists, sorted: what no library version changes."""
+    sections = text.split("\n## ")[1:]
+    return [(section.split("\n", 1)[0], sorted(set(LONG_OPTION.findall(section)))) for section in sections]
 
 
 def run(args: list[str]) -> str:
@@ -63,7 +91,7 @@ def _section(path: list[str], args: list[str]) -> str:
 
 def render() -> str:
     """The whole of docs/cli.md."""
-    sections = [HEADER]
+    sections = [HEADER.format(generated_with=generated_with())]
     for path in _commands(typer.main.get_command(app), []):
         if path == ["nodetool"]:
             sections.append(_section(path, ["nodetool", "help"]))
