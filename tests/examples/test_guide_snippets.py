@@ -6,7 +6,7 @@ examples/mlops/README.md documents. Most run on the pytest plugin's shared one-n
 (``cqlkit_shared_cluster``, session scope, so that this module's fixtures can share it); the
 guide's own setting — RF 3 at LOCAL_QUORUM, the health check seeing every host through
 ``DCAwareRoundRobinPolicy`` + ``TokenAwarePolicy`` — runs on a 3-node cluster this module serves itself
-(``three_nodes``), each node on 127.0.0.1 at its own free port (announced in system.peers_v2).
+(``three_node_server``), each node on 127.0.0.1 at its own free port (announced in system.peers_v2).
 """
 
 from __future__ import annotations
@@ -19,7 +19,12 @@ import pytest
 from cassandra import ConsistencyLevel, InvalidRequest, Unavailable
 from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, NoHostAvailable
 from cassandra.concurrent import execute_concurrent, execute_concurrent_with_args
-from cassandra.policies import DCAwareRoundRobinPolicy, RoundRobinPolicy, TokenAwarePolicy
+from cassandra.policies import (
+    DCAwareRoundRobinPolicy,
+    FallthroughRetryPolicy,
+    RoundRobinPolicy,
+    TokenAwarePolicy,
+)
 from cassandra.query import SimpleStatement
 
 from engine.admin_api.lifecycle import Endpoint, ServedCluster
@@ -247,16 +252,22 @@ def test_replication_factor_3_on_one_node_is_unavailable_at_local_quorum(session
 
 
 @pytest.fixture(scope="module")
-def three_nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[tuple[str, int]]]:
-    """A served 3-node cluster (one datacenter, datacenter1): the native endpoint of each node."""
+def three_node_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedCluster]:
+    """A served 3-node cluster (one datacenter, datacenter1), each node on 127.0.0.1 at a free port."""
     directory: Path = tmp_path_factory.mktemp("guide") / "three"
     with EmbeddedCluster.open(directory, nodes=3, realtime=True) as cluster:
         served = ServedCluster(cluster, {node.name: Endpoint("127.0.0.1", 0) for node in cluster.nodes})
         served.start()
         try:
-            yield [(at.host, at.port) for at in served.endpoints.values()]
+            yield served
         finally:
             served.stop()
+
+
+@pytest.fixture(scope="module")
+def three_nodes(three_node_server: ServedCluster) -> list[tuple[str, int]]:
+    """The native endpoint of each node of ``three_node_server``."""
+    return [(at.host, at.port) for at in three_node_server.endpoints.values()]
 
 
 def _three_node_cluster(endpoints: list[tuple[str, int]], policy) -> Cluster:
@@ -340,7 +351,7 @@ def test_local_quorum_with_replication_factor_3_on_three_nodes(three_nodes) -> N
             (datetime(2024, 1, 1, 0, 2), 0.5),
             (datetime(2024, 1, 1, 0, 1), 0.25),
         ]
-        assert result.response_future._current_host.endpoint.port in {p for _, p in three_nodes}
+        assert result.response_future.coordinator_host.endpoint.port in {p for _, p in three_nodes}
     # RF 3 on three nodes: every node holds every partition, so each answers at ONE by itself.
     for host in cluster.metadata.all_hosts():
         rows = session.execute(
@@ -352,3 +363,41 @@ def test_local_quorum_with_replication_factor_3_on_three_nodes(three_nodes) -> N
         )
         assert rows.one().count == 3
     cluster.shutdown()
+
+
+def test_local_quorum_survives_one_node_down_not_two(three_node_server, three_nodes) -> None:
+    """Why the guide's RF 3 with LOCAL_QUORUM: two replicas of three must answer, so one node may be down."""
+    profile = ExecutionProfile(
+        load_balancing_policy=TokenAwarePolicy(DCAwareRoundRobinPolicy(local_dc="datacenter1")),
+        retry_policy=FallthroughRetryPolicy(),  # the server's Unavailable as it is, no retry elsewhere
+        consistency_level=ConsistencyLevel.LOCAL_QUORUM,
+    )
+    host, port = three_nodes[0]
+    cluster = Cluster([host], port=port, execution_profiles={EXEC_PROFILE_DEFAULT: profile})
+    session = cluster.connect()
+    session.execute(
+        "CREATE KEYSPACE IF NOT EXISTS mlops_down "
+        "WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 3}"
+    )
+    session.execute("CREATE TABLE IF NOT EXISTS mlops_down.t (k int PRIMARY KEY, v int)")
+    insert = session.prepare("INSERT INTO mlops_down.t (k, v) VALUES (?, ?)")
+    read = session.prepare("SELECT v FROM mlops_down.t WHERE k = ?")
+    try:
+        three_node_server.stop_node("node3")
+        session.execute(insert, (1, 10))
+        assert session.execute(read, (1,)).one().v == 10
+        three_node_server.stop_node("node2")
+        with pytest.raises(Unavailable) as failed:
+            session.execute(insert, (2, 20))
+        assert (failed.value.consistency, failed.value.required_replicas, failed.value.alive_replicas) == (
+            ConsistencyLevel.LOCAL_QUORUM,
+            2,
+            1,
+        )
+        with pytest.raises(Unavailable):
+            session.execute(read, (1,))
+    finally:
+        for name in ("node2", "node3"):
+            if not three_node_server.is_up(name):
+                three_node_server.start_node(name)
+        cluster.shutdown()
