@@ -27,10 +27,10 @@ from engine.net import Verb
 from tests.reliability.faults import KEYS, Fate, FaultWorkload, Figures
 from tests.reliability.linearizability import check
 
-SEEDS = range(4)
-STEPS = 120
-SLOW_SEEDS = range(100, 160)
-SLOW_STEPS = 300
+SEEDS = range(6)
+STEPS = 200
+SLOW_SEEDS = range(1000, 1200)
+SLOW_STEPS = 400
 
 
 def run_and_check(directory: Path, seed: int, steps: int) -> Figures:
