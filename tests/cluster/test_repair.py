@@ -213,3 +213,13 @@ def test_force_repairs_among_the_live_replicas(cluster: Cluster) -> None:
     assert result.succeeded and result.partitions_streamed == 1
     assert {s.endpoints for s in result.sessions} == {(N1, N2)}
     assert "force repair: true" in result.events[0].message
+
+
+def test_a_wrapping_sub_range_repairs_both_ends_of_the_ring(cluster: Cluster) -> None:
+    _write_while_node3_misses(cluster, range(1, 31))
+    tokens = sorted(_token(cluster, k) for k in range(1, 31))
+    wanted = TokenRange(tokens[25], tokens[4])  # the last four tokens and the first five
+    result = _service(cluster, "node2").repair(RepairOptions("ks", ranges=(wanted,)))
+    assert result.succeeded and result.partitions_streamed == 9
+    held = sorted(_token(cluster, k) for k, _ in _local_rows(cluster, "node3"))
+    assert held == tokens[:5] + tokens[26:]
