@@ -24,6 +24,7 @@ import pytest
 from engine import Cluster, ConsistencyLevel
 from engine.errors import ReadTimeout
 from engine.net import Verb
+from engine.service.paxos import PaxosCoordinator
 from tests.reliability.faults import KEYS, Fate, FaultWorkload, Figures
 from tests.reliability.linearizability import check
 
@@ -193,3 +194,13 @@ def test_cas_repairs_replicas_that_missed_the_most_recent_commit(tmp_path: Path)
             node2.execute("SELECT v FROM reg WHERE k = 0", consistency_level=ConsistencyLevel.SERIAL).one().v
             == 2
         )
+
+
+def test_the_workload_finds_the_lost_commit_bug_when_the_repair_is_disabled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The checks can fail: without the most-recent-commit repair, seed 100 records a CAS that read a
+    value overwritten by an acknowledged CAS before it began."""
+    monkeypatch.setattr(PaxosCoordinator, "_repair_most_recent_commit", lambda *args: None)
+    with pytest.raises(AssertionError, match="seed 100: LWT history not linearizable"):
+        run_and_check(tmp_path, 100, 300)
