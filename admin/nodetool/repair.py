@@ -74,14 +74,13 @@ def repair(ctx: Context, parsed: Parsed) -> None:
             force=parsed.flag("force"),
             optimise_streams=parsed.flag("optimise_streams"),
             ignore_unreplicated_keyspaces=parsed.flag("ignore_unreplicated_keyspaces"),
+            on_event=lambda event: ctx.line(event_line(event)),
         )
         if result.command == 0:
             ctx.line(
                 f"[{timestamp(probe.now().timestamp())}] Replication factor is 1. No repair is needed for keyspace '{name}'"
             )
             continue
-        for event in result.events:
-            ctx.line(event_line(event))
         if not result.succeeded:
             raise RepairError("Error occurred during repair")
         status = next(e for e in result.events if e.type is ProgressEventType.SUCCESS)

@@ -58,7 +58,7 @@ from engine.probe.values import (
     ThreadPoolStats,
     TokenRangeDescription,
 )
-from engine.repair import RepairOptions, RepairParallelism, RepairResult
+from engine.repair import ProgressEvent, RepairOptions, RepairParallelism, RepairResult
 from engine.schema import schema_cql
 from engine.schema.describe import is_system_keyspace
 
@@ -592,6 +592,7 @@ class NodeProbe:
         force: bool = False,
         optimise_streams: bool = False,
         ignore_unreplicated_keyspaces: bool = False,
+        on_event: Callable[[ProgressEvent], None] | None = None,
     ) -> RepairResult:
         """One repair command over ``keyspace`` run by this node (``StorageService.repairAsync``), always a
         full repair. A keyspace with replication factor 1 has nothing to repair: command 0, no events."""
@@ -620,7 +621,7 @@ class NodeProbe:
             optimise_streams=optimise_streams,
             ignore_unreplicated_keyspaces=ignore_unreplicated_keyspaces,
         )
-        return membership.repair.repair(options, clock=self._clock)
+        return membership.repair.repair(options, clock=self._clock, on_event=on_event)
 
 
 def _peer_load(node: Any) -> int | None:

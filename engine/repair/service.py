@@ -145,12 +145,18 @@ class RepairService:
         return not options.hosts or endpoint in options.hosts
 
     def repair(
-        self, options: RepairOptions, *, clock: Callable[[], float] = time.time, depth: int = DEFAULT_DEPTH
+        self,
+        options: RepairOptions,
+        *,
+        clock: Callable[[], float] = time.time,
+        depth: int = DEFAULT_DEPTH,
+        on_event: Callable[[ProgressEvent], None] | None = None,
     ) -> RepairResult:
         """Run one repair command over ``options.keyspace``; never raises for a failed repair (the result
-        says it failed and its events carry Cassandra's error lines)."""
+        says it failed and its events carry Cassandra's error lines). ``on_event`` hears each progress
+        event as it happens (nodetool prints them as they come)."""
         started = clock()
-        events: list[ProgressEvent] = []
+        events = _Events(on_event)
         command = next(self._commands)
         repair_id = uuid.uuid1()
         ranges = self.ranges_to_repair(options)
@@ -357,6 +363,19 @@ class RepairService:
             missing = next(e for e in targets if e not in replies.replies)
             raise RepairFailed(f"Stream to /{missing}:{STORAGE_PORT} failed")
         return written
+
+
+class _Events(list[ProgressEvent]):
+    """The command's events, each also passed to the listener as it is added."""
+
+    def __init__(self, listener: Callable[[ProgressEvent], None] | None) -> None:
+        super().__init__()
+        self._listener = listener
+
+    def append(self, event: ProgressEvent) -> None:
+        super().append(event)
+        if self._listener is not None:
+            self._listener(event)
 
 
 def _common_ranges(
