@@ -31,6 +31,7 @@ keyspace and consistency level carry over. Directive lines drive the cluster bet
     heal                 restore every link
     flush                flush every node's memtables
     advance 3000ms       let 3 s of virtual time pass (timeouts, gossip, hint delivery)
+    repair n1            run a full repair of every keyspace on node1 (``nodetool repair``; must succeed)
 
 **Authentication.** A line ``# auth: PasswordAuthenticator CassandraAuthorizer`` among the leading comment
 lines runs the file with that authenticator and authorizer, logged in as ``cassandra``; the directive
@@ -44,7 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DIRECTIVE = re.compile(
-    r"^(down|up) n\d+$|^partition n\d+( n\d+)?$|^heal$|^flush$|^advance \d+ms$|^login \S+ \S+$"
+    r"^(down|up) n\d+$|^partition n\d+( n\d+)?$|^heal$|^flush$|^advance \d+ms$|^repair n\d+$|^login \S+ \S+$"
 )
 NODE_PREFIX = re.compile(r"^(n\d+): ")
 NODES_HEADER = re.compile(r"^# nodes: (\d+(?::\d+)*)$")

@@ -15,6 +15,7 @@ import pytest
 from engine.auth import embedded, passwords
 from engine.cluster.layout import parse_node_counts
 from engine.cluster.session import Cluster
+from engine.probe import NodeProbe
 from shell.batch import run_statements
 from shell.connection.embedded import EmbeddedConnection
 from shell.session_state import ShellState
@@ -55,6 +56,11 @@ def _direct(cluster: Cluster, directive: str) -> None:
                 node.storage.flush_all()
         case "advance":
             cluster.advance(float(words[1].removesuffix("ms")))
+        case "repair":
+            probe = NodeProbe(cluster, cluster.node(_node_name(words[1])))
+            for keyspace in probe.repair_keyspaces():
+                result = probe.repair(keyspace)
+                assert result.succeeded, [e.message for e in result.events]
 
 
 def _on_node(connection: EmbeddedConnection, node: str | None, sessions: dict[str, object]) -> object:
