@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 from admin.nodetool.command import Command, Option, Parsed, UsageError, keyspace_and_tables
 from admin.nodetool.context import Context
+from engine.probe import ProbeArgumentError, ProbeError
 from engine.repair import ProgressEvent, ProgressEventType, RepairParallelism, RepairResult
 
 
@@ -59,23 +60,28 @@ def repair(ctx: Context, parsed: Parsed) -> None:
     else:
         parallelism = RepairParallelism.PARALLEL
     for name in keyspaces:
-        result: RepairResult = probe.repair(
-            name,
-            tables,
-            primary_range=parsed.flag("primary_range"),
-            start_token=_int(parsed, "start_token"),
-            end_token=_int(parsed, "end_token"),
-            datacenters=parsed.value("specific_dc", []),
-            hosts=parsed.value("specific_host", []),
-            local_dc=parsed.flag("local_dc"),
-            parallelism=parallelism,
-            job_threads=_int(parsed, "num_job_threads", 1),
-            pull=parsed.flag("pull"),
-            force=parsed.flag("force"),
-            optimise_streams=parsed.flag("optimise_streams"),
-            ignore_unreplicated_keyspaces=parsed.flag("ignore_unreplicated_keyspaces"),
-            on_event=lambda event: ctx.line(event_line(event)),
-        )
+        try:
+            result: RepairResult = probe.repair(
+                name,
+                tables,
+                primary_range=parsed.flag("primary_range"),
+                start_token=_int(parsed, "start_token"),
+                end_token=_int(parsed, "end_token"),
+                datacenters=parsed.value("specific_dc", []),
+                hosts=parsed.value("specific_host", []),
+                local_dc=parsed.flag("local_dc"),
+                parallelism=parallelism,
+                job_threads=_int(parsed, "num_job_threads", 1),
+                pull=parsed.flag("pull"),
+                force=parsed.flag("force"),
+                optimise_streams=parsed.flag("optimise_streams"),
+                ignore_unreplicated_keyspaces=parsed.flag("ignore_unreplicated_keyspaces"),
+                on_event=lambda event: ctx.line(event_line(event)),
+            )
+        except ProbeArgumentError:
+            raise
+        except ProbeError as e:  # refused by repairAsync: Repair.java wraps it
+            raise RepairError("Error occurred during repair") from e
         if result.command == 0:
             ctx.line(
                 f"[{timestamp(probe.now().timestamp())}] Replication factor is 1. No repair is needed for keyspace '{name}'"

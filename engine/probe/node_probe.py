@@ -596,11 +596,13 @@ class NodeProbe:
     ) -> RepairResult:
         """One repair command over ``keyspace`` run by this node (``StorageService.repairAsync``), always a
         full repair. A keyspace with replication factor 1 has nothing to repair: command 0, no events."""
-        self.stores(keyspace, tables)  # Cassandra's keyspace and table checks
+        # nodetool checks the keyspace (IllegalArgumentException); the repair itself checks the tables and
+        # fails the command (``Unknown keyspace/cf pair``), and StorageService.repairAsync the options.
+        self.stores(keyspace)
         if job_threads > MAX_JOB_THREADS:
-            raise ProbeArgumentError(f"Too many job threads. Max is {MAX_JOB_THREADS}")
+            raise ProbeError(f"Too many job threads. Max is {MAX_JOB_THREADS}")
         if (start_token is None) != (end_token is None):
-            raise ProbeArgumentError("both a start token (-st) and an end token (-et) are needed")
+            raise ProbeError("both a start token (-st) and an end token (-et) are needed")
         schema = self.node.catalog.schema
         if ring.strategy(schema, keyspace).replication_factor().all_replicas < 2:
             return RepairResult(0, None, keyspace, (), (), (), True)

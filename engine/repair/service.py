@@ -160,17 +160,18 @@ class RepairService:
         command = next(self._commands)
         repair_id = uuid.uuid1()
         ranges = self.ranges_to_repair(options)
-        events.append(
-            ProgressEvent(
-                clock(),
-                ProgressEventType.START,
-                f"Starting repair command #{command} ({repair_id}), repairing keyspace {options.keyspace} "
-                f"with {options.describe(len(options.ranges) or len(ranges))}",
-            )
-        )
         sessions: list[SessionResult] = []
         try:
+            # as RepairCoordinator: the tables are resolved before the start is announced
             tables = self._tables(options)
+            events.append(
+                ProgressEvent(
+                    clock(),
+                    ProgressEventType.START,
+                    f"Starting repair command #{command} ({repair_id}), repairing keyspace {options.keyspace} "
+                    f"with {options.describe(len(options.ranges) or len(ranges))}",
+                )
+            )
             if options.force:  # -force: repair among the live replicas instead of failing
                 ring = self._ring()
                 ranges = tuple(
