@@ -90,8 +90,8 @@ from cassandra.query import SimpleStatement
 @pytest.mark.cqlkit(nodes=3)
 def test_quorum_survives_a_stopped_node(cqlkit_cluster, cqlkit_driver_session):
     session = cqlkit_driver_session
-    hosts = sorted(h.address for h in session.cluster.metadata.all_hosts())
-    assert hosts == ["127.0.0.1", "127.0.0.2", "127.0.0.3"]
+    hosts = sorted((h.endpoint.address, h.endpoint.port) for h in session.cluster.metadata.all_hosts())
+    assert len(hosts) == 3 and hosts == sorted(cqlkit_cluster.endpoints.values())
     assert session.execute(
         "SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = %s", (session.keyspace,)
     ).one().replication["replication_factor"] == "3"
