@@ -171,6 +171,7 @@ class Node:
             self.proxy = self.membership.coordinator
         self.context = ExecutionContext(self.catalog, self.proxy)
         self.context.virtual_tables = self.views = NodeViews(self)
+        self.native_transport_active = False  # set while a NodeServer serves this node
         self.context.topology = self.topology
         # traced requests (system_traces), shared by the nodes of an in-process cluster
         self.context.traces = traces if traces is not None else TraceStore()

@@ -306,6 +306,7 @@ class NodeServer:
         self.transport.start()
         self.info = dataclasses.replace(self.info, native_port=self.transport.port)
         self.node.views.clients = self._client_rows
+        self.node.native_transport_active = True  # nodetool info's "Native Transport active"
 
     def _client_rows(self) -> Iterator[dict[str, object]]:
         """``system_views.clients``: this endpoint's connections."""
@@ -332,6 +333,7 @@ class NodeServer:
         self.transport.stop(timeout)
         if self.node.views.clients == self._client_rows:
             self.node.views.clients = None
+            self.node.native_transport_active = False
         if self.node.context.node_state_rows == self._node_state_rows:
             self.node.context.node_state_rows = None
 

@@ -116,6 +116,7 @@ def test_lifecycle_of_a_three_node_cluster(
         assert (shell.returncode, shell.stdout) == (0, "\n k | v\n---+-----\n 1 | one\n\n(1 rows)\n")
         assert cli("cluster", "status").stdout == _status("node1: UP", "node2: UP", "node3: UP")
         assert _nodetool_states(cli) == [("UN", "127.0.0.1"), ("UN", "127.0.0.2"), ("UN", "127.0.0.3")]
+        assert "Native Transport active: true\n" in cli("nodetool", "info").stdout
     finally:
         driver.shutdown()
 
