@@ -204,3 +204,37 @@ def test_the_workload_finds_the_lost_commit_bug_when_the_repair_is_disabled(
     monkeypatch.setattr(PaxosCoordinator, "_repair_most_recent_commit", lambda *args: None)
     with pytest.raises(AssertionError, match="seed 100: LWT history not linearizable"):
         run_and_check(tmp_path, 100, 300)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Paxos promises and accepted proposals live in memory (engine/service/paxos.py); Cassandra keeps "
+    "them in system.paxos, so after a restart a SERIAL read still finds the accepted proposal and finishes it",
+)
+def test_serial_read_after_a_restart_sees_a_cas_committed_on_one_replica(tmp_path: Path) -> None:
+    """A CAS acknowledged at commit level ONE, its commits to node2 and node3 lost (they accepted it),
+    then every node restarts and node1 is cut off: a SERIAL read through node3 must see it."""
+    directory = tmp_path / "c"
+    with Cluster.open(directory, nodes=3) as cluster:
+        session = cluster.connect()
+        session.execute(
+            "CREATE KEYSPACE ks WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 3}"
+        )
+        session.execute("CREATE TABLE ks.reg (k int PRIMARY KEY, v int)")
+        session.execute("INSERT INTO ks.reg (k, v) VALUES (0, 0)", consistency_level=ConsistencyLevel.ALL)
+        assert cluster.network is not None
+        for address in ("127.0.0.2", "127.0.0.3"):
+            cluster.network.drop(Verb.PAXOS_COMMIT_REQ, recipient=address)
+        applied = session.execute(
+            "UPDATE ks.reg SET v = 1 WHERE k = 0 IF v = 0", consistency_level=ConsistencyLevel.ONE
+        )
+        assert applied.one().applied
+    with Cluster.open(directory, nodes=3) as cluster:
+        assert cluster.network is not None
+        cluster.network.partition("127.0.0.1")
+        cluster.advance(30_000)
+        node3 = cluster.connect("ks", node="node3")
+        assert (
+            node3.execute("SELECT v FROM reg WHERE k = 0", consistency_level=ConsistencyLevel.SERIAL).one().v
+            == 1
+        )
