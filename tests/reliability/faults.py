@@ -299,6 +299,20 @@ class FaultWorkload:
 
     # -------------------------------------------------------------------------------- final state
 
+    def read_each_replica(self) -> dict[str, dict[int, int | None]]:
+        """Every key read at ONE through each node: a node asks itself first, so this is its own data
+        (no digests at ONE, so no read repair either)."""
+        held: dict[str, dict[int, int | None]] = {}
+        for name in self.names:
+            for key in range(KEYS):
+                row = (
+                    self.sessions[name]
+                    .execute(f"SELECT v FROM kv WHERE k = {key}", consistency_level=ONE)
+                    .one()
+                )
+                held.setdefault(name, {})[key] = None if row is None else row.v
+        return held
+
     def read_all(self) -> dict[int, int | None]:
         """Every key read at ALL through each coordinator in turn (read repair converges the replicas)."""
         seen: dict[int, int | None] = {}

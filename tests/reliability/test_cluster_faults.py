@@ -9,8 +9,8 @@ Checked for every seed:
 * **monotonic QUORUM reads**: with blocking read repair, a QUORUM read never returns an older value than
   a QUORUM read of the same key that completed before it began;
 * **nothing acknowledged is lost**: once every fault is healed, every node started and hints delivered,
-  each key read at ALL (from every coordinator, which must agree) holds the newest acknowledged write or
-  a newer maybe-write;
+  every node's own copy of each key (read at ONE through it) holds the newest acknowledged write or a
+  newer maybe-write, and so does each key read at ALL (from every coordinator, which must agree);
 * **LWT linearizability**: the history of compare-and-sets and SERIAL reads of one register is
   linearizable (``linearizability.py``), timed-out CAS counting as unknown outcomes.
 """
@@ -40,7 +40,9 @@ def run_and_check(directory: Path, seed: int, steps: int) -> Figures:
         workload.run(steps)
         check_quorum_reads(workload)
         workload.heal_all()
-        check_converged(workload, workload.read_all())
+        for name, held in workload.read_each_replica().items():
+            check_converged(workload, held, f"on {name} after hints")
+        check_converged(workload, workload.read_all(), "at ALL after hints")
         check_linearizable(workload)
     finally:
         workload.close()
@@ -73,12 +75,12 @@ def check_quorum_reads(workload: FaultWorkload) -> None:
         floor_by_read[read.key] = seen
 
 
-def check_converged(workload: FaultWorkload, final: dict[int, int | None]) -> None:
+def check_converged(workload: FaultWorkload, final: dict[int, int | None], when: str) -> None:
     for key in range(KEYS):
         writes = [w for w in workload.writes if w.key == key]
         newest_acked = max((w.timestamp for w in writes if w.fate is Fate.ACKED), default=0)
         value = final[key]
-        where = f"seed {workload.seed}: key {key} after healing"
+        where = f"seed {workload.seed}: key {key} {when}"
         assert (value or 0) >= newest_acked, f"{where}: {value}, lost acknowledged write {newest_acked}"
         if value is not None:
             write = next(w for w in writes if w.timestamp == value)
