@@ -10,8 +10,8 @@ either a fault or a client operation sent through a random running coordinator:
   timeout, heal everything, or let time pass (gossip convicts partitioned nodes after ~20 s, hints are
   delivered every 10 s);
 * ``kv`` operations: ``INSERT ... USING TIMESTAMP`` at QUORUM of a unique value (the timestamp is a
-  global counter, so a larger timestamp is always a newer write), and ``SELECT v, writetime(v)`` at
-  QUORUM;
+  global counter, so a larger timestamp is always a newer write), one in five a ``DELETE ... USING
+  TIMESTAMP`` instead (drawn from an RNG of its own), and ``SELECT v, writetime(v)`` at QUORUM;
 * ``register`` operations: ``UPDATE reg SET v = ? WHERE k = 0 IF v = ?`` (consistency QUORUM, serial
   consistency SERIAL) and ``SELECT v FROM reg WHERE k = 0`` at SERIAL.
 
@@ -59,6 +59,7 @@ class Write:
     fate: Fate
     coordinator: str
     completed: int  # event counter at completion
+    deletion: bool = False  # a DELETE of the row at this timestamp rather than an INSERT of the value
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +89,7 @@ class FaultWorkload:
 
     def __init__(self, directory: Path, seed: int) -> None:
         self.rng = random.Random(seed)
+        self.deletions = random.Random(seed + 1_000_003)  # its own draws: the others replay as before
         self.seed = seed
         self.cluster = Cluster.open(directory / f"c{seed}", nodes=3)
         self.names = [node.name for node in self.cluster.nodes]
@@ -206,22 +208,26 @@ class FaultWorkload:
         session = self.sessions[name]
         if self.rng.random() < 0.5:
             timestamp = next(self.timestamps)
-            self.figures.operations["quorum write"] += 1
+            deletion = self.deletions.random() < 0.2
+            self.figures.operations["quorum delete" if deletion else "quorum write"] += 1
+            statement = (
+                f"DELETE FROM kv USING TIMESTAMP {timestamp} WHERE k = {key}"
+                if deletion
+                else f"INSERT INTO kv (k, v) VALUES ({key}, {timestamp}) USING TIMESTAMP {timestamp}"
+            )
             try:
-                session.execute(
-                    f"INSERT INTO kv (k, v) VALUES ({key}, {timestamp}) USING TIMESTAMP {timestamp}",
-                    consistency_level=QUORUM,
-                )
+                session.execute(statement, consistency_level=QUORUM)
                 fate = Fate.ACKED
             except (WriteTimeout, WriteFailure):
                 fate = Fate.MAYBE
             except Unavailable:
                 fate = Fate.FAILED
-            self.figures.outcomes[f"write {fate.value}"] += 1
+            what = "delete" if deletion else "write"
+            self.figures.outcomes[f"{what} {fate.value}"] += 1
             self.log.append(
-                f"{self.network.now():>9.0f} ms  {name} write k={key} v={timestamp}: {fate.value}"
+                f"{self.network.now():>9.0f} ms  {name} {what} k={key} t={timestamp}: {fate.value}"
             )
-            self.writes.append(Write(key, timestamp, fate, name, next(self.clock)))
+            self.writes.append(Write(key, timestamp, fate, name, next(self.clock), deletion))
             return
         invoked = next(self.clock)
         self.figures.operations["quorum read"] += 1

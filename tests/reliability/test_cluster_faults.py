@@ -18,6 +18,7 @@ Checked for every seed:
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -25,7 +26,7 @@ from engine import Cluster, ConsistencyLevel
 from engine.errors import ReadTimeout
 from engine.net import Verb
 from engine.service.paxos import PaxosCoordinator
-from tests.reliability.faults import KEYS, Fate, FaultWorkload, Figures
+from tests.reliability.faults import KEYS, Fate, FaultWorkload, Figures, Write
 from tests.reliability.linearizability import check
 
 SEEDS = range(6)
@@ -49,42 +50,44 @@ def run_and_check(directory: Path, seed: int, steps: int) -> Figures:
     return workload.figures
 
 
+def possible(workload: FaultWorkload, key: int, value: int | None, floor: int, where: str) -> int:
+    """Check that ``value`` (None: no row) can be the state of ``key`` when everything up to timestamp
+    ``floor`` must be visible; return the smallest timestamp explaining it (the next floor)."""
+    writes = [w for w in workload.writes if w.key == key and w.fate is not Fate.FAILED]
+    if value is not None:
+        write = next((w for w in writes if w.timestamp == value and not w.deletion), None)
+        assert write is not None, f"{where}: {value} was never written there (or was refused)"
+        assert value >= floor, f"{where}: saw {value}, older than {floor}, which it must see"
+        return value
+    if floor == 0:
+        return 0
+    deletions = [w.timestamp for w in writes if w.deletion and w.timestamp >= floor]
+    assert deletions, f"{where}: no row, but {floor} must be visible and no deletion is newer"
+    return min(deletions)
+
+
 def check_quorum_reads(workload: FaultWorkload) -> None:
-    by_value = {w.timestamp: w for w in workload.writes}
-    floor_by_read: dict[int, int] = {}  # key -> newest value a completed QUORUM read returned
+    floors: dict[int, int] = {}  # key -> what an earlier completed QUORUM read makes visible
     for read in workload.reads:
         where = f"seed {workload.seed}: QUORUM read of key {read.key} through {read.coordinator} at {read.at_ms} ms"
-        acked_before = [
-            w.timestamp
-            for w in workload.writes
-            if w.key == read.key and w.fate is Fate.ACKED and w.completed < read.invoked
-        ]
-        newest_acked = max(acked_before, default=0)
-        seen = 0 if read.value is None else read.value
-        if read.value is not None:
-            write = by_value.get(read.value)
-            assert write is not None and write.key == read.key, (
-                f"{where}: {read.value} was never written there"
-            )
-            assert write.fate is not Fate.FAILED, f"{where}: saw {read.value}, a write refused as Unavailable"
-        assert seen >= newest_acked, (
-            f"{where}: saw {read.value}, older than acknowledged write {newest_acked}"
+        newest_acked = max(
+            (
+                w.timestamp
+                for w in workload.writes
+                if w.key == read.key and w.fate is Fate.ACKED and w.completed < read.invoked
+            ),
+            default=0,
         )
-        floor = floor_by_read.get(read.key, 0)
-        assert seen >= floor, f"{where}: saw {read.value} after an earlier QUORUM read saw {floor}"
-        floor_by_read[read.key] = seen
+        floor = max(newest_acked, floors.get(read.key, 0))
+        floors[read.key] = possible(workload, read.key, read.value, floor, where)
 
 
 def check_converged(workload: FaultWorkload, final: dict[int, int | None], when: str) -> None:
     for key in range(KEYS):
-        writes = [w for w in workload.writes if w.key == key]
-        newest_acked = max((w.timestamp for w in writes if w.fate is Fate.ACKED), default=0)
-        value = final[key]
-        where = f"seed {workload.seed}: key {key} {when}"
-        assert (value or 0) >= newest_acked, f"{where}: {value}, lost acknowledged write {newest_acked}"
-        if value is not None:
-            write = next(w for w in writes if w.timestamp == value)
-            assert write.fate is not Fate.FAILED, f"{where}: {value}, a refused write"
+        newest_acked = max(
+            (w.timestamp for w in workload.writes if w.key == key and w.fate is Fate.ACKED), default=0
+        )
+        possible(workload, key, final[key], newest_acked, f"seed {workload.seed}: key {key} {when}")
 
 
 def check_linearizable(workload: FaultWorkload) -> None:
@@ -240,3 +243,26 @@ def test_serial_read_after_a_restart_sees_a_cas_committed_on_one_replica(tmp_pat
             node3.execute("SELECT v FROM reg WHERE k = 0", consistency_level=ConsistencyLevel.SERIAL).one().v
             == 1
         )
+
+
+def test_the_quorum_model_accepts_and_rejects_what_it_should() -> None:
+    """``possible`` on a hand-made write log: 1 acknowledged, 2 a maybe-deletion, 3 refused, 4 acknowledged."""
+    writes = [
+        Write(0, 1, Fate.ACKED, "node1", 1),
+        Write(0, 2, Fate.MAYBE, "node1", 2, deletion=True),
+        Write(0, 3, Fate.FAILED, "node2", 3),
+        Write(0, 4, Fate.ACKED, "node3", 4),
+    ]
+    workload = SimpleNamespace(writes=writes, seed=0)
+    assert possible(workload, 0, None, 0, "") == 0  # nothing had to be visible yet
+    assert possible(workload, 0, 1, 1, "") == 1
+    assert possible(workload, 0, None, 1, "") == 2  # the maybe-deletion explains no row
+    assert possible(workload, 0, 4, 2, "") == 4
+    for value, floor, message in [
+        (None, 4, "no row, but 4 must be visible"),
+        (1, 2, "saw 1, older than 2"),
+        (3, 0, "3 was never written there"),  # refused
+        (2, 0, "2 was never written there"),  # a deletion has no value
+    ]:
+        with pytest.raises(AssertionError, match=message):
+            possible(workload, 0, value, floor, "")
