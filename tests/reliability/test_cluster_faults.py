@@ -118,7 +118,7 @@ def test_quorum_and_lwt_guarantees_hold_under_faults_many_seeds(tmp_path: Path) 
 def test_serial_read_sees_a_cas_committed_on_fewer_than_a_quorum(tmp_path: Path) -> None:
     """A CAS acknowledged at commit level ONE whose commits to node2 and node3 were lost, then node1 cut
     off: a SERIAL read through node3 must finish the accepted proposal (Cassandra's readWithPaxos), not
-    return the old value from node2 and node3 (found by the fault workload's linearizability check)."""
+    return the old value from node2 and node3."""
     with Cluster.open(tmp_path / "c", nodes=3) as cluster:
         cluster.connect().execute(
             "CREATE KEYSPACE ks WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 3}"
