@@ -35,6 +35,7 @@ from pathlib import Path
 from engine import Cluster, ConsistencyLevel
 from engine.errors import ReadFailure, ReadTimeout, Unavailable, WriteFailure, WriteTimeout
 from engine.net import Network, Verb
+from engine.repair import RepairOptions
 from tests.reliability.linearizability import Kind, Operation
 
 QUORUM = ConsistencyLevel.QUORUM
@@ -304,6 +305,15 @@ class FaultWorkload:
         return 0
 
     # -------------------------------------------------------------------------------- final state
+
+    def repair(self) -> None:
+        """A full repair of the keyspace from node1 (``nodetool repair faults``: with RF 3 every node
+        replicates every range, so one command covers all); it must succeed."""
+        membership = self.cluster.node(self.names[0]).membership
+        assert membership is not None
+        result = membership.repair.repair(RepairOptions(KEYSPACE))
+        assert result.succeeded, [event.message for event in result.events]
+        self.figures.faults["repair"] += 1
 
     def read_each_replica(self) -> dict[str, dict[int, int | None]]:
         """Every key read at ONE through each node: a node asks itself first, so this is its own data

@@ -10,7 +10,8 @@ Checked for every seed:
   a QUORUM read of the same key that completed before it began;
 * **nothing acknowledged is lost**: once every fault is healed, every node started and hints delivered,
   every node's own copy of each key (read at ONE through it) holds the newest acknowledged write or a
-  newer maybe-write, and so does each key read at ALL (from every coordinator, which must agree);
+  newer maybe-write; after a full repair every node holds the same, and so does each key read at ALL
+  (from every coordinator, which must agree);
 * **LWT linearizability**: the history of compare-and-sets and SERIAL reads of one register is
   linearizable (``linearizability.py``), timed-out CAS counting as unknown outcomes.
 """
@@ -43,6 +44,13 @@ def run_and_check(directory: Path, seed: int, steps: int) -> Figures:
         workload.heal_all()
         for name, held in workload.read_each_replica().items():
             check_converged(workload, held, f"on {name} after hints")
+        workload.repair()
+        replicas = workload.read_each_replica()
+        for name, held in replicas.items():
+            check_converged(workload, held, f"on {name} after repair")
+            assert held == replicas[workload.names[0]], (
+                f"seed {seed}: replicas differ after repair: {replicas}"
+            )
         check_converged(workload, workload.read_all(), "at ALL after hints")
         check_linearizable(workload)
     finally:
