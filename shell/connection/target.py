@@ -21,6 +21,7 @@ import fcntl
 import getpass
 import json
 import os
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,10 +80,22 @@ def running_server(directory: Path) -> ServedAt | None:
             fcntl.flock(handle, fcntl.LOCK_UN)
             return None  # a stale server.json left by a server that died
     try:
-        node = json.loads(info_path.read_text(encoding="utf-8"))["nodes"][0]
-        return ServedAt(str(node["host"]), int(node["port"]))
+        nodes = [
+            ServedAt(str(n["host"]), int(n["port"]))
+            for n in json.loads(info_path.read_text(encoding="utf-8"))["nodes"]
+        ]
     except (OSError, ValueError, KeyError, IndexError, TypeError):
         return None
+    if not nodes:
+        return None
+    # cqlsh talks to one host: the first node that listens (node1 may be stopped: cqlkit cluster node1 stop)
+    for node in nodes:
+        try:
+            with socket.create_connection((node.host, node.port), timeout=0.5):
+                return node
+        except OSError:
+            continue
+    return nodes[0]  # none listens: the connection error names the first
 
 
 def _seconds(value: str | None, default: int, what: str) -> int:

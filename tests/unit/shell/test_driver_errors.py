@@ -107,3 +107,28 @@ def test_the_current_cluster_is_the_default(tmp_path: Path) -> None:
     (tmp_path / "clusters" / "CURRENT").write_text("c3\n", encoding="utf-8")  # cqlkit cluster switch c3
     assert cluster_directory(None, env) == tmp_path / "clusters" / "c3"
     assert cluster_directory("dev", env) == tmp_path / "clusters" / "dev"
+
+
+def test_the_first_listening_node_of_a_served_cluster_is_chosen(tmp_path: Path) -> None:
+    import socket
+
+    directory = cluster_directory(str(tmp_path / "c2"), {})
+    directory.mkdir()
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", 0))
+    listening.listen()
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))  # bound, not listening: node1 is stopped
+    try:
+        nodes = [
+            {"name": "node1", "host": "127.0.0.1", "port": closed.getsockname()[1]},
+            {"name": "node2", "host": "127.0.0.1", "port": listening.getsockname()[1]},
+        ]
+        (directory / "server.json").write_text(json.dumps({"nodes": nodes}))
+        with open(directory / "server.lock", "a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            served = running_server(directory)
+        assert served is not None and served.port == listening.getsockname()[1]
+    finally:
+        listening.close()
+        closed.close()
