@@ -10,6 +10,8 @@ unless given), LIST USERS shows the roles that can log in.
 
 from __future__ import annotations
 
+import abc
+
 from engine.auth.resources import AuthResource, Permission
 from engine.auth.roles import RoleOption, RoleOptions
 from engine.auth.service import AuthService
@@ -57,8 +59,9 @@ class AuthStatement(Prepared):
     def validate(self, user: AuthenticatedUser) -> None:
         pass
 
+    @abc.abstractmethod
     def run(self, user: AuthenticatedUser) -> ResultMessage:
-        raise NotImplementedError
+        """The statement's effect, for ``user`` (every role and permission statement defines it)."""
 
     def check_permission(
         self, user: AuthenticatedUser, permission: Permission, resource: AuthResource
