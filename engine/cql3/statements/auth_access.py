@@ -143,7 +143,8 @@ def requirements(
         case ddl.CreateTriggerStatement():
             return (SuperuserOnly("Only superusers are allowed to perform CREATE TRIGGER queries"),)
         case ddl.DropTriggerStatement():
-            return (SuperuserOnly("Only superusers are allowed to perform DROP TRIGGER queries"),)
+            # (sic) DropTriggerStatement.authorize
+            return (SuperuserOnly("Only superusers are allowed to perfrom DROP TRIGGER queries"),)
     return ()
 
 

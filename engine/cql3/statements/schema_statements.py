@@ -544,7 +544,7 @@ class DropTable(SchemaStatement):
 
 def prepare_schema_statement(statement: ast.Statement, client: ClientState) -> SchemaStatement | None:
     """The executable form of a schema statement, or None if ``statement`` is not one this module runs."""
-    from engine.cql3.statements import schema_objects
+    from engine.cql3.statements import schema_objects, triggers
 
     by_statement: dict[type, type[SchemaStatement]] = {
         ddl.CreateKeyspaceStatement: CreateKeyspace,
@@ -558,6 +558,8 @@ def prepare_schema_statement(statement: ast.Statement, client: ClientState) -> S
         ddl.DropTypeStatement: schema_objects.DropType,
         ddl.CreateIndexStatement: schema_objects.CreateIndex,
         ddl.DropIndexStatement: schema_objects.DropIndex,
+        ddl.CreateTriggerStatement: triggers.CreateTrigger,
+        ddl.DropTriggerStatement: triggers.DropTrigger,
     }
     kind = by_statement.get(type(statement))
     if kind is None:
@@ -568,7 +570,13 @@ def prepare_schema_statement(statement: ast.Statement, client: ClientState) -> S
         case ddl.CreateTableStatement():
             check_parsed_table(statement)
             keyspace = client.keyspace_for(statement.table.keyspace)
-        case ddl.AlterTableStatement() | ddl.DropTableStatement() | ddl.CreateIndexStatement():
+        case (
+            ddl.AlterTableStatement()
+            | ddl.DropTableStatement()
+            | ddl.CreateIndexStatement()
+            | ddl.CreateTriggerStatement()
+            | ddl.DropTriggerStatement()
+        ):
             keyspace = client.keyspace_for(statement.table.keyspace)
         case ddl.CreateTypeStatement() | ddl.AlterTypeStatement() | ddl.DropTypeStatement():
             keyspace = client.keyspace_for(statement.name.keyspace)
