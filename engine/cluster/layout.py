@@ -18,18 +18,25 @@ layout is derived, not written, so older cqlkit versions still open it unchanged
 
 from __future__ import annotations
 
+import enum
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.dht.token_allocation import allocate_initial_tokens
+from engine.dht.token_allocation import allocate_initial_tokens, allocate_tokens
 
 FILE = "cluster.json"
 FORMAT = 1
 DEFAULT_NUM_TOKENS = 16
 DEFAULT_DATACENTER = "datacenter1"
 DEFAULT_RACK = "rack1"
+
+
+class NodeLayoutState(enum.Enum):
+    NORMAL = "NORMAL"
+    JOINING = "JOINING"
 
 
 class ClusterLayoutError(ValueError):
@@ -43,6 +50,9 @@ class NodeLayout:
     datacenter: str
     rack: str
     tokens: tuple[int, ...]
+    #: ``NORMAL``, or ``JOINING`` while the node bootstraps (it streams its ranges in; its tokens are
+    #: pending until it finishes, and a bootstrap interrupted by a crash starts over on the next open).
+    state: NodeLayoutState = NodeLayoutState.NORMAL
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +136,7 @@ def to_json(layout: ClusterLayout) -> str:
                 "datacenter": n.datacenter,
                 "rack": n.rack,
                 "tokens": [str(t) for t in n.tokens],
+                **({} if n.state is NodeLayoutState.NORMAL else {"state": n.state.value}),
             }
             for n in layout.nodes
         ],
@@ -138,7 +149,12 @@ def from_json(text: str, where: Path) -> ClusterLayout:
         doc = json.loads(text)
         nodes = tuple(
             NodeLayout(
-                n["name"], n["address"], n["datacenter"], n["rack"], tuple(int(t) for t in n["tokens"])
+                n["name"],
+                n["address"],
+                n["datacenter"],
+                n["rack"],
+                tuple(int(t) for t in n["tokens"]),
+                NodeLayoutState(n.get("state", "NORMAL")),
             )
             for n in doc["nodes"]
         )
@@ -159,13 +175,71 @@ def load_or_create(directory: Path, nodes: int | str | None) -> ClusterLayout:
         layout = legacy_layout(directory.name)
     else:
         layout = new_layout(directory.name, parse_node_counts(nodes if nodes is not None else 1))
-        directory.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".json.tmp")
-        temporary.write_text(to_json(layout), encoding="utf-8")
-        os.replace(temporary, path)
+        save(directory, layout)
         return layout
     if nodes is not None and parse_node_counts(nodes) != layout.datacenter_sizes:
         raise ClusterLayoutError(
             f"cluster {directory.name} has {layout.describe_counts()} nodes, not {':'.join(map(str, parse_node_counts(nodes)))}"
         )
     return layout
+
+
+def save(directory: Path, layout: ClusterLayout) -> None:
+    """Write ``cluster.json`` atomically (a crash leaves the old or the new file, never half of one)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / FILE
+    temporary = path.with_suffix(".json.tmp")
+    with open(temporary, "w", encoding="utf-8") as out:
+        out.write(to_json(layout))
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(temporary, path)
+
+
+_NODE_NAME = re.compile(r"node(\d+)$")
+
+
+def next_node_index(layout: ClusterLayout, directory: Path) -> int:
+    """The number of the next node: past every node of the layout and every ``nodeN`` directory
+    (a decommissioned node's directory keeps its data, so its name and address are never reused)."""
+    names = [n.name for n in layout.nodes]
+    if directory.exists():
+        names.extend(p.name for p in directory.iterdir() if p.is_dir())
+    return 1 + max((int(m.group(1)) for m in map(_NODE_NAME.match, names) if m), default=0)
+
+
+def joining_node(
+    layout: ClusterLayout, directory: Path, datacenter: str | None = None, rack: str = DEFAULT_RACK
+) -> NodeLayout:
+    """A new node for ``layout`` (``nodeN`` at ``127.0.0.N``), in ``JOINING`` state, with tokens chosen
+    against its datacenter's members so its share of the ring is as even as Cassandra's allocator makes it."""
+    datacenters = list(dict.fromkeys(n.datacenter for n in layout.nodes))
+    if datacenter is None:
+        datacenter = datacenters[0] if len(datacenters) == 1 else None
+        if datacenter is None:
+            raise ClusterLayoutError(
+                f"cluster {layout.name} has several datacenters ({', '.join(datacenters)}): name one"
+            )
+    index = next_node_index(layout, directory)
+    if index > 254:
+        raise ClusterLayoutError("a cluster has at most 254 nodes (127.0.0.1 to 127.0.0.254)")
+    address = f"127.0.0.{index}"
+    taken = {t for n in layout.nodes for t in n.tokens}
+    existing = {n.address: n.tokens for n in layout.nodes if n.datacenter == datacenter}
+    tokens = allocate_tokens(existing, address, layout.num_tokens, seed=index)
+    if taken.intersection(tokens):  # a token of another datacenter: Cassandra refuses collisions
+        raise ClusterLayoutError(f"token collision while allocating tokens for {address}")
+    return NodeLayout(f"node{index}", address, datacenter, rack, tokens, NodeLayoutState.JOINING)
+
+
+def with_node(layout: ClusterLayout, node: NodeLayout) -> ClusterLayout:
+    """``layout`` with ``node`` added, or replaced when a node of that name is there."""
+    if any(n.name == node.name for n in layout.nodes):
+        nodes = tuple(node if n.name == node.name else n for n in layout.nodes)
+    else:
+        nodes = (*layout.nodes, node)
+    return ClusterLayout(layout.name, layout.num_tokens, nodes)
+
+
+def without_node(layout: ClusterLayout, name: str) -> ClusterLayout:
+    return ClusterLayout(layout.name, layout.num_tokens, tuple(n for n in layout.nodes if n.name != name))

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
-from engine.cluster.layout import ClusterLayout, NodeLayout
+from engine.cluster.layout import ClusterLayout, NodeLayout, NodeLayoutState
 from engine.cluster.local_tables import RELEASE_VERSION
 from engine.db.local_storage import LocalStorage
 from engine.gms import (
@@ -55,6 +55,7 @@ from engine.gms import (
     GossipShutdown,
     NodeStatus,
     VersionedValue,
+    parse_tokens,
     status_value,
     tokens_value,
 )
@@ -68,8 +69,11 @@ from engine.service.batchlog import BatchlogReplayer, BatchlogStore
 from engine.service.coordinator import Coordinator
 from engine.service.replica import ReplicaHandlers
 from engine.service.replica_plan import Ring
+from engine.streaming import StreamSession
 
 GOSSIP_INTERVAL_MS = 1000.0
+#: How long peers keep a LEFT/removed node's state (Cassandra's ``VersionedValue.STATUS_LEFT`` expiry: 3 days).
+LEFT_STATE_EXPIRY_MS = 3 * 24 * 3600 * 1000.0
 
 _GOSSIP_VERBS: dict[type, Verb] = {
     GossipDigestSyn: Verb.GOSSIP_DIGEST_SYN,
@@ -133,11 +137,25 @@ class Membership(GossipListener):
         self.generation = self._state.get_int("generation") + 1
         self._state.set("generation", self.generation)
         self.schema_epoch = self._state.get_int("schema_epoch")
+        if self.schema_epoch == 0 and any(not is_local_keyspace(k) for k in catalog.schema.keyspaces):
+            # schema made while the node ran alone (no network, no epochs): it must win over the empty
+            # schema of a node joining it, whatever their versions
+            self.schema_epoch = 1
+            self._state.set("schema_epoch", self.schema_epoch)
         self._adopting = threading.local()
-        self.token_metadata = TokenMetadata.from_tokens({n.address: n.tokens for n in layout.nodes})
+        normal = [n for n in layout.nodes if n.state is NodeLayoutState.NORMAL]
+        token_metadata = TokenMetadata.from_tokens({n.address: n.tokens for n in normal})
+        for joining in layout.nodes:
+            if joining.state is NodeLayoutState.JOINING:
+                token_metadata = token_metadata.with_bootstrapping(joining.address, joining.tokens)
+        self.token_metadata = token_metadata
         self.topology = Topology.of(
             {n.address: (n.datacenter, n.rack) for n in layout.nodes}, host_ids=host_ids
         )
+        self.joining = me.state is NodeLayoutState.JOINING
+        #: called (without arguments) after the ring or the topology changed: a node joined, left, moved
+        self.ring_listeners: list[Callable[[], None]] = []
+        self._ring_lock = threading.Lock()
         self.messaging = MessagingService(me.address, network)
         seeds = sorted({_first_in_dc(layout, n.datacenter).address for n in layout.nodes})
         index = [n.address for n in layout.nodes].index(me.address)
@@ -155,8 +173,8 @@ class Membership(GossipListener):
         self.hints = HintsService(
             directory / "hints",
             self.messaging,
-            host_id_of=self.topology.host_id,
-            endpoint_of=self.topology.endpoint_for_host_id,
+            host_id_of=lambda endpoint: self.topology.host_id(endpoint),
+            endpoint_of=lambda host_id: self.topology.endpoint_for_host_id(host_id),
             is_alive=self.is_alive,
         )
         self.replica = ReplicaHandlers(storage, self.messaging, truncate_local)
@@ -181,6 +199,9 @@ class Membership(GossipListener):
             schema=lambda: catalog.schema,
             ring=self.ring,
             strategy=self.replication_strategy,
+        )
+        self.streaming = StreamSession(
+            messaging=self.messaging, replica=self.replica, storage=storage, schema=lambda: catalog.schema
         )
         self.messaging.register(Verb.SCHEMA_PUSH_REQ, self._on_schema_push)
         self.messaging.register(Verb.SCHEMA_PULL_REQ, self._on_schema_pull)
@@ -218,7 +239,9 @@ class Membership(GossipListener):
                 ApplicationState.RELEASE_VERSION: RELEASE_VERSION,
                 ApplicationState.TOKENS: tokens_value(self.me.tokens),
                 ApplicationState.SCHEMA: str(self.catalog.schema.version),
-                ApplicationState.STATUS: status_value(NodeStatus.NORMAL, self.me.tokens[:1]),
+                ApplicationState.STATUS: status_value(
+                    NodeStatus.BOOTSTRAPPING if self.joining else NodeStatus.NORMAL, self.me.tokens
+                ),
             },
         )
 
@@ -244,6 +267,10 @@ class Membership(GossipListener):
         self.gossiper.receive(message.sender, message.payload)  # type: ignore[arg-type]
 
     # GossipListener
+    def on_join(self, endpoint: str, state: EndpointState) -> None:
+        if endpoint != self.address:
+            self._apply_status(endpoint, state)
+
     def on_alive(self, endpoint: str, state: EndpointState) -> None:
         self.hints.on_alive(endpoint)
         self._maybe_pull(endpoint, state.get(ApplicationState.SCHEMA))
@@ -252,8 +279,92 @@ class Membership(GossipListener):
         self.hints.on_dead(endpoint)
 
     def on_change(self, endpoint: str, state: ApplicationState, value: VersionedValue) -> None:
+        if state is ApplicationState.STATUS and endpoint != self.address:
+            current = self.gossiper.endpoint_state(endpoint)
+            if current is not None:
+                self._apply_status(endpoint, current)
         if state is ApplicationState.SCHEMA and endpoint != self.address and self.is_alive(endpoint):
             self._maybe_pull(endpoint, value.value)
+
+    # ------------------------------------------------------------------------------ ring changes
+
+    def _apply_status(self, endpoint: str, state: EndpointState) -> None:
+        """Follow a peer's ``STATUS`` (Cassandra's ``StorageService.onChange``): BOOT makes its tokens
+        pending, NORMAL makes them its own, LEAVING and ``removing`` make the ranges it hands over pending
+        for their next replicas, LEFT and ``removed`` take it off the ring."""
+        status = state.status
+        tokens = parse_tokens(state.get(ApplicationState.TOKENS))
+        with self._ring_lock:
+            metadata, topology = self.token_metadata, self.topology
+            if status in (NodeStatus.BOOTSTRAPPING, NodeStatus.NORMAL) and tokens:
+                host_id = state.get(ApplicationState.HOST_ID)
+                datacenter = state.get(ApplicationState.DC)
+                rack = state.get(ApplicationState.RACK)
+                if endpoint not in topology and host_id and datacenter and rack:
+                    topology = topology.with_endpoint(endpoint, datacenter, rack, host_id=uuid.UUID(host_id))
+                if endpoint not in topology:
+                    return  # its location is not known yet: the next round brings it
+                if status is NodeStatus.BOOTSTRAPPING and not metadata.is_member(endpoint):
+                    if metadata.bootstrap_tokens_of(endpoint) != tuple(sorted(tokens)):
+                        metadata = metadata.with_bootstrapping(endpoint, tokens)
+                elif status is NodeStatus.NORMAL and metadata.tokens_of(endpoint) != tuple(sorted(tokens)):
+                    metadata = metadata.with_normal_tokens(endpoint, tokens)
+            elif status in (NodeStatus.LEAVING, NodeStatus.REMOVING):
+                if metadata.is_member(endpoint) and endpoint not in metadata.leaving:
+                    metadata = metadata.with_leaving(endpoint)
+            elif status in (NodeStatus.LEFT, NodeStatus.REMOVED):
+                if metadata.is_member(endpoint) or endpoint in metadata.bootstrapping_endpoints:
+                    metadata = metadata.without_endpoint(endpoint)
+                if endpoint in topology:
+                    topology = topology.without_endpoint(endpoint)
+            if metadata is self.token_metadata and topology is self.topology:
+                return
+            self.token_metadata, self.topology = metadata, topology
+        self._ring_changed()
+
+    def _ring_changed(self) -> None:
+        for listener in list(self.ring_listeners):
+            listener()
+
+    def _set_local_ring(self, metadata: TokenMetadata) -> None:
+        with self._ring_lock:
+            self.token_metadata = metadata
+        self._ring_changed()
+
+    def finish_bootstrap(self) -> None:
+        """Streaming done: this node owns its tokens (``STATUS`` NORMAL), as ``StorageService.finishJoiningRing``."""
+        self.joining = False
+        self._set_local_ring(self.token_metadata.with_normal_tokens(self.address, self.me.tokens))
+        self.gossiper.add_local_state(
+            ApplicationState.STATUS, status_value(NodeStatus.NORMAL, self.me.tokens)
+        )
+
+    def start_leaving(self) -> None:
+        """Decommission begins: ``STATUS`` LEAVING; the ranges this node hands over become pending."""
+        self._set_local_ring(self.token_metadata.with_leaving(self.address))
+        self.gossiper.add_local_state(
+            ApplicationState.STATUS, status_value(NodeStatus.LEAVING, self.me.tokens)
+        )
+
+    def finish_leaving(self) -> None:
+        """Decommission done: ``STATUS`` LEFT (with Cassandra's expiry field); the node owns nothing."""
+        expiry = int(self.network.now() + LEFT_STATE_EXPIRY_MS)
+        self.gossiper.add_local_state(
+            ApplicationState.STATUS, status_value(NodeStatus.LEFT, self.me.tokens, str(expiry))
+        )
+        self._set_local_ring(self.token_metadata.without_endpoint(self.address))
+
+    def advertise_removal(self, endpoint: str, status: NodeStatus) -> None:
+        """``removenode`` on this node's behalf for a dead ``endpoint``: gossip its state as ``removing``
+        (its ranges are pending for their next replicas) then ``removed`` (it leaves the ring), under a
+        newer generation so every peer takes it (Cassandra's ``Gossiper.advertiseRemoving``)."""
+        host_id = self.topology.host_id(endpoint)
+        value = f"{status.value},{host_id}"
+        if status is NodeStatus.REMOVED:
+            value += f",{int(self.network.now() + LEFT_STATE_EXPIRY_MS)}"
+        state = self.gossiper.advertise_for(endpoint, {ApplicationState.STATUS: value})
+        if state is not None:
+            self._apply_status(endpoint, state)
 
     # ------------------------------------------------------------------------------------ schema
 

@@ -169,6 +169,8 @@ class Node:
                 is_local_keyspace=self.catalog.is_system_keyspace,
             )
             self.proxy = self.membership.coordinator
+            self.membership.ring_listeners.append(self._on_ring_change)
+            self.topology = self.membership.topology
         self.context = ExecutionContext(self.catalog, self.proxy)
         self.context.virtual_tables = self.views = NodeViews(self)
         self.native_transport_active = False  # set while a NodeServer serves this node
@@ -180,6 +182,11 @@ class Node:
         if self.membership is not None:
             self.context.node_state_rows = self._node_state_rows
         self.query_processor = QueryProcessor(self.context, cluster_name)
+
+    def _on_ring_change(self) -> None:
+        """A node joined or left: replication options are validated against the new topology."""
+        assert self.membership is not None
+        self.topology = self.context.topology = self.membership.topology
 
     def _replication_factors(self, keyspace: str) -> Mapping[str, int]:
         """Datacenter → replication factor of ``keyspace`` on this cluster's topology."""
@@ -238,6 +245,19 @@ class Node:
         return self.me.tokens
 
     @property
+    def state(self) -> str:
+        """``NORMAL``, ``JOINING`` (bootstrapping) or ``LEAVING`` (decommission or removal in progress),
+        as this node's ring sees itself (``nodetool status``'s second letter)."""
+        if self.membership is None:
+            return "NORMAL"
+        metadata = self.membership.token_metadata
+        if self.address in metadata.bootstrapping_endpoints:
+            return "JOINING"
+        if self.address in metadata.leaving:
+            return "LEAVING"
+        return "NORMAL"
+
+    @property
     def is_running(self) -> bool:
         """Whether the node is up (a stopped node of a running cluster keeps its directory open)."""
         return self.membership is None or self.membership.is_running
@@ -257,22 +277,35 @@ class Node:
         )
 
     def node_infos(self, native_port: int = NATIVE_PORT) -> tuple[NodeInfo, list[NodeInfo]]:
-        """This node and its peers as ``system.local`` / ``system.peers_v2`` describe them (from the ring)."""
-        host_ids = {} if self.membership is None else dict(self.membership.topology.host_ids)
-        host_ids[self.address] = self.host_id
-
-        def info(spec: NodeLayout) -> NodeInfo:
-            return NodeInfo(
-                host_ids.get(spec.address) or uuid.UUID(int=0),
-                spec.address,
-                spec.address,
+        """This node and its peers as ``system.local`` / ``system.peers_v2`` describe them: the ring's
+        members (a joining node is not a peer until it is NORMAL, as drivers expect)."""
+        if self.membership is None:
+            local = NodeInfo(
+                self.host_id,
+                self.address,
+                self.address,
                 native_port,
-                tuple(str(t) for t in spec.tokens),
-                spec.datacenter,
-                spec.rack,
+                tuple(str(t) for t in self.me.tokens),
+                self.me.datacenter,
+                self.me.rack,
+            )
+            return local, []
+        metadata = self.membership.token_metadata
+        topology = self.membership.topology
+
+        def info(address: str, tokens: tuple[int, ...]) -> NodeInfo:
+            return NodeInfo(
+                self.host_id if address == self.address else topology.host_id(address),
+                address,
+                address,
+                native_port,
+                tuple(str(t) for t in tokens),
+                topology.datacenter(address),
+                topology.rack(address),
             )
 
-        return info(self.me), [info(n) for n in self.layout.nodes if n.name != self.name]
+        peers = [info(e, metadata.tokens_of(e)) for e in metadata.endpoints if e != self.address]
+        return info(self.address, self.me.tokens), peers
 
     def _node_state_rows(self, keyspace: str, table: str) -> Iterator[dict[str, object]]:
         local, peers = self.node_infos()

@@ -31,6 +31,7 @@ import keyword
 import os
 import re
 import time
+import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,14 @@ from pathlib import Path
 from engine.cluster.layout import ClusterLayout, load_or_create
 from engine.cluster.local_tables import load_or_create_host_id
 from engine.cluster.node import Node
+from engine.cluster.topology_change import (
+    TopologyChangeError,
+    add_node,
+    decommission,
+    remove_node,
+    resume_joining,
+    without,
+)
 from engine.cql3.statements.base import ClientState
 from engine.db.commitlog.commitlog import CommitLogConfig
 from engine.db.consistency_level import ConsistencyLevel
@@ -248,11 +257,20 @@ class Cluster:
         nodes: list[Node],
         network: Network | None = None,
         layout: ClusterLayout | None = None,
+        *,
+        realtime: bool = False,
+        commitlog_config: CommitLogConfig | None = None,
+        traces: TraceStore | None = None,
     ) -> None:
         self.directory = directory
         self.nodes = nodes
         self.network = network
         self.layout = layout
+        self.realtime = realtime
+        self._commitlog_config = commitlog_config
+        self._traces = traces or TraceStore()  # one for the cluster: a driver finds a trace on any node
+        #: called with the node after one joined (``add_node``, ``enable_network``) or left the cluster
+        self.node_listeners: list[Callable[[str, Node], None]] = []
 
     @classmethod
     def open(
@@ -276,41 +294,105 @@ class Cluster:
             )
         directory.mkdir(parents=True, exist_ok=True)
         layout = load_or_create(directory, nodes)
+        cluster = cls(directory, [], None, layout, realtime=realtime, commitlog_config=commitlog_config)
         if len(layout.nodes) == 1:
-            node = Node(
-                directory / "node1",
-                cluster_name=directory.name,
-                layout=layout,
-                commitlog_config=commitlog_config,
-            )
-            return cls(directory, [node], None, layout)
-        network = Network(clock=(lambda: time.monotonic() * 1000.0) if realtime else None)
-        traces = TraceStore()  # one for the cluster: a driver finds a trace whichever node it asks
-        host_ids = {n.address: load_or_create_host_id(directory / n.name) for n in layout.nodes}
-        opened: list[Node] = []
-        try:
-            for spec in layout.nodes:
-                opened.append(
-                    Node(
-                        directory / spec.name,
-                        name=spec.name,
-                        cluster_name=directory.name,
-                        layout=layout,
-                        network=network,
-                        host_ids=host_ids,
-                        commitlog_config=commitlog_config,
-                        traces=traces,
-                    )
+            cluster.nodes.append(
+                Node(
+                    directory / "node1",
+                    cluster_name=directory.name,
+                    layout=layout,
+                    commitlog_config=commitlog_config,
                 )
-        except BaseException:
-            for node in opened:
-                node.close()
-            raise
-        cluster = cls(directory, opened, network, layout)
-        if realtime:
-            network.start()
-        cluster.converge()
+            )
+            return cluster
+        cluster._open_networked()
+        resume_joining(cluster)
         return cluster
+
+    def _open_networked(self) -> None:
+        """Open every node of the layout on one shared network (stepped, or real time when serving)."""
+        assert self.layout is not None
+        self.network = Network(clock=(lambda: time.monotonic() * 1000.0) if self.realtime else None)
+        host_ids = {n.address: load_or_create_host_id(self.directory / n.name) for n in self.layout.nodes}
+        try:
+            for spec in self.layout.nodes:
+                self.open_node(spec.name, host_ids, converge=False)
+        except BaseException:
+            for node in self.nodes:
+                node.close()
+            self.nodes.clear()
+            raise
+        if self.realtime:
+            self.network.start()
+        self.converge()
+
+    def open_node(self, name: str, host_ids: dict[str, uuid.UUID], *, converge: bool = True) -> Node:
+        """Open node ``name`` of the layout on the cluster's network and add it to :attr:`nodes`."""
+        assert self.layout is not None and self.network is not None
+        node = Node(
+            self.directory / name,
+            name=name,
+            cluster_name=self.directory.name,
+            layout=self.layout,
+            network=self.network,
+            host_ids=host_ids,
+            commitlog_config=self._commitlog_config,
+            traces=self._traces,
+        )
+        self.nodes.append(node)
+        if converge:
+            self.converge()
+        return node
+
+    def enable_network(self) -> None:
+        """Turn a one-node cluster opened without a network into a networked one, so it can grow:
+        ``node1`` is closed and reopened on a network (sessions made before must reconnect)."""
+        if self.network is not None:
+            return
+        for node in self.nodes:
+            node.close()
+        self.nodes.clear()
+        self._open_networked()
+        for node in self.nodes:
+            for listener in list(self.node_listeners):
+                listener("reopened", node)
+
+    # ------------------------------------------------------------------------------ ring changes
+
+    def add_node(self, datacenter: str | None = None) -> Node:
+        """Bootstrap a new node (``nodeN`` at ``127.0.0.N``) into the running cluster; see
+        :mod:`engine.cluster.topology_change`."""
+        node = add_node(self, datacenter)
+        for listener in list(self.node_listeners):
+            listener("added", node)
+        return node
+
+    def decommission(self, name: str, *, force: bool = False) -> None:
+        """``nodetool decommission`` on node ``name``: its ranges move to other nodes, then it leaves."""
+        decommission(self, name, force=force)
+
+    def remove_node(self, host_id: uuid.UUID, *, via: str | None = None) -> None:
+        """``nodetool removenode <host id>`` (through node ``via``, else the first running node)."""
+        remove_node(self, host_id, via=None if via is None else self.node(via))
+
+    def forget_node(self, node: Node) -> None:
+        """Take a decommissioned or removed node out of this process and of ``cluster.json``."""
+        if node.membership is not None and node.is_running:
+            node.membership.announce_shutdown()
+            node.membership.leave_network()
+        node.close()
+        self.nodes.remove(node)
+        without(self, node)
+        for listener in list(self.node_listeners):
+            listener("removed", node)
+
+    def running_nodes(self) -> list[Node]:
+        return [n for n in self.nodes if n.is_running]
+
+    def await_nodes(self, condition: Callable[[], bool], what: str, timeout_ms: float = 60_000.0) -> None:
+        """Run gossip until ``condition()`` holds (``TopologyChangeError`` naming ``what`` after the timeout)."""
+        if not self._run_gossip_until(condition, timeout_ms):
+            raise TopologyChangeError(f"timed out waiting for {what}")
 
     # ------------------------------------------------------------------------------------- nodes
 
@@ -346,28 +428,34 @@ class Cluster:
         """Run gossip until every running node sees every running node UP (and the others DOWN)."""
         if self.network is None:
             return
-        network = self.network
 
         def agreed() -> bool:
-            running = [n for n in self.nodes if n.is_running]
+            running = self.running_nodes()
             return all(
                 a.sees_alive(b.address) == b.is_running for a in running for b in self.nodes if a is not b
             )
 
+        self._run_gossip_until(agreed, timeout_ms)
+
+    def _run_gossip_until(self, condition: Callable[[], bool], timeout_ms: float) -> bool:
+        network = self.network
+        if network is None:
+            return condition()
         if network.is_stepped:
             waited = 0.0
             network.deliver_all()
-            while not agreed() and waited < timeout_ms:
+            while not condition() and waited < timeout_ms:
                 network.advance(1000.0)
                 waited += 1000.0
             network.deliver_all()  # what the last round set off (hint replay on UP) arrives now
-            return
+            return condition()
         deadline = time.monotonic() + timeout_ms / 1000.0
-        while not agreed() and time.monotonic() < deadline:
+        while not condition() and time.monotonic() < deadline:
             for node in self.nodes:  # gossip rounds now, not a second from now: a quick start
                 if node.membership is not None and node.is_running:
                     node.membership.gossiper.tick()
             time.sleep(0.005)
+        return condition()
 
     def stop_node(self, name: str) -> None:
         """Stop a node as ``nodetool stopdaemon`` would: peers see it DOWN at once; its data stays."""

@@ -182,6 +182,30 @@ class Gossiper:
         for target in targets:
             self._send(target, GossipShutdown())
 
+    def advertise_for(self, endpoint: str, states: Mapping[ApplicationState, str]) -> EndpointState | None:
+        """Set application states of another, dead ``endpoint`` on its behalf (``removenode``).
+
+        As Cassandra's ``Gossiper.advertiseRemoving``, the state gets a newer generation so every peer
+        replaces what it holds instead of comparing versions the endpoint itself issued. ``None`` when the
+        endpoint is unknown."""
+        with self._lock:
+            current = self._states.get(endpoint)
+            if current is None:
+                return None
+            heartbeat = HeartBeatState(current.heartbeat.generation + 1, self._next_version())
+            versioned = {k: VersionedValue(v, self._next_version()) for k, v in states.items()}
+            updated = replace(current, heartbeat=heartbeat, alive=False).with_states(versioned)
+            # the other states too must be newer than anything issued under the old generation
+            updated = replace(
+                updated,
+                states=_frozen(
+                    {k: VersionedValue(v.value, self._next_version()) for k, v in updated.states.items()}
+                ),
+            )
+            self._states[endpoint] = updated
+            self._echoes.pop(endpoint, None)
+            return updated
+
     def _next_version(self) -> int:
         self._version += 1
         return self._version

@@ -94,6 +94,13 @@ class HintsService:
                 paths = self.files_for(self._host_id_of(endpoint))
             return sum(sum(1 for _ in hint_file.read(p)) for p in paths)
 
+    def forget(self, host_id: uuid.UUID) -> None:
+        """Delete every hint for a node removed from the ring (Cassandra's ``HintsService.excise``)."""
+        with self._lock:
+            self._files.pop(host_id, None)
+            for path in self.files_for(host_id):
+                path.unlink(missing_ok=True)
+
     # ----------------------------------------------------------------------------------- liveness
 
     def on_dead(self, endpoint: str) -> None:

@@ -60,7 +60,8 @@ from engine.errors import (
     WriteType,
 )
 from engine.hints import HintsService
-from engine.locator import LocalStrategy, ReplicationStrategy, create_strategy
+from engine.locator import LocalStrategy, ReplicationStrategy, TokenMetadata, create_strategy
+from engine.locator.pending import future_ring, has_pending_changes
 from engine.net import MessagingService, Network, RequestFailed, RequestFailureReason, Verb
 from engine.net.verbs import RANGE_TIMEOUT_MS, READ_TIMEOUT_MS, TRUNCATE_TIMEOUT_MS, WRITE_TIMEOUT_MS
 from engine.schema.metadata import KeyspaceMetadata, Schema
@@ -79,6 +80,7 @@ from engine.service.replica import ReplicaHandlers
 from engine.service.replica_plan import (
     Ring,
     by_proximity,
+    counts_toward,
     for_read,
     live_per_datacenter,
     read_level,
@@ -115,10 +117,11 @@ class Coordinator:
         self._truncate_local = truncate_local
         self._is_local_keyspace = is_local_keyspace
         self._strategies: dict[tuple[object, ...], ReplicationStrategy] = {}
+        self._future_ring: tuple[int, TokenMetadata] | None = None  # (ring version, the ring to be)
         self._local_cas = threading.Lock()
         # the partitions whose Paxos round this thread is running: a CAS reads its conditions inside it
         self._in_paxos = threading.local()
-        self.paxos_state = PaxosState(messaging, replica.apply)
+        self.paxos_state = PaxosState(messaging, replica.apply, storage=storage, schema=schema)
         self._paxos = PaxosCoordinator(messaging, self.paxos_state)
 
     @property
@@ -279,11 +282,17 @@ class Coordinator:
     ) -> WriteHandler:
         ring = self._ring()
         token = mutation.updates[0][1].token
-        replicas = replicas_for(strategy, token, ring)
+        natural = replicas_for(strategy, token, ring)
+        # while a node bootstraps or leaves, the replicas-to-be of its ranges get every write too, and
+        # the write waits for them as well (Cassandra's blockFor + pending)
+        pending = self._pending_replicas(strategy, token, ring, natural)
+        replicas = (*natural, *pending)
         live = self._live(ring, replicas)
         factors = strategy.replication_factors(ring.topology)
         local_dc = ring.local_datacenter
-        block = block_for_write(level, factors, local_dc)
+        block = block_for_write(level, factors, local_dc) + sum(
+            1 for e in pending if counts_toward(level, factors, ring, e)
+        )
         assure_sufficient_live_replicas(
             level, factors, live_per_datacenter(ring, live), local_dc, required=block
         )
@@ -313,6 +322,19 @@ class Coordinator:
                 on_failure=lambda e, reason, h=handler, m=mutation: self._write_failed(h, m, e, reason),
             )
         return handler
+
+    def _pending_replicas(
+        self, strategy: ReplicationStrategy, token: int, ring: Ring, natural: Sequence[str]
+    ) -> tuple[str, ...]:
+        """Endpoints that will replicate ``token`` once the ring changes in progress complete."""
+        metadata = ring.token_metadata
+        if not has_pending_changes(metadata):
+            return ()
+        cached = self._future_ring
+        if cached is None or cached[0] != metadata.version:
+            cached = self._future_ring = (metadata.version, future_ring(metadata))
+        future = strategy.natural_replicas(token, cached[1], ring.topology)
+        return tuple(e for e in future if e not in natural)
 
     def _write_failed(
         self, handler: WriteHandler, mutation: Mutation, endpoint: str, reason: RequestFailureReason
