@@ -19,10 +19,12 @@ from typing import Any, TextIO
 
 from admin.nodetool import (
     compaction,
+    diskusage,
     help,
     histograms,
     info,
     maintenance,
+    network,
     operations,
     repair,
     ring,
@@ -71,7 +73,19 @@ def _help(ctx: Context, parsed: Parsed) -> None:
 
 COMMANDS: dict[str, Command] = {
     c.name: c
-    for module in (compaction, histograms, info, maintenance, operations, repair, ring, snapshots, tablestats)
+    for module in (
+        compaction,
+        diskusage,
+        histograms,
+        info,
+        maintenance,
+        network,
+        operations,
+        repair,
+        ring,
+        snapshots,
+        tablestats,
+    )
     for c in module.COMMANDS
 }
 COMMANDS["help"] = Command(

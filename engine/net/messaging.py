@@ -4,8 +4,8 @@ Cassandra's ``MessagingService``, in-process. A node registers a handler per :cl
 :meth:`MessagingService.send` fires a one-way message; :meth:`MessagingService.send_request` sends a
 request and calls back exactly once: ``on_response(message)`` with the reply, or
 ``on_failure(endpoint, reason)`` with ``FAILURE_RSP``'s reason, or with ``TIMEOUT`` when no reply came
-within the verb's timeout (the timer runs on the network's time, so in a stepped network timeouts happen
-when the test advances the clock). A late reply after the timeout is ignored, as in Cassandra.
+within the verb's timeout (this node's :class:`~engine.net.verbs.Timeouts`; the timer runs on the
+network's time, so in a stepped network timeouts happen when the test advances the clock). A late reply after the timeout is ignored, as in Cassandra.
 
 A handler answers with :meth:`reply` (possibly later: the request is a value it can keep) or refuses with
 :meth:`reply_failure`. A handler that raises :class:`RequestFailed` answers with its reason; any other
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from engine.net.message import FailureResponse, Message
 from engine.net.network import Network, TimerHandle
-from engine.net.verbs import RequestFailureReason, Verb
+from engine.net.verbs import RequestFailureReason, Timeouts, Verb
 
 Handler = Callable[[Message], None]
 ResponseCallback = Callable[[Message], None]
@@ -55,6 +55,8 @@ class MessagingService:
         self._handlers: dict[Verb, Handler] = {}
         self._callbacks: dict[int, _Callback] = {}
         self._lock = threading.Lock()
+        #: this node's timeouts (``nodetool settimeout``): a request's expiry uses its verb's current one
+        self.timeouts = Timeouts()
         network.register(self)
 
     def register(self, verb: Verb, handler: Handler) -> None:
@@ -96,7 +98,7 @@ class MessagingService:
         callback = _Callback(to, verb, on_response, on_failure)
         with self._lock:
             self._callbacks[message.id] = callback
-        timeout = verb.timeout_ms if timeout_ms is None else timeout_ms
+        timeout = self.timeouts.for_verb(verb) if timeout_ms is None else timeout_ms
         callback.timer = self.network.schedule(timeout, lambda: self._expire(message.id))
         self.network.send(message)
         return message

@@ -24,7 +24,9 @@ the seeds.
 * :meth:`delay`: add latency to matching messages (or to all).
 
 A node's messages to itself skip faults and latency (Cassandra delivers local requests in-process too).
-Counters of delivered and dropped messages per verb are kept for tests and tracing.
+Counters of delivered and dropped messages per verb are kept for tests and tracing, and per sender and
+verb (``outbound_pending``, ``outbound_completed``, ``outbound_dropped``: messages to other nodes queued,
+delivered, lost) for ``nodetool netstats``.
 """
 
 from __future__ import annotations
@@ -131,6 +133,10 @@ class Network:
         self._delays: list[DelayRule] = []
         self.delivered: Counter[Verb] = Counter()
         self.dropped: Counter[Verb] = Counter()
+        # per (sender, verb), messages to another node only: what nodetool netstats shows of a node
+        self.outbound_pending: Counter[tuple[str, Verb]] = Counter()
+        self.outbound_completed: Counter[tuple[str, Verb]] = Counter()
+        self.outbound_dropped: Counter[tuple[str, Verb]] = Counter()
         self.handler_errors: list[tuple[str, Verb, BaseException]] = []
         self._thread: threading.Thread | None = None
         self._running = False
@@ -254,7 +260,9 @@ class Network:
             if message.sender != message.recipient:
                 if not self.can_reach(message.sender, message.recipient) or self._dropped_by_rule(message):
                     self.dropped[message.verb] += 1
+                    self.outbound_dropped[(message.sender, message.verb)] += 1
                     return False
+                self.outbound_pending[(message.sender, message.verb)] += 1
                 latency = self.latency_ms + sum(r.delay_ms for r in self._delays if r.matches(message))
             else:
                 latency = 0.0
@@ -271,11 +279,18 @@ class Network:
 
     def _deliver(self, message: Message) -> None:
         with self._lock:
+            outbound = (message.sender, message.verb) if message.sender != message.recipient else None
+            if outbound is not None:
+                self.outbound_pending[outbound] -= 1
             service = self._services.get(message.recipient)
             if service is None or not self.can_reach(message.sender, message.recipient):
                 self.dropped[message.verb] += 1
+                if outbound is not None:
+                    self.outbound_dropped[outbound] += 1
                 return
             self.delivered[message.verb] += 1
+            if outbound is not None:
+                self.outbound_completed[outbound] += 1
         service.receive(message)
 
     # ------------------------------------------------------------------------------------- timers

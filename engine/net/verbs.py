@@ -7,11 +7,18 @@ timeout a coordinator waits for it by default, from ``cassandra.yaml``'s default
 ``request_timeout`` 10 s for everything else. One-way verbs (gossip, hints' fire-and-forget paths) have no
 reply. A replica that cannot serve a request answers ``FAILURE_RSP`` carrying a
 :class:`RequestFailureReason` (its codes are what the native protocol v5 reason map carries).
+
+**Per-node timeouts.** Each node's messaging holds a :class:`Timeouts`: the value of every
+:class:`TimeoutType` (``nodetool gettimeout``/``settimeout``'s names), the defaults above until changed.
+A request's expiry timer uses the node's current value for its verb's type, so ``settimeout write 500``
+makes the node's writes to an unresponsive replica fail after 500 ms. A change lasts until the node's
+process ends, as a JMX change lasts until Cassandra restarts.
 """
 
 from __future__ import annotations
 
 import enum
+import threading
 from types import MappingProxyType
 
 WRITE_TIMEOUT_MS = 2000.0
@@ -123,3 +130,80 @@ class RequestFailureReason(enum.IntEnum):
     NODE_DOWN = 5
     INDEX_NOT_AVAILABLE = 6
     READ_TOO_MANY_INDEXES = 7
+
+
+class TimeoutType(enum.Enum):
+    """The timeouts ``nodetool gettimeout``/``settimeout`` name (``NodeProbe.getTimeout``'s types)."""
+
+    READ = "read"
+    RANGE = "range"
+    WRITE = "write"
+    COUNTER_WRITE = "counterwrite"
+    CAS_CONTENTION = "cascontention"
+    TRUNCATE = "truncate"
+    INTERNODE_CONNECT = "internodeconnect"
+    INTERNODE_USER = "internodeuser"
+    INTERNODE_STREAMING_USER = "internodestreaminguser"
+    MISC = "misc"  # request_timeout: every verb without a timeout of its own
+
+
+#: cassandra.yaml's defaults (``internode_tcp_connect_timeout`` 2 s, ``internode_tcp_user_timeout`` 30 s,
+#: ``internode_streaming_tcp_user_timeout`` 5 min).
+DEFAULT_TIMEOUTS_MS = MappingProxyType(
+    {
+        TimeoutType.READ: int(READ_TIMEOUT_MS),
+        TimeoutType.RANGE: int(RANGE_TIMEOUT_MS),
+        TimeoutType.WRITE: int(WRITE_TIMEOUT_MS),
+        TimeoutType.COUNTER_WRITE: int(COUNTER_WRITE_TIMEOUT_MS),
+        TimeoutType.CAS_CONTENTION: int(CAS_CONTENTION_TIMEOUT_MS),
+        TimeoutType.TRUNCATE: int(TRUNCATE_TIMEOUT_MS),
+        TimeoutType.INTERNODE_CONNECT: 2000,
+        TimeoutType.INTERNODE_USER: 30_000,
+        TimeoutType.INTERNODE_STREAMING_USER: 300_000,
+        TimeoutType.MISC: int(REQUEST_TIMEOUT_MS),
+    }
+)
+
+_VERB_TIMEOUT_TYPES = MappingProxyType(
+    {
+        Verb.MUTATION_REQ: TimeoutType.WRITE,
+        Verb.HINT_REQ: TimeoutType.WRITE,
+        Verb.BATCH_STORE_REQ: TimeoutType.WRITE,
+        Verb.BATCH_REMOVE_REQ: TimeoutType.WRITE,
+        Verb.PAXOS_COMMIT_REQ: TimeoutType.WRITE,
+        Verb.READ_REPAIR_REQ: TimeoutType.WRITE,
+        Verb.COUNTER_MUTATION_REQ: TimeoutType.COUNTER_WRITE,
+        Verb.READ_REQ: TimeoutType.READ,
+        Verb.RANGE_REQ: TimeoutType.RANGE,
+        Verb.PAXOS_PREPARE_REQ: TimeoutType.CAS_CONTENTION,
+        Verb.PAXOS_PROPOSE_REQ: TimeoutType.CAS_CONTENTION,
+        Verb.TRUNCATE_REQ: TimeoutType.TRUNCATE,
+    }
+)
+
+
+def timeout_type(verb: Verb) -> TimeoutType:
+    """The timeout a request with ``verb`` expires after (``misc`` for verbs without their own)."""
+    return _VERB_TIMEOUT_TYPES.get(verb, TimeoutType.MISC)
+
+
+class Timeouts:
+    """One node's current timeouts in milliseconds (settable at run time, like Cassandra's over JMX)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ms: dict[TimeoutType, int] = dict(DEFAULT_TIMEOUTS_MS)
+
+    def get(self, kind: TimeoutType) -> int:
+        with self._lock:
+            return self._ms[kind]
+
+    def set(self, kind: TimeoutType, ms: int) -> None:
+        if ms < 0:
+            raise ValueError("timeout must be non-negative")
+        with self._lock:
+            self._ms[kind] = ms
+
+    def for_verb(self, verb: Verb) -> float:
+        """How long a request with ``verb`` waits for its reply."""
+        return float(self.get(timeout_type(verb)))

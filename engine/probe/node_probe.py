@@ -14,6 +14,8 @@ have nothing to flush, compact or snapshot.
 
 Table statistics, snapshots and compactions live in :mod:`engine.probe.tables` and
 :mod:`engine.probe.ring` computes ownership and replica placement; this class ties them to a node.
+Messaging, gossip, timeouts and coordinator latencies come from :mod:`engine.probe.network`, disk usage
+per table from :mod:`engine.probe.disk_usage` (both mixed in).
 """
 
 from __future__ import annotations
@@ -39,7 +41,9 @@ from engine.dht.murmur3_partitioner import get_token
 from engine.dht.range import TokenRange
 from engine.locator import LocalStrategy
 from engine.probe import ring, tables
+from engine.probe.disk_usage import DiskUsageProbe
 from engine.probe.endpoint import EndpointDescription, NodeStatus, describe_endpoint
+from engine.probe.network import NetworkProbe
 from engine.probe.values import (
     ActiveCompaction,
     AutoCompactionStatus,
@@ -71,7 +75,7 @@ COUNTER_CACHE_SAVE_PERIOD = 7200
 MIB = 1024 * 1024
 
 
-class NodeProbe:
+class NodeProbe(NetworkProbe, DiskUsageProbe):
     def __init__(self, cluster: Any, node: Any = None, *, clock: Callable[[], float] = time.time) -> None:
         self.cluster = cluster
         self.node = node if node is not None else cluster.nodes[0]
