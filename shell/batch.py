@@ -43,6 +43,7 @@ from shell.output.printer import (
     render_warnings,
 )
 from shell.output.result import ResultPage
+from shell.output.script import OutputMode, ScriptPrinter
 from shell.session_state import ShellState
 
 #: statements whose rows cqlsh prints with a row count (``print_result``); others print rows without one
@@ -231,7 +232,7 @@ class Shell:
             self._describe(text, first, pages)
         elif first is None:
             return True
-        elif word in _COUNTED:
+        elif word in _COUNTED or self.state.mode is not OutputMode.TABULAR:
             return self._print_rows(first, pages)
         else:
             self.result(render_static_result(first, self._display()))
@@ -253,8 +254,14 @@ class Shell:
             formats=replace(self.formats, color=self.state.painting), tty=self.tty, expand=self.state.expand
         )
 
+    def _printer(self) -> ResultPrinter | ScriptPrinter:
+        if self.state.mode is OutputMode.TABULAR:
+            return ResultPrinter(self._display())
+        return ScriptPrinter(self.state.mode, self.formats.timestamp_format)
+
     def _print_rows(self, first: ResultPage, pages: Iterator[ResultPage]) -> bool:
-        printer = ResultPrinter(self._display())
+        printer = self._printer()
+        scripted = isinstance(printer, ScriptPrinter)
         warnings = list(first.warnings)
         self.result(printer.start())
         page: ResultPage | None = first
@@ -262,7 +269,7 @@ class Shell:
             self.result(printer.page(page))
             if page.paging_state is None:
                 break
-            if self.tty and self.state.capture is None and self._more is not None:
+            if self.tty and self.state.capture is None and self._more is not None and not scripted:
                 self.out.flush()
                 self._more()
             try:
@@ -301,8 +308,14 @@ class Shell:
         self._warn([w for page in collected for w in page.warnings])
 
     def _warn(self, warnings: Sequence[str]) -> None:
-        if warnings:
+        if not warnings:
+            return
+        if self.state.mode is OutputMode.TABULAR:
             self.result(render_warnings(warnings))
+        else:  # stdout holds only rows in the script modes
+            self.out.flush()
+            self.err.write(render_warnings(warnings))
+            self.err.flush()
 
     # ------------------------------------------------------------------ CommandContext
 

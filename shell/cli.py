@@ -11,6 +11,9 @@ opened in this process (``shell.connection.embedded``). Modes, as cqlsh decides 
   ``<source>:<line>:``, exit status 2 if any statement failed.
 * Otherwise, with a terminal on standard input (or ``-t``), the interactive shell (``shell.repl``).
 
+cqlkit adds ``--mode tabular|csv|json`` (``shell.output.script``): cqlsh's tables, or only the rows of
+each result as CSV or JSON Lines, without colour, for scripts.
+
 Color: ``-C``/``--no-color`` decide, then cqlshrc's ``[ui] color``; otherwise color is on when stdout is
 a terminal whose ``TERM`` is set and not ``dumb`` (never with ``-f``). cqlkit also honours ``NO_COLOR``.
 Display settings (precision, timestamp format, timezone) and the default keyspace come from cqlshrc
@@ -31,6 +34,7 @@ from shell.commands.files import read_script
 from shell.connection.base import CQLSH_VERSION, Connection, QueryError
 from shell.connection.target import ConnectError, open_connection
 from shell.output.formatting import FormatOptions
+from shell.output.script import OutputMode
 from shell.output.temporal import default_timestamp_format, resolve_display_timezone
 from shell.session_state import ShellState
 
@@ -63,6 +67,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-t", "--tty", action="store_true", default=None)
     parser.add_argument("--cqlshrc")
     parser.add_argument("--credentials")
+    parser.add_argument(
+        "--mode",
+        choices=[mode.value for mode in OutputMode],
+        default=OutputMode.TABULAR.value,
+        help="cqlkit: how results are printed: cqlsh's tables (tabular), or rows only as CSV with a "
+        "header line (csv) or one JSON object per line (json)",
+    )
     return parser
 
 
@@ -105,7 +116,10 @@ def main(
         stderr.write(cqlshrc.CREDENTIALS_NOTICE)
     batch = options.execute is not None or options.file is not None
     tty = not batch and (options.tty or (rc.tty if rc.tty is not None else _isatty(stdin)))
-    if options.color is not None:
+    mode = OutputMode(options.mode)
+    if mode is not OutputMode.TABULAR:
+        color = False  # rows for programs: never coloured
+    elif options.color is not None:
         color = bool(options.color)
     elif rc.color is not None:
         color = rc.color
@@ -149,6 +163,7 @@ def main(
             username=_user(connection),
             cqlshrc=str(rc.path),
             max_trace_wait=rc.max_trace_wait,
+            mode=mode,
         )
         if options.execute is not None:
             text = options.execute if options.execute.endswith(";") else options.execute + ";"

@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TextIO
 
+from shell.output.script import OutputMode
+
 DEFAULT_PAGE_SIZE = 100
 DEFAULT_HISTORY_SHOWN = 50
 
@@ -58,9 +60,11 @@ class ShellState:
     history_shown: int = DEFAULT_HISTORY_SHOWN
     capture: Capture | None = None
     cqlshrc: str | None = None
+    """The cqlshrc file in use (COPY reads its ``[copy*]`` sections)."""
     max_trace_wait: float = 10.0
     """cqlshrc ``[tracing] max_trace_wait``: how long to wait for a statement's trace to complete."""
-    """The cqlshrc file in use (COPY reads its ``[copy*]`` sections)."""
+    mode: OutputMode = OutputMode.TABULAR
+    """cqlkit's ``--mode``: cqlsh's tables, or rows only as CSV or JSON Lines (kept by SOURCE)."""
 
     @property
     def painting(self) -> bool:
@@ -81,6 +85,7 @@ class ShellState:
             username=self.username,
             cqlshrc=self.cqlshrc,
             max_trace_wait=self.max_trace_wait,
+            mode=self.mode,
         )
 
     def stop_capture(self) -> None:

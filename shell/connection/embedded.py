@@ -14,8 +14,6 @@ import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from cassandra import cqltypes
-
 import engine
 from shell.completion.names import SchemaLike
 from shell.connection.base import (
@@ -31,6 +29,7 @@ from shell.connection.base import (
     full_cql_version,
 )
 from shell.connection.decoding import decode
+from shell.output.engine_types import driver_type
 from shell.output.errors import ServerError
 from shell.output.result import ColumnKind, ColumnSpec, ResultPage, UserTypeSpec
 from shell.output.tracing import Trace, TraceEvent
@@ -270,31 +269,6 @@ def server_error(error: engine.CqlError) -> ServerError:
     if write_type is not None:  # the driver shows the name ('SIMPLE', 'BATCH', ...)
         info["write_type"] = write_type.value
     return ServerError(type(error).__name__, int(error.code), error.message, info)
-
-
-def driver_type(cql_type: object) -> type:
-    """cassandra-driver's type class for one of the engine's types (what the driver builds from a RESULT
-    frame's column specs), so values decode and names print exactly as over the network."""
-    from engine.schema.types import ListType, MapType, SetType, TupleType, UserType
-
-    inner = cql_type.unwrap() if getattr(cql_type, "is_reversed", False) else cql_type  # type: ignore[attr-defined]
-    if isinstance(inner, ListType):
-        built = cqltypes.ListType.apply_parameters([driver_type(inner.element)])
-    elif isinstance(inner, SetType):
-        built = cqltypes.SetType.apply_parameters([driver_type(inner.element)])
-    elif isinstance(inner, MapType):
-        built = cqltypes.MapType.apply_parameters([driver_type(inner.key), driver_type(inner.value)])
-    elif isinstance(inner, TupleType):
-        return cqltypes.TupleType.apply_parameters([driver_type(t) for t in inner.elements])
-    elif isinstance(inner, UserType):
-        built = cqltypes.UserType.make_udt_class(
-            inner.keyspace, inner.name, list(inner.field_names), [driver_type(t) for t in inner.field_types]
-        )
-    else:
-        return cqltypes.lookup_casstype(inner.marshal_name())  # type: ignore[attr-defined]
-    if inner.is_frozen:  # type: ignore[attr-defined]
-        return cqltypes.FrozenType.apply_parameters([built])
-    return built
 
 
 #: 100-ns intervals between the UUID epoch (1582-10-15) and the Unix epoch

@@ -26,14 +26,13 @@ import time
 from collections.abc import Sequence
 from typing import TextIO
 
-from cassandra.cqltypes import EMPTY
 from cassandra.metadata import protect_name
 
 from shell.commands.registry import CommandContext
 from shell.connection.base import QueryError, Settings, TableLayout
 from shell.copy.options import CopyOptions
 from shell.copy.progress import Clock, RateMeter, describe_interval
-from shell.output.formatting import FormatOptions, format_value
+from shell.output.copy_values import copy_fields, copy_formats
 
 MIN_TOKEN = -(2**63)
 
@@ -136,7 +135,7 @@ def export_rows(
             f"\nStarting copy of {layout.keyspace}.{layout.name} with columns [{', '.join(columns)}].\n"
         )
     meter = RateMeter(say, options.reportfrequency, options.ratefile, clock)
-    formats = FormatOptions(
+    formats = copy_formats(
         float_precision=options.floatprecision,
         double_precision=options.doubleprecision,
         timestamp_format=options.datetimeformat,
@@ -144,7 +143,6 @@ def export_rows(
         thousands_sep=options.thousandssep,
         boolean_styles=options.boolstyle,
         null_text=options.nullval,
-        milliseconds_only=True,
     )
     query = "SELECT %s FROM %s.%s%s" % (  # noqa: UP031
         ", ".join(protect_name(c) for c in columns),
@@ -159,14 +157,7 @@ def export_rows(
             text = io.StringIO()
             writer = csv.writer(text, **options.dialect.kwargs())  # type: ignore[arg-type]
             for row in page.rows:
-                writer.writerow(
-                    [
-                        options.nullval
-                        if value is None or value is EMPTY
-                        else format_value(value, kind, formats, page.user_types).text
-                        for value, kind in zip(row, types, strict=True)
-                    ]
-                )
+                writer.writerow(copy_fields(row, types, formats, page.user_types))
             if page.rows:
                 destination.write(text.getvalue(), len(page.rows))
                 meter.increment(len(page.rows))
