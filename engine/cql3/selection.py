@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from engine.cql import ast
 from engine.cql.ast import NativeTypeName
-from engine.cql3 import keys
+from engine.cql3 import function_selectors, keys, vector_functions
 from engine.cql3.cells import cell_timestamp, cell_timestamps
 from engine.cql3.terms import BindContext, PrepareContext
 from engine.errors import InvalidRequest
@@ -178,6 +178,7 @@ def referenced_columns(
                     lowered in _AGGREGATES
                     or lowered in ("token", "tojson", "fromjson")
                     or lowered in _COLLECTION_FUNCTIONS
+                    or lowered in vector_functions.FUNCTIONS
                 )
                 if fname.keyspace not in (None, "system") or not (known or _is_native(lowered)):
                     raise InvalidRequest(f"Unknown function '{fname.cql()}'")
@@ -430,6 +431,8 @@ def _scalar_function(
     qualified = f"system.{name}"
     if name in _COLLECTION_FUNCTIONS:
         return _collection_function(table, name, arguments, ctx, columns)
+    if name in vector_functions.FUNCTIONS:
+        return function_selectors.vector_function(table, name, arguments, ctx, columns, _prepare)
     candidates = [c for c in REGISTRY.get(name, []) if len(c.argument_types) == len(arguments)]
     if not REGISTRY.get(name):
         raise InvalidRequest(f"Unknown function '{fname.cql()}'")

@@ -28,8 +28,11 @@ from dataclasses import dataclass
 from engine.cql import ast
 from engine.cql.ast import Operator
 from engine.cql3 import terms
+from engine.cql3.ann import AnnOrdering, check_vector_restrictions
+from engine.cql3.ann import check_restrictions as check_ann
 from engine.cql3.restrictions import MultiRestriction, Restriction, Restrictions, TokenRestriction
 from engine.cql3.terms import PrepareContext
+from engine.cql3.vector_functions import is_float_vector
 from engine.errors import InvalidRequest
 from engine.schema.metadata import ColumnKind, ColumnMetadata, TableMetadata
 from engine.schema.types import CqlType
@@ -391,7 +394,10 @@ def prepare(
     statement: StatementType,
     allow_filtering: bool = False,
     selects_only_static: bool = False,
+    ann: AnnOrdering | None = None,
 ) -> Restrictions:
+    """The restrictions of a WHERE clause; ``ann`` is a SELECT's ANN ordering, which Cassandra adds to
+    the restrictions on non-primary-key columns (``engine.cql3.ann``)."""
     result = Restrictions(table)
     uses_indexes = statement.allows_secondary_indices
     partition, clustering, others = _Set(), _Set(), _Set()
@@ -462,6 +468,7 @@ def prepare(
         statement=statement,
         allow_filtering=allow_filtering,
         selects_only_static=selects_only_static,
+        ann=ann,
     )
     return result
 
@@ -546,6 +553,7 @@ def _process(
     statement: StatementType,
     allow_filtering: bool,
     selects_only_static: bool,
+    ann: AnnOrdering | None = None,
 ) -> None:
     table = r.table
     select = statement is StatementType.SELECT
@@ -554,7 +562,9 @@ def _process(
         + [x for xs in r.clustering.values() for x in xs]
         + r.others
     )
-    queriable_index = select and any(indexed(table, x) for x in all_restrictions)
+    # an ANN ordering is answered by a vector index on its column (IndexTermType.supports(ANN))
+    ann_indexed = ann is not None and ann.index is not None and is_float_vector(ann.column.type)
+    queriable_index = select and (ann_indexed or any(indexed(table, x) for x in all_restrictions))
     clustering_index = select and any(indexed(table, x) for xs in r.clustering.values() for x in xs)
 
     # processPartitionKeyRestrictions
@@ -636,14 +646,26 @@ def _process(
     if uses_index or clustering_needs_filtering:
         filtered += [x for xs in r.clustering.values() for x in xs] + list(r.multi)
 
-    # The non-primary-key columns
-    if r.others:
+    # The non-primary-key columns (an ANN ordering is one of their restrictions)
+    if r.others or ann is not None:
         if not statement.allows_non_primary_key_in_where:
             order = sorted({x.column for x in r.others}, key=lambda c: (c.kind is ColumnKind.STATIC, c.name))
             # (sic) the message ends with a space
             raise InvalidRequest(
                 "Non PRIMARY KEY columns found in where clause: " + ", ".join(c.name for c in order) + " "
             )
+        if ann is not None:
+            check_ann(
+                ann,
+                table,
+                pk_needs_filtering=pk_needs_filtering,
+                pk_unrestricted=bool(unrestricted_pk),
+                clustering_needs_filtering=clustering_needs_filtering,
+                clustering_columns=restricted_clustering,
+                other_columns=[x.column for x in r.others],
+            )
+        elif select:
+            check_vector_restrictions(table, [x.column for x in r.others])
         if queriable_index:
             uses_index = True
         elif not allow_filtering:

@@ -24,6 +24,7 @@ from engine.cql3.statements.schema_statements import (
     column_type,
     keyspace_or_fail,
 )
+from engine.cql3.vector_functions import SimilarityFunction, is_float_vector
 from engine.cql3.where import references_duration
 from engine.errors import ConfigurationException, InvalidRequest
 from engine.schema.metadata import IndexKind, IndexMetadata, Schema, TableMetadata
@@ -288,12 +289,44 @@ class CreateIndex(SchemaStatement):
                 if st.if_not_exists:
                     raise Noop
                 raise InvalidRequest(f"Index {name} is a duplicate of existing index {other.name}")
+        if options.get("class_name") == SAI_CLASS and column.type.is_vector:
+            ctx.warnings.append(_validate_vector_index(column.type, options))
         indexes = dict(table.indexes)
         indexes[name] = index
         table = replace(table, indexes=MappingProxyType(indexes))
         return schema.with_keyspace(ks.with_table(table)), SchemaChange(
             UPDATED, SchemaChangeTarget.TABLE, keyspace, table.name
         )
+
+
+VECTOR_USAGE_WARNING = (
+    "SAI ANN indexes on vector columns are experimental and are not recommended for production use.\n"
+    "They don't yet support SELECT queries with:\n"
+    " * Consistency level higher than ONE/LOCAL_ONE.\n"
+    " * Paging.\n"
+    " * No LIMIT clauses.\n"
+    " * PER PARTITION LIMIT clauses.\n"
+    " * GROUP BY clauses.\n"
+    " * Aggregation functions.\n"
+    " * Filters on columns without a SAI index."
+)
+
+
+def _validate_vector_index(column_type: CqlType, options: dict[str, str]) -> str:
+    """StorageAttachedIndex.validateOptions for a vector column (``IndexWriterConfig.fromOptions`` is given
+    no index name there, hence Cassandra's ``for index null``); returns the warning it gives."""
+    similarity = options.get("similarity_function", "COSINE").upper()
+    valid = [f.value for f in SimilarityFunction]
+    if similarity not in valid:
+        raise InvalidRequest(
+            f"Similarity function {similarity} was not recognized for index null. "
+            f"Valid values are: {', '.join(valid)}"
+        )
+    if not is_float_vector(column_type):
+        raise InvalidRequest("SAI ANN indexes are only allowed on vector columns with float elements")
+    if column_type.unwrap().dimension == 1 and similarity == "COSINE":  # type: ignore[attr-defined]
+        raise InvalidRequest("Cosine similarity is not supported for single-dimension vectors")
+    return VECTOR_USAGE_WARNING
 
 
 def _validate_target(table: TableMetadata, column, kind: ddl.IndexTargetKind, custom: bool) -> None:

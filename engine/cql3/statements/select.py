@@ -14,13 +14,14 @@ so the next page resumes after that row (Cassandra's ``PagingState`` records the
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import itertools
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from engine.cql import ast
-from engine.cql3 import keys, terms
+from engine.cql3 import ann, keys, terms
 from engine.cql3.cells import live_value
 from engine.cql3.restrictions import Restrictions
 from engine.cql3.selection import Selection, prepare_selection, referenced_columns
@@ -63,12 +64,15 @@ class SelectStatement(Prepared):
     order_by_in: bool = False
     json: bool = False
     group_by: tuple[str, ...] = ()
+    ann_ordering: ann.AnnOrdering | None = None
 
     def execute(self, ctx: ExecutionContext, client: ClientState, options: QueryOptions) -> ResultMessage:
         bind = ctx.bind_context(options)
         limit = self._bound_limit(self.limit, bind)
         per_partition = self._bound_limit(self.per_partition_limit, bind)
         page_size = options.page_size if options.page_size and options.page_size > 0 else None
+        if self.ann_ordering is not None:
+            return self._execute_ann(ctx, bind, options, limit, per_partition, page_size)
         resume = _decode_paging_state(options.paging_state) if options.paging_state else None
         rows = self._rows(ctx, bind, options, per_partition, resume)
         if self.order_by_in and len(self.restrictions.partition_keys(bind)) > 1:
@@ -117,6 +121,31 @@ class SelectStatement(Prepared):
                     )
                 break
         return ResultMessage(Rows(self.selection.columns, tuple(out), paging_state), tuple(ctx.warnings))
+
+    def _execute_ann(
+        self,
+        ctx: ExecutionContext,
+        bind: BindContext,
+        options: QueryOptions,
+        limit: int | None,
+        per_partition: int | None,
+        page_size: int | None,
+    ) -> ResultMessage:
+        """An ANN query (``engine.cql3.ann``): the exact top-k of the rows the WHERE clause selects, in
+        one page without a paging state."""
+        assert self.ann_ordering is not None
+        top = ann.check_execution(
+            aggregate=self.selection.is_aggregate or bool(self.group_by),
+            consistency=options.consistency,
+            limit=limit,
+            per_partition_limit=per_partition,
+            page_size=page_size,
+        )
+        ctx.warnings.extend(top.warnings)
+        read = dataclasses.replace(options, consistency=top.consistency, paging_state=None)
+        rows = ann.top_k(self.ann_ordering, self._rows(ctx, bind, read, None, None), bind, top.limit)
+        out = tuple(self.selection.row(row, bind) for row in rows)
+        return ResultMessage(Rows(self.selection.columns, out), tuple(ctx.warnings))
 
     @staticmethod
     def _bound_limit(term: Term | None, bind: BindContext) -> int | None:
@@ -402,6 +431,7 @@ def prepare_select(st: ast.SelectStatement, table: TableMetadata, ctx: PrepareCo
             raise InvalidRequest(
                 f"Undefined column name {ordering.column} in table {table.keyspace}.{table.name}"
             )
+    ann_ordering = ann.prepare(st.order_by, table, ctx)
     restrictions = prepare_restrictions(
         table,
         st.where,
@@ -409,6 +439,7 @@ def prepare_select(st: ast.SelectStatement, table: TableMetadata, ctx: PrepareCo
         statement=StatementType.SELECT,
         allow_filtering=st.allow_filtering,
         selects_only_static=only_static,
+        ann=ann_ordering,
     )
     selection = prepare_selection(table, st.selection, ctx, json=st.json)
     if st.distinct:
@@ -419,7 +450,7 @@ def prepare_select(st: ast.SelectStatement, table: TableMetadata, ctx: PrepareCo
     if selection.is_aggregate and not group_by and st.per_partition_limit is not None:
         raise InvalidRequest("PER PARTITION LIMIT is not allowed with aggregate queries.")
     reversed_ = False
-    if st.order_by:
+    if st.order_by and ann_ordering is None:
         reversed_ = _ordering(table, st.order_by, restrictions)
     check_needs_filtering(restrictions, st.allow_filtering)
     int_type = NATIVE_TYPES[ast.NativeTypeName.INT]
@@ -447,7 +478,8 @@ def prepare_select(st: ast.SelectStatement, table: TableMetadata, ctx: PrepareCo
         per_partition_limit=per_partition,
         distinct=st.distinct,
         json=st.json,
-        order_by_in=bool(st.order_by),
+        order_by_in=bool(st.order_by) and ann_ordering is None,
+        ann_ordering=ann_ordering,
     )
     statement.result_columns = selection.columns
     return statement
