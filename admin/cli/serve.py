@@ -34,7 +34,7 @@ import os
 import signal
 import threading
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import typer
 
@@ -85,6 +85,19 @@ def settings(directory: Path) -> dict[str, object]:
 def _fail(message: str) -> typer.Exit:
     typer.echo(f"cqlkit serve: {message}", err=True)
     return typer.Exit(2)
+
+
+def _write_server_json(info: Path, served: Any, admin: Any) -> None:
+    """``server.json``: the server's pid, admin address and every served node's endpoint (rewritten when
+    a node joins or leaves)."""
+    document = {**served.describe(), "admin": {"host": admin.host, "port": admin.port}}
+    del document["name"]
+    for node in document["nodes"]:
+        node.pop("status")
+        node.pop("address")
+    temporary = info.with_suffix(".tmp")
+    temporary.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    temporary.replace(info)
 
 
 def serve(
@@ -142,9 +155,11 @@ def serve(
     from admin.cli import system_log
     from admin.nodetool.remote import nodetool_routes
     from engine import Cluster, ClusterLayoutError
-    from engine.admin_api.lifecycle import ServedCluster, endpoints, lifecycle_routes
+    from engine.admin_api.lifecycle import Endpoint, ServedCluster, endpoints, lifecycle_routes
+    from engine.admin_api.scylla import scylla_routes
     from engine.admin_api.server import TOKEN_FILE, AdminServer, Router, create_token
     from engine.auth import embedded
+    from engine.cluster.node import Node
     from engine.cluster.server import NodeServer
     from engine.db.commitlog.commitlog import CommitLogConfig, CommitLogSync
     from engine.errors import ConfigurationException
@@ -176,7 +191,31 @@ def serve(
         "ssl_ca_certfile": ssl_ca_certfile,
         "ssl_require_client_auth": ssl_require_client_auth,
     }
-    served = ServedCluster(opened, addresses, lambda node, at: NodeServer(node, at.host, at.port, **tls))
+    info = opened.directory / SERVER_FILE
+    admin: AdminServer | None = None
+
+    def endpoint_for(node: Node) -> Endpoint:
+        """Where a node added while serving listens: as ``endpoints`` places node N."""
+        index = int(node.name.removeprefix("node"))
+        if one_interface:
+            return Endpoint(host or "127.0.0.1", port + index - 1 if port else 0)
+        return Endpoint(node.address, port)
+
+    def on_change() -> None:
+        for name in [n.name for n in opened.nodes if n.name not in logged]:
+            handlers.extend(system_log.install(opened.directory, [name]))
+            logged.add(name)
+        if admin is not None:
+            _write_server_json(info, served, admin)
+
+    logged = {n.name for n in opened.nodes}
+    served = ServedCluster(
+        opened,
+        addresses,
+        lambda node, at: NodeServer(node, at.host, at.port, **tls),
+        endpoint_for=endpoint_for,
+        on_change=on_change,
+    )
     try:
         # one auth service for every node of the cluster (its state with node1), as system_auth is one
         # keyspace for the whole cluster in Cassandra
@@ -185,6 +224,7 @@ def serve(
         router = Router()
         lifecycle_routes(router, served)
         nodetool_routes(router, served)  # cqlkit nodetool runs its commands here while the server runs
+        scylla_routes(router, served)  # ScyllaDB's REST paths, where cqlkit has the operation
         try:
             admin = AdminServer(router, create_token(opened.directory), "127.0.0.1", admin_port)
         except OSError as e:
@@ -197,15 +237,7 @@ def serve(
         system_log.uninstall(handlers)
         lock.close()
         raise _fail(e.strerror if isinstance(e, OSError) and e.strerror else str(e)) from None
-    info = opened.directory / SERVER_FILE
-    document = {**served.describe(), "admin": {"host": admin.host, "port": admin.port}}
-    del document["name"]
-    for node in document["nodes"]:  # type: ignore[union-attr]
-        node.pop("status")
-        node.pop("address")
-    temporary = info.with_suffix(".tmp")
-    temporary.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-    temporary.replace(info)
+    _write_server_json(info, served, admin)
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     where = ", ".join(f"{at.host}:{at.port}" for at in served.endpoints.values())

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs
 
 log = logging.getLogger(__name__)
 
@@ -45,12 +46,15 @@ class AdminRequest:
     path: str
     params: Mapping[str, str]
     body: Mapping[str, object]
+    #: the query string's parameters (the last value of a repeated one), as ScyllaDB's routes take them
+    query: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class AdminResponse:
     status: int = HTTPStatus.OK
-    body: Mapping[str, object] = field(default_factory=dict)
+    #: a JSON object for cqlkit's own routes; ScyllaDB-compatible routes answer any JSON value
+    body: object = field(default_factory=dict)
 
 
 class AdminError(Exception):
@@ -88,7 +92,9 @@ class Router:
         regex = "^" + "/".join(parts) + "$"
         self._routes.append(_Route(method.upper(), re.compile(regex), handler))
 
-    def dispatch(self, method: str, path: str, body: Mapping[str, object]) -> AdminResponse:
+    def dispatch(
+        self, method: str, path: str, body: Mapping[str, object], query: Mapping[str, str] | None = None
+    ) -> AdminResponse:
         allowed = False
         for route in self._routes:
             match = route.pattern.match(path)
@@ -97,7 +103,7 @@ class Router:
             if route.method != method:
                 allowed = True
                 continue
-            return route.handler(AdminRequest(method, path, match.groupdict(), body))
+            return route.handler(AdminRequest(method, path, match.groupdict(), body, dict(query or {})))
         if allowed:
             raise AdminError(HTTPStatus.METHOD_NOT_ALLOWED, f"{method} is not allowed on {path}")
         raise AdminError(HTTPStatus.NOT_FOUND, f"no such resource: {path}")
@@ -193,7 +199,9 @@ class AdminServer:
                         raise AdminError(HTTPStatus.BAD_REQUEST, "the request body is not JSON") from None
                 if not isinstance(body, dict):
                     raise AdminError(HTTPStatus.BAD_REQUEST, "the request body is not a JSON object")
-                return server.router.dispatch(method, self.path.split("?", 1)[0], body)
+                path, _, query = self.path.partition("?")
+                parameters = {k: v[-1] for k, v in parse_qs(query, keep_blank_values=True).items()}
+                return server.router.dispatch(method, path, body, parameters)
 
             def log_message(self, format: str, *args: object) -> None:
                 log.debug("admin API: " + format, *args)

@@ -5,7 +5,8 @@ Cassandra's ``MessagingService``, in-process. A node registers a handler per :cl
 request and calls back exactly once: ``on_response(message)`` with the reply, or
 ``on_failure(endpoint, reason)`` with ``FAILURE_RSP``'s reason, or with ``TIMEOUT`` when no reply came
 within the verb's timeout (this node's :class:`~engine.net.verbs.Timeouts`; the timer runs on the
-network's time, so in a stepped network timeouts happen when the test advances the clock). A late reply after the timeout is ignored, as in Cassandra.
+network's time, so in a stepped network timeouts happen when the test advances the clock). A late reply
+after the timeout is ignored, as in Cassandra.
 
 A handler answers with :meth:`reply` (possibly later: the request is a value it can keep) or refuses with
 :meth:`reply_failure`. A handler that raises :class:`RequestFailed` answers with its reason; any other
