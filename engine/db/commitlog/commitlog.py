@@ -260,7 +260,7 @@ class CommitLog:
         segment_id = self._next_id
         self._next_id += 1
         try:
-            segment = Segment.create(self.directory, segment_id)
+            segment = Segment.create(self.directory, segment_id, self.config.segment_size)
         except OSError as error:
             raise CommitLogError(f"cannot create commitlog segment in {self.directory}: {error}") from error
         self._segments.append(segment)
@@ -273,6 +273,7 @@ class CommitLog:
         Syncing it completely first is what lets replay tolerate a torn write only in the newest segment.
         """
         try:
+            segment.finish()  # cut to what was written: only the newest segment may end in zeros
             self._fsync(segment.fd)
             if not segment.directory_synced:
                 self._fsync_directory()
@@ -526,6 +527,13 @@ class CommitLog:
             if self._closing:
                 return
             self._closing = True  # refuse new appends; those already written are synced below
+            if self._active is not None and self._failure is None:
+                try:
+                    self._active.finish()  # cut to what was written, before the sync makes it durable
+                except OSError as error:
+                    raise self._fail(
+                        f"failed to close commitlog segment {self._active.path}: {error}"
+                    ) from error
         try:
             if self._failure is None:
                 self.sync()

@@ -21,9 +21,10 @@ All integers are big-endian; CRC32 is zlib's (the same polynomial as Java's ``ja
 
 This is Cassandra's entry framing (size, size checksum, data, data checksum): the length has its own
 checksum so that a damaged length is recognised before it is used to skip ahead. The header's segment id
-must equal the one in the file name. Files are not preallocated: a segment is exactly as long as what was
-written, and ends after its last entry. A zero length (with a zero CRC) is never written; replay treats it
-as the end of the written data (a preallocated or zero-filled tail).
+must equal the one in the file name. A segment being written is preallocated to ``commitlog_segment_size``
+bytes, zeros after its last entry; a full (retired) or closed segment is cut to exactly its header and
+entries. A zero length (with a zero CRC) is never written; replay treats it as the end of the written data
+(the preallocated tail).
 
 A **position** ``CommitLogPosition(segment_id, offset)`` is the offset just past an entry, as in
 Cassandra: ``append`` returns the position at the end of the entry it wrote, and a memtable flushed up to

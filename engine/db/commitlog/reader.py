@@ -11,13 +11,16 @@ Damage policy
 
 A crash can leave the end of the log unfinished: a process killed mid-``write`` leaves a truncated entry;
 a power loss can leave a length with no body, or zero-filled or stale blocks after the last synced byte.
-That is a **torn tail** and is expected: replay logs a warning naming the file and the offset of the
-first bad entry, yields everything before it, and succeeds. The file is not modified (the node deletes it
+The newest segment of a node that stopped without closing its commitlog is also preallocated (see
+``segment``) and ends in zeros after its last entry: replay stops at the first zero length when
+everything from there to the end of the file is zero, with no warning (the end of the written data, not
+damage). Any other damage at the end is a **torn tail**, and is expected: replay logs a warning naming
+the file and the offset of the first bad entry, yields everything before it, and succeeds. The file is not modified (the node deletes it
 with ``CommitLog.recycle_after_replay`` once the replayed data is flushed). A torn tail is any of, in the
 **last** segment only:
 
 - fewer than 8 bytes left where an entry should start, or a truncated header in an otherwise empty file;
-- a zero length (end of written data);
+- a zero length followed by anything but zeros;
 - a length whose CRC fails, or an entry that runs past the end of the file, or a body whose CRC fails —
   provided no valid entry follows it anywhere in the file (the rest is zeros or garbage).
 
@@ -158,6 +161,12 @@ def read_segment(segment: SegmentFile, *, last: bool) -> Iterator[tuple[CommitLo
     while offset < len(raw):
         frame = _frame_at(data, offset)
         if isinstance(frame, _Bad):
+            if last and frame.damage is Damage.END_MARKER and raw.count(b"\x00", offset) == len(raw) - offset:
+                # The unwritten rest of a preallocated segment (the node stopped without closing it).
+                logger.info(
+                    "%s: end of the written data at offset %d, %d entries replayed", path, offset, replayed
+                )
+                return
             _check_tail(path, raw, offset, frame, last=last, replayed=replayed)
             return
         try:

@@ -1,8 +1,20 @@
 """One segment file that a commitlog writes, and the tables with unflushed data in it.
 
-A segment is created complete with its header (written to ``<name>.tmp``, then renamed), appended to
-with plain ``os.write`` calls — the bytes reach the OS page cache at once, so a killed process loses
-nothing it wrote; only an fsync makes them survive a power loss — and closed once full.
+A segment is created complete with its header (written to ``<name>.tmp``, preallocated to the
+commitlog's ``segment_size``, then renamed), **memory-mapped**, and appended to by copying each entry into
+the mapping, as Cassandra's ``MemoryMappedSegment`` does. A mapping is shared with the OS page cache, so
+a copied entry is in the page cache at once, exactly as after an ``os.write``: a killed process loses
+nothing it wrote, and only an fsync (which writes back the file's dirty pages, mapped or not) makes it
+survive a power loss. An append is then a memory copy instead of a system call, which matters because a
+system call also hands the interpreter lock to whichever thread waits for it (a flush), and the writer
+then waits for it back.
+
+Preallocation (``posix_fallocate`` where the platform has it) reserves the blocks up front, so a full
+disk is an error when a segment is created, not a ``SIGBUS`` on a later copy into a sparse page. The
+unwritten rest of a segment reads as zeros, which replay takes as the end of the written data.
+``finish`` unmaps the segment and truncates the file to what was written: a segment that is full (retired
+before the next one starts) or closed is exactly as long as its header and entries, and only the newest
+segment of a crashed node ends in zeros.
 
 **Dirty tables.** For each table that has data in the segment, ``dirty`` holds the end offset of that
 table's last entry. A memtable flush that made everything up to position P durable marks the table clean
@@ -17,7 +29,9 @@ Not thread-safe: the owning ``CommitLog`` serialises every call under its lock.
 
 from __future__ import annotations
 
+import errno
 import logging
+import mmap
 import os
 import uuid
 from collections.abc import Iterable
@@ -28,7 +42,8 @@ from engine.db.commitlog.format import HEADER_SIZE, TEMP_SUFFIX, encode_header, 
 
 logger = logging.getLogger(__name__)
 
-_OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+# Read and write: a shared mapping needs both.
+_OPEN_FLAGS = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,28 +61,33 @@ class SegmentInfo:
 class Segment:
     """A segment being written (or full and waiting until its tables are flushed)."""
 
-    def __init__(self, segment_id: int, path: Path, fd: int) -> None:
+    def __init__(self, segment_id: int, path: Path, fd: int, capacity: int) -> None:
         self.segment_id = segment_id
         self.path = path
         self._fd: int | None = fd
         self.size = HEADER_SIZE
+        # The whole preallocated file, mapped; None once finished (full or closed).
+        self._map: mmap.mmap | None = mmap.mmap(fd, capacity)
         self.dirty: dict[uuid.UUID, int] = {}
         # Whether the directory entry of this file has been fsynced (done with the segment's first sync).
         self.directory_synced = False
 
     @classmethod
-    def create(cls, directory: Path, segment_id: int) -> Segment:
+    def create(cls, directory: Path, segment_id: int, capacity: int) -> Segment:
+        """A new segment of ``capacity`` bytes (the header included), ready for appends."""
         path = directory / segment_file_name(segment_id)
         temp = path.with_name(path.name + TEMP_SUFFIX)
         fd = os.open(temp, _OPEN_FLAGS, 0o644)
         try:
             _write_all(fd, encode_header(segment_id))
+            _preallocate(fd, capacity)
             os.rename(temp, path)
+            return cls(segment_id, path, fd, capacity)
         except BaseException:
             os.close(fd)
             temp.unlink(missing_ok=True)
+            path.unlink(missing_ok=True)
             raise
-        return cls(segment_id, path, fd)
 
     @property
     def fd(self) -> int:
@@ -80,15 +100,22 @@ class Segment:
         return self._fd is not None
 
     def write(self, entry: bytes) -> int:
-        """Append ``entry``; returns the offset just past it."""
-        fd = self._fd
-        if fd is None:
+        """Append ``entry`` (the caller checked that it fits); returns the offset just past it."""
+        start = self.size
+        end = start + len(entry)
+        segment_map = self._map
+        if segment_map is None:
             raise ValueError(f"commitlog segment {self.path} is closed")
-        written = os.write(fd, entry)
-        if written != len(entry):  # a short write: finish it
-            _write_all(fd, entry[written:])
-        self.size += len(entry)
-        return self.size
+        segment_map[start:end] = entry
+        self.size = end
+        return end
+
+    def finish(self) -> None:
+        """Stop appending: unmap the segment and cut the file to what was written (the caller fsyncs)."""
+        if self._map is not None:
+            self._map.close()
+            self._map = None
+            os.ftruncate(self.fd, self.size)
 
     def mark_dirty(self, table_ids: Iterable[uuid.UUID], end: int) -> None:
         for table_id in table_ids:
@@ -105,8 +132,11 @@ class Segment:
 
     def close(self) -> None:
         if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+            try:
+                self.finish()
+            finally:
+                os.close(self._fd)
+                self._fd = None
 
     def delete(self) -> None:
         self.close()
@@ -117,6 +147,19 @@ class Segment:
             logger.warning("could not delete commitlog segment %s: %s", self.path, error)
         else:
             logger.debug("deleted commitlog segment %s", self.path)
+
+
+def _preallocate(fd: int, capacity: int) -> None:
+    """Give the file ``capacity`` bytes, with its blocks reserved where the platform can."""
+    fallocate = getattr(os, "posix_fallocate", None)
+    if fallocate is not None:
+        try:
+            fallocate(fd, 0, capacity)
+            return
+        except OSError as error:
+            if error.errno not in (errno.EOPNOTSUPP, errno.EINVAL):
+                raise  # ENOSPC above all: no segment rather than a SIGBUS later
+    os.ftruncate(fd, capacity)
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -347,8 +347,10 @@ def test_corrupt_last_entry_is_a_torn_tail(
     assert f"offset {last_start}" in caplog.text and path.name in caplog.text
 
 
-@pytest.mark.parametrize("tail", [b"\x00" * 5000, random.Random(7).randbytes(5000), b"\x00" * 3])
-def test_zeros_or_garbage_after_the_last_entry(
+@pytest.mark.parametrize(
+    "tail", [random.Random(7).randbytes(5000), b"\x00" * 3, b"\x00" * 4000 + b"\x01" + b"\x00" * 99]
+)
+def test_garbage_after_the_last_entry_is_a_torn_tail(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, tail: bytes
 ) -> None:
     path, positions = one_segment_log(tmp_path)
@@ -357,6 +359,54 @@ def test_zeros_or_garbage_after_the_last_entry(
     with caplog.at_level(logging.WARNING, logger="engine.db.commitlog"):
         assert [p for p, _ in replay(tmp_path)] == positions
     assert f"offset {positions[-1].offset}" in caplog.text
+
+
+def test_zeros_after_the_last_entry_are_the_end_of_a_preallocated_segment(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path, positions = one_segment_log(tmp_path)
+    with path.open("ab") as out:
+        out.write(b"\x00" * 5000)
+    with caplog.at_level(logging.INFO, logger="engine.db.commitlog"):
+        assert [p for p, _ in replay(tmp_path)] == positions
+    (record,) = caplog.records
+    assert record.levelno == logging.INFO
+    assert (
+        record.getMessage()
+        == f"{path}: end of the written data at offset {positions[-1].offset}, 10 entries replayed"
+    )
+
+
+def test_zeros_after_the_last_entry_of_an_older_segment_are_an_error(tmp_path: Path) -> None:
+    write_log(tmp_path, [mutation(i, size=300) for i in range(20)])
+    first = list_segments(tmp_path)[0].path
+    with first.open("ab") as out:
+        out.write(b"\x00" * 100)
+    with pytest.raises(CommitLogReplayError, match="not the last one"):
+        list(replay(tmp_path))
+
+
+def test_segment_is_preallocated_while_written_and_cut_when_retired_or_closed(tmp_path: Path) -> None:
+    fsync = FakeFsync()
+    log = CommitLog(tmp_path, SMALL, fsync=fsync, clock=FakeClock())
+    positions = [log.append(mutation(i, size=300)) for i in range(3)]
+    (segment,) = list_segments(tmp_path)
+    # Preallocated to the segment size; the entries are in the file (the mapping is the page cache).
+    assert segment.path.stat().st_size == SMALL.segment_size
+    raw = segment.path.read_bytes()
+    assert raw[positions[-1].offset :] == bytes(SMALL.segment_size - positions[-1].offset)
+    assert [p for p, _ in replay(tmp_path)] == positions  # what a node killed now would replay
+    # Filling the segment retires it: cut to its entries, then fsynced (the fsync saw the cut size).
+    while log.current_position().segment_id == segment.segment_id:
+        positions.append(log.append(mutation(len(positions), size=300)))
+    last_in_first = [p for p in positions if p.segment_id == segment.segment_id][-1]
+    assert segment.path.stat().st_size == last_in_first.offset
+    assert fsync.files == 1 and fsync.synced_size == last_in_first.offset
+    newest = list_segments(tmp_path)[-1].path
+    assert newest.stat().st_size == SMALL.segment_size
+    log.close()
+    assert newest.stat().st_size == positions[-1].offset
+    assert [p for p, _ in replay(tmp_path)] == positions
 
 
 @pytest.mark.parametrize("offset_in_entry", [0, 3, 5, 8, 20, -1])
@@ -481,7 +531,8 @@ def test_discard_completed_segments_deletes_clean_segments(tmp_path: Path) -> No
     log.discard_completed_segments(TABLE_B, log.current_position())
     (info,) = log.active_segments()
     assert (info.segment_id, info.allocating, info.dirty_tables) == (segment_3, True, frozenset())
-    assert log.on_disk_size() == info.size == info.path.stat().st_size == log.stats().total_size
+    assert log.on_disk_size() == info.size == log.stats().total_size
+    assert info.path.stat().st_size == SMALL.segment_size  # preallocated while it is written
     # ...and close() deletes it: nothing is left to replay.
     log.close()
     assert list_segments(tmp_path) == ()
