@@ -10,7 +10,9 @@ statement at end of file``. ``-e`` text is run at once instead.
 Each statement goes to the special command it names (``shell.commands``) or to the server. Results are
 printed as cqlsh prints them (SELECT/LIST: the table and ``(N rows)``; other statements with rows, such as
 an LWT's ``[applied]``: the table alone; DESCRIBE: its own layouts; writes and schema changes: nothing),
-then the server's warnings. On a terminal (``tty``) each page of a long result is followed by
+then the server's warnings, then, with cqlkit's ``ELAPSED ON``, the statement's wall time
+(``shell.commands.elapsed``). In cqlkit's ``--mode csv|json`` only rows are printed
+(``shell.output.script``), and warnings and times go to stderr. On a terminal (``tty``) each page of a long result is followed by
 ``---MORE---`` until Enter is pressed, unless output is being captured.
 
 Errors go to stderr, red when color is on. In batch mode each is prefixed ``<source>:<line>:``, where the
@@ -22,6 +24,7 @@ makes a batch run exit with status 2.
 from __future__ import annotations
 
 import getpass
+import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -31,6 +34,7 @@ import shell.copy  # noqa: F401 - registers COPY with the special commands
 from engine.cql.lexer import Token, TokenKind, scan
 from engine.cql.splitter import StatementText, split_statements
 from shell.commands import LINE_COMMANDS, dispatch
+from shell.commands.elapsed import elapsed_line
 from shell.commands.tracing import print_statement_traces
 from shell.connection.base import Connection, QueryError, Settings
 from shell.output.describe import describe_target, render_describe
@@ -83,6 +87,7 @@ class Shell:
         history: Callable[[], Sequence[str]] | None = None,
         password: Callable[[], str] | None = None,
         read_line: Callable[[str], str] | None = None,
+        clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.connection = connection
         self.out = out
@@ -102,6 +107,8 @@ class Shell:
         self._password = password
         self._read_line = read_line
         self._input: Iterator[str] | None = None
+        self._clock = clock
+        self._paused = 0.0  # seconds spent at ---MORE--- during the statement being timed
 
     # ------------------------------------------------------------------ input
 
@@ -212,7 +219,20 @@ class Shell:
         traced = (
             self.state.tracing and not describe and not _on_system_traces(tokens, self.connection.keyspace)
         )
-        self._print_traces(self._run_pages(text, sent, describe, traced), traced)
+        started, self._paused = self._clock(), 0.0
+        succeeded = self._run_pages(text, sent, describe, traced)
+        if self.state.elapsed:
+            self._report_elapsed(self._clock() - started - self._paused)
+        self._print_traces(succeeded, traced)
+
+    def _report_elapsed(self, seconds: float) -> None:
+        line = elapsed_line(seconds) + "\n"
+        if self.state.mode is OutputMode.TABULAR:
+            self.result(line)
+        else:  # stdout holds only rows in the script modes
+            self.out.flush()
+            self.err.write(line)
+            self.err.flush()
 
     def _print_traces(self, succeeded: bool, traced: bool) -> None:
         if succeeded and traced:
@@ -271,7 +291,11 @@ class Shell:
                 break
             if self.tty and self.state.capture is None and self._more is not None and not scripted:
                 self.out.flush()
-                self._more()
+                paused = self._clock()
+                try:
+                    self._more()
+                finally:
+                    self._paused += self._clock() - paused
             try:
                 page = next(pages, None)
             except QueryError as error:

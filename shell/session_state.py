@@ -63,6 +63,8 @@ class ShellState:
     """The cqlshrc file in use (COPY reads its ``[copy*]`` sections)."""
     max_trace_wait: float = 10.0
     """cqlshrc ``[tracing] max_trace_wait``: how long to wait for a statement's trace to complete."""
+    elapsed: bool = False
+    """cqlkit's ``ELAPSED ON``: each statement's client-side wall time after its result (kept by SOURCE)."""
     mode: OutputMode = OutputMode.TABULAR
     """cqlkit's ``--mode``: cqlsh's tables, or rows only as CSV or JSON Lines (kept by SOURCE)."""
 
@@ -86,6 +88,7 @@ class ShellState:
             cqlshrc=self.cqlshrc,
             max_trace_wait=self.max_trace_wait,
             mode=self.mode,
+            elapsed=self.elapsed,
         )
 
     def stop_capture(self) -> None:

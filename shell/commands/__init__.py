@@ -5,7 +5,7 @@ the first words of statements that end at the end of their line. One module per 
 registers its handlers with ``registry.command``; importing this package registers them all.
 """
 
-from shell.commands import consistency, files, help, session, show, switches
+from shell.commands import consistency, elapsed, files, help, session, show, switches
 from shell.commands.registry import (
     LINE_COMMANDS,
     CommandContext,
@@ -23,6 +23,7 @@ __all__ = [
     "Invocation",
     "consistency",
     "dispatch",
+    "elapsed",
     "files",
     "first_word",
     "help",

@@ -459,10 +459,34 @@ CQL_TOPICS = MappingProxyType(
 #: commands that share another's help text (QUIT is not one: cqlsh hides it from HELP entirely)
 _ALIASES = MappingProxyType({"cls": "clear", "desc": "describe"})
 
+#: cqlkit's own commands: HELP <command> explains them, but the topic list stays cqlsh's (unchanged output)
+_EXTENSION_HELP = {
+    "elapsed": """
+ELAPSED [cqlkit extension]
+
+  Shows the client-side wall time of each statement after its result,
+  as "(elapsed 12.3 ms)": from sending the statement to the end of its
+  output, pauses at ---MORE--- excluded.
+
+ELAPSED ON
+
+  Shows the time after every later statement.
+
+ELAPSED OFF
+
+  Stops showing it.
+
+ELAPSED
+
+  ELAPSED with no arguments shows whether times are shown.
+""",
+}
+
 
 def shell_help(command: str) -> str | None:
     """The help cqlsh prints for a shell command (lower case), without the final newline; None if none."""
-    body = _SHELL_HELP.get(_ALIASES.get(command, command))
+    name = _ALIASES.get(command, command)
+    body = _SHELL_HELP.get(name) or _EXTENSION_HELP.get(name)
     if body is None:
         return None
     lines = body.strip("\n").split("\n")
@@ -472,3 +496,8 @@ def shell_help(command: str) -> str | None:
 def shell_topics() -> list[str]:
     """Shell commands with help, lower case, as ``HELP`` lists them."""
     return sorted([*_SHELL_HELP, *_ALIASES])
+
+
+def extension_topics() -> list[str]:
+    """cqlkit's own commands with help (lower case); ``HELP`` does not list them, completion offers them."""
+    return sorted(_EXTENSION_HELP)

@@ -48,6 +48,7 @@ LINE_COMMANDS = frozenset(
         "clear",
         "cls",
         "history",
+        "elapsed",  # cqlkit's own (shell.commands.elapsed)
     }
 )
 

@@ -14,7 +14,7 @@ from shell.commands.registry import CommandContext, ImproperCommand, Invocation,
 from shell.session_state import DEFAULT_PAGE_SIZE
 
 
-def _switch(invocation: Invocation) -> bool | None:
+def on_off(invocation: Invocation) -> bool | None:
     """ON -> True, OFF -> False, nothing -> None; anything else is improper."""
     words = invocation.words()
     if words is None or len(words) > 1 or (words and words[0] not in ("ON", "OFF")):
@@ -37,12 +37,12 @@ def flip(context: CommandContext, name: str, current: bool, wanted: bool | None)
 
 @command("expand")
 def expand(context: CommandContext, invocation: Invocation) -> None:
-    context.state.expand = flip(context, "EXPAND", context.state.expand, _switch(invocation))
+    context.state.expand = flip(context, "EXPAND", context.state.expand, on_off(invocation))
 
 
 @command("tracing")
 def tracing(context: CommandContext, invocation: Invocation) -> None:
-    context.state.tracing = flip(context, "TRACING", context.state.tracing, _switch(invocation))
+    context.state.tracing = flip(context, "TRACING", context.state.tracing, on_off(invocation))
 
 
 @command("paging")
@@ -52,7 +52,7 @@ def paging(context: CommandContext, invocation: Invocation) -> None:
     if len(args) == 1 and args[0].text.isdigit():  # <wholenumber>: no sign
         state.paging, state.page_size = True, int(args[0].text)
     else:
-        state.paging = flip(context, "PAGING", state.paging, _switch(invocation))
+        state.paging = flip(context, "PAGING", state.paging, on_off(invocation))
     if state.paging:
         context.message(f"Page size: {state.page_size}")
     else:

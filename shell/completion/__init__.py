@@ -10,7 +10,7 @@ typed, keywords upper-case and names as stored (double-quoted when they need quo
   tables of ``ks`` after ``ks.``, user types after ``TYPE``, and otherwise the columns of the table the
   statement names (``FROM t``, ``UPDATE t``, ``INTO t``).
 * Shell commands: their first word at a statement start, and their arguments (consistency levels,
-  ``ON``/``OFF``, ``SHOW`` topics, HELP topics).
+  ``ON``/``OFF``, ``SHOW`` topics, HELP topics), cqlkit's own (``ELAPSED``) included.
 
 ``completer.CqlCompleter`` adapts it to prompt_toolkit.
 """
@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 
 from engine.cql.lexer import scan
 from engine.cql.splitter import split_statements
-from shell.commands.help_texts import CQL_TOPICS, shell_topics
+from shell.commands.help_texts import CQL_TOPICS, extension_topics, shell_topics
 from shell.commands.registry import LINE_COMMANDS
 from shell.completion.grammar import next_terminals, run, terminal_of, vocabulary
 from shell.completion.names import SchemaLike, name_candidates
@@ -40,6 +40,7 @@ SHELL_COMMANDS = (
     "DEBUG",
     "DESC",
     "DESCRIBE",
+    "ELAPSED",
     "EXPAND",
     "HELP",
     "HISTORY",
@@ -53,7 +54,6 @@ SHELL_COMMANDS = (
     "quit",
 )
 WORD = re.compile(r"[A-Za-z0-9_]*\Z")
-_SWITCHES = {"expand": ("ON", "OFF"), "tracing": ("ON", "OFF"), "paging": ("ON", "OFF")}
 
 
 def complete(text_before_cursor: str, schema: SchemaLike | None, current_keyspace: str | None) -> list[str]:
@@ -139,7 +139,7 @@ def _show(args: list[str]) -> list[str]:
 
 
 def _help(args: list[str]) -> list[str]:
-    return sorted(t.upper() for t in (*shell_topics(), *CQL_TOPICS))
+    return sorted(t.upper() for t in (*shell_topics(), *extension_topics(), *CQL_TOPICS))
 
 
 def _capture(args: list[str]) -> list[str]:
@@ -156,6 +156,7 @@ _SHELL_ARGUMENTS: dict[str, Callable[[list[str]], list[str]]] = {
     "expand": _switch,
     "tracing": _switch,
     "paging": _switch,
+    "elapsed": _switch,
     "show": _show,
     "help": _help,
     "?": _help,
