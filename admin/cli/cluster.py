@@ -43,6 +43,8 @@ from admin.cli.serve import SERVER_FILE, SETTINGS_FILE, current_cluster, home
 
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 60.0
+#: A bootstrap streams the new node's ranges before the command returns: allow for a large cluster.
+BOOTSTRAP_TIMEOUT_S = 600.0
 _NODE = re.compile(r"node\d+")
 
 
@@ -93,11 +95,15 @@ def _directory(name: str | None) -> Path:
     return directory
 
 
-def _node_names(directory: Path) -> list[str]:
+def _layout_nodes(directory: Path) -> list[dict[str, Any]]:
     path = directory / "cluster.json"
     if not path.is_file():
-        return ["node1"]  # a cluster made before cluster.json: one node
-    return [node["name"] for node in json.loads(path.read_text(encoding="utf-8"))["nodes"]]
+        return [{"name": "node1", "address": "127.0.0.1"}]  # a cluster made before cluster.json
+    return list(json.loads(path.read_text(encoding="utf-8"))["nodes"])
+
+
+def _node_names(directory: Path) -> list[str]:
+    return [node["name"] for node in _layout_nodes(directory)]
 
 
 # ------------------------------------------------------------------------------ the running server
@@ -122,13 +128,25 @@ def _served(directory: Path) -> dict[str, Any] | None:
         return {}  # running, still starting up: server.json is not written yet
 
 
-def _admin(directory: Path, served: dict[str, Any], method: str, path: str) -> tuple[int, dict[str, Any]]:
+def _admin(
+    directory: Path,
+    served: dict[str, Any],
+    method: str,
+    path: str,
+    body: dict[str, Any] | None = None,
+    timeout: float = STOP_TIMEOUT_S,
+) -> tuple[int, dict[str, Any]]:
     from engine.admin_api.server import read_token
 
     address = served["admin"]
-    connection = http.client.HTTPConnection(address["host"], address["port"], timeout=STOP_TIMEOUT_S)
+    connection = http.client.HTTPConnection(address["host"], address["port"], timeout=timeout)
+    headers = {"Authorization": f"Bearer {read_token(directory)}"}
+    payload = None
+    if body is not None:
+        payload = json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
     try:
-        connection.request(method, path, headers={"Authorization": f"Bearer {read_token(directory)}"})
+        connection.request(method, path, body=payload, headers=headers)
         response = connection.getresponse()
         return response.status, json.loads(response.read() or b"{}")
     except (OSError, ValueError) as e:
@@ -297,6 +315,39 @@ def list_clusters() -> None:
         typer.echo(f" {'*' if cluster == current else ' '}{cluster}")
 
 
+@cluster_app.command("add")
+def add(
+    datacenter: str | None = typer.Option(
+        None, "--data-center", "-d", help="The datacenter it joins (default: the cluster's only one)."
+    ),
+) -> None:
+    """Add a node to the current cluster: it bootstraps (streams its ranges from the others) and joins
+    the ring; on a running cluster it is served at once."""
+    directory = _directory(None)
+    served = _served(directory)
+    if served:
+        code, body = _admin(
+            directory, served, "POST", "/v1/nodes", {"datacenter": datacenter}, BOOTSTRAP_TIMEOUT_S
+        )
+        if code != 200:
+            raise _err(f"Cannot add node: {body.get('error', f'admin API answered {code}')}")
+        typer.echo(f"{body['name']}: UP")
+        return
+    if served is not None:
+        raise _err(f"cluster {directory.name} is starting; try again when it is up")
+    from engine import Cluster
+    from engine.errors import InvalidRequest
+
+    cluster = Cluster.open(directory)
+    try:
+        node = cluster.add_node(datacenter)
+    except InvalidRequest as e:
+        raise _err(f"Cannot add node: {e}") from None
+    finally:
+        cluster.shutdown()
+    typer.echo(f"{node.name}: DOWN")
+
+
 @cluster_app.command("switch")
 def switch(name: str = typer.Argument(..., help="The cluster to make current.")) -> None:
     """Make another cluster the current one."""
@@ -324,9 +375,9 @@ def remove(
 def node_command(
     ctx: typer.Context,
     node: str = typer.Argument(..., help="nodeN"),
-    action: str = typer.Argument(..., help="start, stop, showlog or cqlsh"),
+    action: str = typer.Argument(..., help="start, stop, showlog, cqlsh or decommission"),
 ) -> None:
-    """One node of the current cluster: `cqlkit cluster nodeN start|stop|showlog|cqlsh [cqlsh options]`."""
+    """One node of the current cluster: `cqlkit cluster nodeN start|stop|showlog|decommission|cqlsh [cqlsh options]`."""
     directory = _directory(None)
     if node not in _node_names(directory):
         raise _err(f"Unknown node {node} in cluster {directory.name}")
@@ -336,8 +387,15 @@ def node_command(
     if action == "cqlsh":
         _cqlsh(directory, node, ctx.args)
         return
+    if action == "decommission":
+        from admin.cli.nodetool import run_nodetool
+
+        address = next(n["address"] for n in _layout_nodes(directory) if n["name"] == node)
+        raise typer.Exit(run_nodetool(["-h", address, "decommission", *ctx.args]))
     if action not in ("start", "stop"):
-        raise _err(f"Unknown node command {action!r}: expected start, stop, showlog or cqlsh", 2)
+        raise _err(
+            f"Unknown node command {action!r}: expected start, stop, showlog, cqlsh or decommission", 2
+        )
     served = _served(directory)
     if not served:
         if action == "stop":

@@ -70,6 +70,11 @@ def connect(host: str | None, port: str) -> Iterator[Any]:
 
 def nodetool(ctx: typer.Context) -> None:
     """Cassandra's nodetool over the current cluster (nodetool's options; run ``cqlkit nodetool help``)."""
+    raise typer.Exit(run_nodetool(ctx.args))
+
+
+def run_nodetool(args: list[str]) -> int:
+    """Run nodetool ``args`` on the current cluster: in its running server, else in this process."""
     from admin.nodetool.main import run
 
     directory = cluster_directory()
@@ -77,8 +82,8 @@ def nodetool(ctx: typer.Context) -> None:
     if server is not None:
         from admin.nodetool.remote import run_remote
 
-        raise typer.Exit(run_remote(directory, server, ctx.args, out=sys.stdout, err=sys.stderr))
-    raise typer.Exit(run(ctx.args, out=sys.stdout, err=sys.stderr, connect=connect))
+        return run_remote(directory, server, args, out=sys.stdout, err=sys.stderr)
+    return run(args, out=sys.stdout, err=sys.stderr, connect=connect)
 
 
 def _server_json(directory: Path) -> dict[str, Any] | None:

@@ -202,13 +202,9 @@ def serve(
         return Endpoint(node.address, port)
 
     def on_change() -> None:
-        for name in [n.name for n in opened.nodes if n.name not in logged]:
-            handlers.extend(system_log.install(opened.directory, [name]))
-            logged.add(name)
         if admin is not None:
             _write_server_json(info, served, admin)
 
-    logged = {n.name for n in opened.nodes}
     served = ServedCluster(
         opened,
         addresses,

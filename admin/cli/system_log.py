@@ -14,6 +14,7 @@ names every per-node thread after its node.
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 FORMAT = "%(levelname)-5s [%(threadName)s] %(asctime)s,%(msecs)03d %(filename)s:%(lineno)d - %(message)s"
@@ -33,38 +34,54 @@ class CassandraFormatter(logging.Formatter):
         return super().format(record)
 
 
-class NodeFilter(logging.Filter):
-    """Lets through the records of one node (its ``node`` attribute, else the thread's name)."""
+class NodeLogRouter(logging.Handler):
+    """One handler for a whole cluster: each record goes to its node's ``logs/system.log``, opened the
+    first time that node logs — so a node added while the cluster is served (``cqlkit cluster add``) logs
+    its bootstrap from the first line."""
 
-    def __init__(self, node: str) -> None:
-        super().__init__()
-        self.node = node
-        self._prefix = f"{node}-"
+    def __init__(self, cluster_directory: Path, node_names: list[str]) -> None:
+        super().__init__(logging.INFO)
+        self.cluster_directory = cluster_directory
+        self._files: dict[str, logging.FileHandler] = {}
+        self._formatter = CassandraFormatter()
+        for name in node_names:
+            self._file(name)
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        owner = getattr(record, "node", None)
-        if owner is not None:
-            return owner == self.node
-        return (record.threadName or "").startswith(self._prefix)
+    def _file(self, node: str) -> logging.FileHandler:
+        handler = self._files.get(node)
+        if handler is None:
+            logs = self.cluster_directory / node / "logs"
+            logs.mkdir(parents=True, exist_ok=True)
+            handler = logging.FileHandler(logs / "system.log", encoding="utf-8")
+            handler.setFormatter(self._formatter)
+            self._files[node] = handler
+        return handler
+
+    def emit(self, record: logging.LogRecord) -> None:
+        node = getattr(record, "node", None)
+        if node is None:  # else the node whose thread logged it (``node2-MemtableFlushWriter``)
+            match = _NODE_THREAD.match(record.threadName or "")
+            node = match.group(1) if match else None
+        if node is not None and _NODE_NAME.fullmatch(str(node)):
+            self._file(str(node)).emit(record)
+
+    def close(self) -> None:
+        for handler in self._files.values():
+            handler.close()
+        super().close()
+
+
+_NODE_NAME = re.compile(r"node\d+")
+_NODE_THREAD = re.compile(r"(node\d+)-")
 
 
 def install(cluster_directory: Path, node_names: list[str]) -> list[logging.Handler]:
     """Route every node's records to its ``logs/system.log`` (appending, as Cassandra does on restart)."""
-    handlers: list[logging.Handler] = []
-    formatter = CassandraFormatter()
-    for name in node_names:
-        logs = cluster_directory / name / "logs"
-        logs.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(logs / "system.log", encoding="utf-8")
-        handler.setLevel(logging.INFO)
-        handler.setFormatter(formatter)
-        handler.addFilter(NodeFilter(name))
-        handlers.append(handler)
+    router = NodeLogRouter(cluster_directory, node_names)
     engine_logger = logging.getLogger("engine")
     engine_logger.setLevel(logging.INFO)
-    for handler in handlers:
-        engine_logger.addHandler(handler)
-    return handlers
+    engine_logger.addHandler(router)
+    return [router]
 
 
 def uninstall(handlers: list[logging.Handler]) -> None:

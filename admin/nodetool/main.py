@@ -30,6 +30,7 @@ from admin.nodetool import (
     ring,
     snapshots,
     tablestats,
+    topology,
 )
 from admin.nodetool.command import USAGE_HINT, Command, Parsed, UsageError, parse
 from admin.nodetool.context import CommandExit, Context
@@ -85,6 +86,7 @@ COMMANDS: dict[str, Command] = {
         ring,
         snapshots,
         tablestats,
+        topology,
     )
     for c in module.COMMANDS
 }

@@ -13,6 +13,13 @@ on the same address. :func:`lifecycle_routes` puts both on the admin API::
     GET  /v1/cluster               {"name", "pid", "nodes": [{"name", "address", "host", "port", "status"}]}
     POST /v1/nodes/{name}/stop     {"name", "status": "DOWN"}   409 "<name> is not running"
     POST /v1/nodes/{name}/start    {"name", "status": "UP"}     409 "<name> is already running"
+    POST /v1/nodes                 {"name", "address", "host", "port", "status": "UP"}  (body: {"datacenter"})
+                                   409 with Cassandra's message when the bootstrap is refused
+
+Adding a node (``cqlkit cluster add``) bootstraps it into the running cluster
+(:mod:`engine.cluster.topology_change`) and serves it; a node that leaves (``nodetool decommission`` or
+``removenode``) stops being served. Drivers hear both as ``TOPOLOGY_CHANGE`` (``NEW_NODE`` /
+``REMOVED_NODE``) and every endpoint's ``system.peers`` follows the ring.
 
 Every node's lifecycle is logged through :mod:`logging` with the node's name in the record (attribute
 ``node``), in Cassandra's words (``Starting listening for CQL clients on /127.0.0.2:9042
@@ -35,10 +42,11 @@ from engine.cluster.local_tables import STORAGE_PORT
 from engine.cluster.node import Node
 from engine.cluster.server import NodeServer
 from engine.cluster.session import Cluster
+from engine.errors import InvalidRequest
 from engine.gms.endpoint_state import EndpointState
 from engine.gms.gossiper import GossipListener
 from engine.transport.cluster_events import NodeEventNotifier
-from engine.transport.events import Event
+from engine.transport.events import Event, TopologyChange
 
 log = logging.getLogger(__name__)
 
@@ -89,19 +97,67 @@ class ServedCluster:
         cluster: Cluster,
         endpoints: Mapping[str, Endpoint],
         server_factory: Callable[[Node, Endpoint], NodeServer] | None = None,
+        *,
+        endpoint_for: Callable[[Node], Endpoint] | None = None,
+        on_change: Callable[[], None] | None = None,
     ) -> None:
         self.cluster = cluster
         self.endpoints = dict(endpoints)
         self._factory = server_factory or (lambda node, at: NodeServer(node, at.host, at.port))
+        first_port = next(iter(self.endpoints.values())).port if self.endpoints else NATIVE_PORT
+        # where a node added later listens: its own address on the cluster's port, unless told otherwise
+        self._endpoint_for = endpoint_for or (lambda node: Endpoint(node.address, first_port))
+        self._on_change = on_change or (lambda: None)
         self.servers: dict[str, NodeServer] = {}
-        self._lock = threading.Lock()  # one lifecycle change at a time
+        self._lock = threading.RLock()  # one lifecycle change at a time (a ring change reenters it)
         for node in cluster.nodes:
-            if node.membership is not None:
-                node.membership.gossiper.register(_GossipLog(node))
-                # drivers connected to this node hear when another node goes DOWN or comes back UP
-                node.membership.gossiper.register(
-                    NodeEventNotifier(node.address, self._publisher(node.name), self._native_endpoint)
-                )
+            self._watch(node)
+        cluster.node_listeners.append(self._on_node_event)
+
+    def _watch(self, node: Node) -> None:
+        if node.membership is not None:
+            node.membership.gossiper.register(_GossipLog(node))
+            # drivers connected to this node hear when another node goes DOWN or comes back UP
+            node.membership.gossiper.register(
+                NodeEventNotifier(node.address, self._publisher(node.name), self._native_endpoint)
+            )
+
+    def _on_node_event(self, event: str, node: Node) -> None:
+        """A node joined (``added``), left (``removed``) or was reopened on a network (``reopened``, when
+        a one-node cluster grows): serve it or stop serving it, and tell every driver (TOPOLOGY_CHANGE)."""
+        with self._lock:
+            if event in ("added", "reopened"):
+                self._watch(node)
+                previous = self.servers.pop(node.name, None)
+                if previous is not None:
+                    previous.stop()  # it served the node object that was closed
+                if node.name not in self.endpoints:
+                    self.endpoints[node.name] = self._endpoint_for(node)
+                self._open(node)
+                self._update_peers()
+                if event == "added":
+                    log.info("Startup complete", extra=_node_extra(node))
+                    self._publish_topology("NEW_NODE", node.name)
+            elif event == "removed":
+                server = self.servers.pop(node.name, None)
+                if server is not None:
+                    log.info("Stop listening for CQL clients", extra=_node_extra(node))
+                    server.stop()
+                self._publish_topology("REMOVED_NODE", node.name)
+                self.endpoints.pop(node.name, None)
+                self._update_peers()
+            self._on_change()
+
+    def _publish_topology(self, change: str, name: str) -> None:
+        at = self.endpoints[name]
+        for other, server in self.servers.items():
+            if other != name:
+                server.transport.publish(TopologyChange(change, at.host, at.port))
+
+    def add_node(self, datacenter: str | None = None) -> Node:
+        """Bootstrap a new node into the served cluster and serve it (``POST /v1/nodes``)."""
+        with self._lock:
+            return self.cluster.add_node(datacenter)
 
     def _publisher(self, name: str) -> Callable[[Event], None]:
         def publish(event: Event) -> None:
@@ -190,15 +246,18 @@ class ServedCluster:
         return {**row, "schema_version": peer.catalog.schema.version}
 
     def _update_peers(self) -> None:
-        """Each endpoint names the others where they really listen (ports differ with one interface)."""
+        """Each endpoint names the ring's other nodes where they really listen (ports differ with one
+        interface), recomputed after every ring change."""
         for server in self.servers.values():
+            _, peers = server.node.node_infos(server.port)
             server.peers = [
                 dataclasses.replace(
                     peer,
                     native_address=self.endpoints[self.cluster.node(peer.address).name].host,
                     native_port=self.endpoints[self.cluster.node(peer.address).name].port,
                 )
-                for peer in server.peers
+                for peer in peers
+                if any(n.address == peer.address and n.name in self.endpoints for n in self.cluster.nodes)
             ]
 
     def is_up(self, name: str) -> bool:
@@ -257,6 +316,7 @@ class ServedCluster:
                     "status": "UP" if self.is_up(node.name) else "DOWN",
                 }
                 for node in self.cluster.nodes
+                if node.name in self.endpoints  # a node leaving the ring is no longer served
             ],
         }
 
@@ -288,3 +348,15 @@ def lifecycle_routes(router: Router, served: ServedCluster) -> None:
     router.add("GET", "/v1/cluster", lambda request: AdminResponse(HTTPStatus.OK, served.describe()))
     router.add("POST", "/v1/nodes/{name}/stop", change(served.stop_node, "DOWN"))
     router.add("POST", "/v1/nodes/{name}/start", change(served.start_node, "UP"))
+
+    def add(request: AdminRequest) -> AdminResponse:
+        datacenter = request.body.get("datacenter")
+        try:
+            node = served.add_node(None if datacenter is None else str(datacenter))
+        except InvalidRequest as e:
+            raise AdminError(HTTPStatus.CONFLICT, str(e)) from None
+        at = served.endpoints[node.name]
+        body = {"name": node.name, "address": node.address, "host": at.host, "port": at.port, "status": "UP"}
+        return AdminResponse(HTTPStatus.OK, body)
+
+    router.add("POST", "/v1/nodes", add)

@@ -26,6 +26,7 @@ from engine.auth.service import AuthService
 from engine.auth.users import AuthenticatedUser
 
 if TYPE_CHECKING:  # the composition root sits above auth; only its types are needed here
+    from engine.cluster.node import Node
     from engine.cluster.session import Cluster, Session
 
 
@@ -46,6 +47,12 @@ def enable(
     )
     for node in cluster.nodes:
         node.query_processor.install_auth(service)
+
+    def follow(event: str, node: Node) -> None:
+        if event in ("added", "reopened"):  # a node that joins later checks the same roles
+            node.query_processor.install_auth(service)
+
+    cluster.node_listeners.append(follow)
     return service
 
 

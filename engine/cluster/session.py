@@ -380,11 +380,11 @@ class Cluster:
         if node.membership is not None and node.is_running:
             node.membership.announce_shutdown()
             node.membership.leave_network()
+        for listener in list(self.node_listeners):
+            listener("removed", node)  # while it is still a node of the cluster (its endpoint is known)
         node.close()
         self.nodes.remove(node)
         without(self, node)
-        for listener in list(self.node_listeners):
-            listener("removed", node)
 
     def running_nodes(self) -> list[Node]:
         return [n for n in self.nodes if n.is_running]

@@ -39,6 +39,7 @@ from engine.db.sstable import Component
 from engine.db.sstable_import import ImportOptions
 from engine.dht.murmur3_partitioner import get_token
 from engine.dht.range import TokenRange
+from engine.errors import InvalidRequest
 from engine.locator import LocalStrategy
 from engine.probe import ring, tables
 from engine.probe.disk_usage import DiskUsageProbe
@@ -438,6 +439,42 @@ class NodeProbe(NetworkProbe, DiskUsageProbe):
     def drain(self) -> None:
         """Flush every table and stop accepting writes (the commitlog is closed)."""
         self.node.storage.drain()
+
+    # ---------------------------------------------------------------------------- ring changes
+
+    def decommission(self, force: bool = False) -> None:
+        """Stream this node's ranges to the nodes that take them over and leave the cluster.
+
+        A refusal (too few nodes for a keyspace's replication factor, a ring change in progress) is
+        Cassandra's UnsupportedOperationException: nodetool prints it as ``Unsupported operation: …``."""
+        change = getattr(self.cluster, "decommission", None)
+        if change is None or self.node.membership is None:
+            raise ProbeArgumentError(
+                "Unsupported operation: no other normal nodes in the ring; decommission would be pointless"
+            )
+        try:
+            change(self.node.name, force=force)
+        except InvalidRequest as e:
+            raise ProbeArgumentError(f"Unsupported operation: {e}") from None
+
+    def remove_node(self, host_id: str) -> None:
+        """``removenode <host id>``: the node, down for good, leaves; its ranges regain their replicas."""
+        try:
+            parsed = uuid.UUID(host_id)
+        except ValueError:
+            raise ProbeArgumentError(f"Invalid UUID string: {host_id}") from None
+        change = getattr(self.cluster, "remove_node", None)
+        if change is None or self.node.membership is None:
+            raise ProbeError("Host ID not found.")
+        try:
+            change(parsed, via=self.node.name)
+        except InvalidRequest as e:
+            raise ProbeError(str(e)) from None
+
+    def removal_status(self) -> str:
+        """``removenode status``: removals run to completion inside one command here, so none is ever
+        left in process between commands."""
+        return "No removals in process."
 
     # ------------------------------------------------------------------------------ compactions
 
