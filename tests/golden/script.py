@@ -32,10 +32,16 @@ keyspace and consistency level carry over. Directive lines drive the cluster bet
     flush                flush every node's memtables
     advance 3000ms       let 3 s of virtual time pass (timeouts, gossip, hint delivery)
     repair n1            run a full repair of every keyspace on node1 (``nodetool repair``; must succeed)
+    bootstrap            add the next node (node4 after three) and bootstrap it (``cqlkit cluster add``)
+    decommission n2      decommission node2 (``nodetool decommission``): it streams its ranges and leaves
+    removenode n3        remove node3, which must be down, from the ring (``nodetool removenode``)
 
 **Authentication.** A line ``# auth: PasswordAuthenticator CassandraAuthorizer`` among the leading comment
 lines runs the file with that authenticator and authorizer, logged in as ``cassandra``; the directive
 ``login bob secret`` logs the shell's session in as another role (docs/security.md).
+
+**Settings.** A line ``# dynamic_data_masking_enabled: true`` among the leading comment lines turns that
+cassandra.yaml setting on for every node (it is off by default, as in Cassandra).
 """
 
 from __future__ import annotations
@@ -45,7 +51,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DIRECTIVE = re.compile(
-    r"^(down|up) n\d+$|^partition n\d+( n\d+)?$|^heal$|^flush$|^advance \d+ms$|^repair n\d+$|^login \S+ \S+$"
+    r"^(down|up|repair|decommission|removenode) n\d+$|^partition n\d+( n\d+)?$|^heal$|^flush$|^bootstrap$"
+    r"|^advance \d+ms$|^login \S+ \S+$"
 )
 NODE_PREFIX = re.compile(r"^(n\d+): ")
 NODES_HEADER = re.compile(r"^# nodes: (\d+(?::\d+)*)$")
@@ -67,6 +74,21 @@ def nodes_of(text: str) -> str | None:
     first = text.split("\n", 1)[0]
     found = NODES_HEADER.match(first)
     return found.group(1) if found else None
+
+
+SETTING_HEADER = re.compile(r"^# (dynamic_data_masking_enabled): (true|false)$")
+
+
+def settings_of(text: str) -> dict[str, bool]:
+    """The ``# <setting>: true|false`` headers of a script."""
+    found: dict[str, bool] = {}
+    for line in text.split("\n"):
+        if not line.startswith("#"):
+            break
+        match = SETTING_HEADER.match(line)
+        if match:
+            found[match.group(1)] = match.group(2) == "true"
+    return found
 
 
 def auth_of(text: str) -> tuple[str, str] | None:

@@ -19,7 +19,7 @@ from engine.probe import NodeProbe
 from shell.batch import run_statements
 from shell.connection.embedded import EmbeddedConnection
 from shell.session_state import ShellState
-from tests.golden.script import Block, auth_of, files, nodes_of, parse, render
+from tests.golden.script import Block, auth_of, files, nodes_of, parse, render, settings_of
 
 ROOT = Path(__file__).parent
 SETUP = "CREATE KEYSPACE ks WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}; USE ks;"
@@ -61,6 +61,12 @@ def _direct(cluster: Cluster, directive: str) -> None:
             for keyspace in probe.repair_keyspaces():
                 result = probe.repair(keyspace)
                 assert result.succeeded, [e.message for e in result.events]
+        case "bootstrap":
+            cluster.add_node()
+        case "decommission":
+            cluster.decommission(_node_name(words[1]))
+        case "removenode":
+            cluster.remove_node(cluster.node(_node_name(words[1])).host_id)
 
 
 def _on_node(connection: EmbeddedConnection, node: str | None, sessions: dict[str, object]) -> object:
@@ -95,6 +101,9 @@ def test_golden(path: Path, tmp_path: Path, request: pytest.FixtureRequest) -> N
         Cluster.open(tmp_path / "cluster", nodes=nodes).shutdown()  # cluster.json: the size
     connection = EmbeddedConnection(tmp_path / "cluster")
     main = connection.session
+    for setting, value in settings_of(text).items():
+        for node in connection.cluster.nodes:
+            setattr(node.context, setting, value)
     auth = auth_of(text)
     if auth is not None:
         embedded.enable(
