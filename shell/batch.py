@@ -24,6 +24,7 @@ makes a batch run exit with status 2.
 from __future__ import annotations
 
 import getpass
+import shutil
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -48,7 +49,7 @@ from shell.output.printer import (
 )
 from shell.output.result import ResultPage
 from shell.output.script import OutputMode, ScriptPrinter
-from shell.session_state import ShellState
+from shell.session_state import Expand, ShellState
 
 #: statements whose rows cqlsh prints with a row count (``print_result``); others print rows without one
 _COUNTED = ("select", "list")
@@ -88,6 +89,7 @@ class Shell:
         password: Callable[[], str] | None = None,
         read_line: Callable[[str], str] | None = None,
         clock: Callable[[], float] = time.perf_counter,
+        terminal_width: Callable[[], int | None] | None = None,
     ) -> None:
         self.connection = connection
         self.out = out
@@ -108,6 +110,7 @@ class Shell:
         self._read_line = read_line
         self._input: Iterator[str] | None = None
         self._clock = clock
+        self._terminal_width = terminal_width or (lambda: _terminal_width(out))
         self._paused = 0.0  # seconds spent at ---MORE--- during the statement being timed
 
     # ------------------------------------------------------------------ input
@@ -270,8 +273,12 @@ class Shell:
         )
 
     def _display(self) -> DisplayOptions:
+        expand = self.state.expand
         return DisplayOptions(
-            formats=replace(self.formats, color=self.state.painting), tty=self.tty, expand=self.state.expand
+            formats=replace(self.formats, color=self.state.painting),
+            tty=self.tty,
+            expand=expand is Expand.ON,
+            auto_width=self._terminal_width() if expand is Expand.AUTO else None,
         )
 
     def _printer(self) -> ResultPrinter | ScriptPrinter:
@@ -398,6 +405,16 @@ class Shell:
 
     def stop(self) -> None:
         self.stopped = True
+
+
+def _terminal_width(out: TextIO) -> int | None:
+    """The terminal's width when ``out`` is one (EXPAND AUTO acts only there), else None."""
+    try:
+        if not out.isatty():
+            return None
+    except (AttributeError, ValueError):
+        return None
+    return shutil.get_terminal_size().columns
 
 
 def _on_system_traces(tokens: Sequence[Token], keyspace: str | None) -> bool:

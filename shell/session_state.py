@@ -11,6 +11,7 @@ expanded output and tracing off, at most 50 entries shown by HISTORY.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -37,6 +38,15 @@ CONSISTENCY_LEVELS = (
 SERIAL_CONSISTENCY_LEVELS = ("SERIAL", "LOCAL_SERIAL")
 
 
+class Expand(enum.Enum):
+    """EXPAND: cqlsh's OFF (tables) and ON (a block per row), and cqlkit's AUTO (a block per row when the
+    table would be wider than the terminal)."""
+
+    OFF = "OFF"
+    ON = "ON"
+    AUTO = "AUTO"
+
+
 @dataclass
 class Capture:
     """``CAPTURE 'file'`` in effect: query output goes to ``file``, opened for append at ``path``."""
@@ -49,7 +59,7 @@ class Capture:
 class ShellState:
     consistency: str = "ONE"
     serial_consistency: str = "SERIAL"
-    expand: bool = False
+    expand: Expand = Expand.OFF
     paging: bool = True
     page_size: int = DEFAULT_PAGE_SIZE
     tracing: bool = False

@@ -4,6 +4,9 @@
 already ON`` when it was. PAGING also takes a page size (``PAGING 50`` turns paging on with 50 rows per
 page) and, whenever paging is on afterwards, adds ``Page size: N``; ``PAGING OFF`` resets the size to 100.
 
+cqlkit adds ``EXPAND AUTO`` (``EXPAND set to AUTO``, ``EXPAND is AUTO``, ``EXPAND is already AUTO``): rows
+are shown in blocks when their table would be wider than the terminal (``shell.output.printer``).
+
 Tracing: cqlkit's engine records no traces yet. ``TRACING ON`` is accepted and remembered, and statements
 then print what cqlsh prints when the server returns no trace for a request: nothing more.
 """
@@ -11,7 +14,7 @@ then print what cqlsh prints when the server returns no trace for a request: not
 from __future__ import annotations
 
 from shell.commands.registry import CommandContext, ImproperCommand, Invocation, command
-from shell.session_state import DEFAULT_PAGE_SIZE
+from shell.session_state import DEFAULT_PAGE_SIZE, Expand
 
 
 def on_off(invocation: Invocation) -> bool | None:
@@ -37,7 +40,25 @@ def flip(context: CommandContext, name: str, current: bool, wanted: bool | None)
 
 @command("expand")
 def expand(context: CommandContext, invocation: Invocation) -> None:
-    context.state.expand = flip(context, "EXPAND", context.state.expand, on_off(invocation))
+    state = context.state
+    words = invocation.words()
+    if words == ["AUTO"] or (not words and state.expand is Expand.AUTO):
+        # cqlkit's AUTO, reported with the words cqlsh uses for ON and OFF
+        if not words:
+            context.message("EXPAND is AUTO")
+        elif state.expand is Expand.AUTO:
+            context.message("EXPAND is already AUTO")
+        else:
+            context.message("EXPAND set to AUTO")
+        state.expand = Expand.AUTO
+        return
+    wanted = on_off(invocation)
+    if state.expand is Expand.AUTO:
+        context.message(f"EXPAND set to {'ON' if wanted else 'OFF'}")
+        state.expand = Expand.ON if wanted else Expand.OFF
+        return
+    on = flip(context, "EXPAND", state.expand is Expand.ON, wanted)
+    state.expand = Expand.ON if on else Expand.OFF
 
 
 @command("tracing")

@@ -134,6 +134,10 @@ def _switch(args: list[str]) -> list[str]:
     return ["ON", "OFF"] if not args else []
 
 
+def _expand(args: list[str]) -> list[str]:
+    return ["ON", "OFF", "AUTO"] if not args else []
+
+
 def _show(args: list[str]) -> list[str]:
     return ["HOST", "REPLICAS", "SESSION", "VERSION"] if not args else []
 
@@ -153,7 +157,7 @@ def _nothing(args: list[str]) -> list[str]:
 _SHELL_ARGUMENTS: dict[str, Callable[[list[str]], list[str]]] = {
     "consistency": _consistency,
     "serial": _serial,
-    "expand": _switch,
+    "expand": _expand,
     "tracing": _switch,
     "paging": _switch,
     "elapsed": _switch,

@@ -9,7 +9,8 @@ A SELECT result (``cqlshmain.print_result``)::
     (N rows)
     <up to two "Failed to format value ..." lines, then "N more decoding errors suppressed.">
 
-``(N rows)`` is always plural. The first page is printed even when empty (header, rule, blank); later
+``(N rows)`` is always plural. With cqlkit's ``EXPAND AUTO`` (:attr:`DisplayOptions.auto_width`) the
+result is shown expanded when the table of its first page with rows is wider than the terminal. The first page is printed even when empty (header, rule, blank); later
 empty pages print nothing. In expanded mode each row is a ``@ Row n`` block numbered across pages. The
 ``---MORE---`` pause between pages is the REPL's business: :class:`ResultPrinter` renders one page at a
 time so the REPL can pause, fetch and continue.
@@ -44,6 +45,8 @@ class DisplayOptions:
     formats: FormatOptions = field(default_factory=FormatOptions)
     tty: bool = False
     expand: bool = False
+    auto_width: int | None = None
+    """cqlkit's EXPAND AUTO: the terminal's width; a result whose table is wider is shown expanded."""
 
     @property
     def color(self) -> bool:
@@ -79,13 +82,37 @@ def format_page(page: ResultPage, options: FormatOptions) -> FormattedPage:
     return FormattedPage(format_header(page.columns, options.color), tuple(rows), tuple(failures))
 
 
+def table_width(formatted: FormattedPage) -> int:
+    """The width of the page's widest table line (its rule: every column, `` | `` between, one blank
+    each side)."""
+    widths = [name.width for name in formatted.header]
+    for row in formatted.rows:
+        for index, cell in enumerate(row):
+            widths[index] = max(widths[index], cell.width)
+    return sum(widths) + 3 * len(widths) - 1
+
+
+def _too_wide(formatted: FormattedPage, options: DisplayOptions) -> bool:
+    """EXPAND AUTO's choice: whether the page's rows do not fit the terminal as a table."""
+    return (
+        options.auto_width is not None
+        and bool(formatted.rows)
+        and table_width(formatted) > options.auto_width
+    )
+
+
 def _page_lines(
-    formatted: FormattedPage, options: DisplayOptions, *, with_header: bool, row_offset: int
+    formatted: FormattedPage,
+    options: DisplayOptions,
+    *,
+    with_header: bool,
+    row_offset: int,
+    expand: bool | None = None,
 ) -> list[str]:
-    """``print_static_result`` for a page that has columns."""
+    """``print_static_result`` for a page that has columns (``expand`` overrides the options' choice)."""
     if not formatted.rows:
         return table_lines(formatted.header, None, with_header=True, tty=options.tty)
-    if options.expand:
+    if options.expand if expand is None else expand:
         return expanded_lines(formatted.header, formatted.rows, row_offset=row_offset)
     return table_lines(formatted.header, formatted.rows, with_header=with_header, tty=options.tty)
 
@@ -106,6 +133,7 @@ class ResultPrinter:
         self._rows_seen = 0
         self._first = True
         self._failures: list[CellFailure] = []
+        self._expand: bool | None = None if options.auto_width is not None else options.expand
 
     @property
     def rows_seen(self) -> int:
@@ -122,8 +150,15 @@ class ResultPrinter:
         if page.columns:
             formatted = format_page(page, self._options.formats)
             self._failures.extend(formatted.failures)
+            if self._expand is None and formatted.rows:
+                # EXPAND AUTO: the first page with rows decides for the whole result
+                self._expand = self._options.expand or _too_wide(formatted, self._options)
             lines = _page_lines(
-                formatted, self._options, with_header=first or self._options.tty, row_offset=self._rows_seen
+                formatted,
+                self._options,
+                with_header=first or self._options.tty,
+                row_offset=self._rows_seen,
+                expand=self._expand,
             )
         self._rows_seen += len(page.rows)
         return _text(lines)
@@ -160,7 +195,8 @@ def render_static_result(page: ResultPage, options: DisplayOptions) -> str:
     lines = [""]
     if page.columns:
         formatted = format_page(page, options.formats)
-        lines.extend(_page_lines(formatted, options, with_header=True, row_offset=0))
+        expand = options.expand or _too_wide(formatted, options)
+        lines.extend(_page_lines(formatted, options, with_header=True, row_offset=0, expand=expand))
     return _text(lines)
 
 

@@ -17,7 +17,7 @@ from shell.batch import Shell, run_lines, run_statements
 from shell.connection.base import DEFAULT_SETTINGS, Settings
 from shell.connection.embedded import EmbeddedConnection
 from shell.output.result import ResultPage
-from shell.session_state import ShellState
+from shell.session_state import Expand, ShellState
 
 KEYSPACE = "CREATE KEYSPACE IF NOT EXISTS {} WITH replication = {{'class': 'SimpleStrategy', 'replication_factor': 1}}"
 
@@ -271,7 +271,7 @@ def test_source_runs_a_file_in_a_sub_shell(connection: EmbeddedConnection, tmp_p
         'specified. USE a keyspace, or explicitly specify keyspace.tablename"\n'
     )
     assert code == 2
-    assert state.expand is False
+    assert state.expand is Expand.OFF
 
 
 def test_source_errors(connection: EmbeddedConnection, tmp_path: Path) -> None:

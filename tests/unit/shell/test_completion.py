@@ -183,7 +183,7 @@ def test_shell_command_arguments() -> None:
     assert c("consistency lo") == ["LOCAL_QUORUM", "LOCAL_SERIAL", "LOCAL_ONE"]
     assert c("SERIAL ") == ["CONSISTENCY"]
     assert c("SERIAL CONSISTENCY ") == ["SERIAL", "LOCAL_SERIAL"]
-    assert c("EXPAND ") == ["ON", "OFF"]
+    assert c("EXPAND ") == ["ON", "OFF", "AUTO"]  # AUTO: cqlkit's own
     assert c("PAGING o") == ["ON", "OFF"]
     assert c("SHOW ") == ["HOST", "REPLICAS", "SESSION", "VERSION"]
     assert c("HELP SEL") == ["SELECT", "SELECT_JSON"]
