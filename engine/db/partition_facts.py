@@ -147,6 +147,76 @@ def facts_of(partition: PartitionUpdate) -> PartitionFacts:
     )
 
 
+# After the key of a simple partition: token, deletion, partition flags, range tombstone count, row count,
+# clustering size (each count one byte).
+_SIMPLE_HEAD = struct.Struct(">qqiBBBB").unpack_from
+_MARKER = struct.Struct(">qBi").unpack_from  # timestamp, ttl (a one-byte vint), local expiration time
+
+
+def simple_facts(data: bytes) -> tuple[int, int, int, Clustering] | None:
+    """``(min timestamp, max timestamp, cells, clustering)`` of a *simple* partition, else None.
+
+    Simple is what a CQL ``INSERT`` or ``UPDATE`` of one row without TTL writes: no partition deletion,
+    static row or range tombstone; one regular row of at most one short clustering component, with no
+    deletion, an optional live row marker without TTL, and live regular cells without TTL, each value
+    under 128 bytes. Every other fact follows (``facts_from_bytes`` of such a partition has them): one row,
+    no tombstone, TTLs 0 when it holds a value, local deletion times all ``NO_DELETION_TIME``. A flush
+    meets mostly these, and this scan of them is about three times cheaper than ``facts_from_bytes``.
+    With no marker and no cell, the timestamps are ``MAX_TIMESTAMP``/``NO_TIMESTAMP`` (none).
+    """
+    o = data[0] + 1
+    if o > 0x80:
+        return None
+    try:
+        _, at, _, flags, tombstones, rows, components = _SIMPLE_HEAD(data, o)
+        if at != NO_TIMESTAMP or flags or tombstones or rows != 1 or components > 1:
+            return None
+        o += 24
+        if components:
+            length = data[o]
+            if length >= 0x80:
+                return None
+            o += 1
+            clustering: Clustering = (data[o : o + length],)
+            o += length
+        else:
+            clustering = ()
+        row_flags = data[o]
+        if row_flags == 1:
+            min_ts, ttl, expiration = _MARKER(data, o + 1)
+            if ttl or expiration != NO_DELETION_TIME:
+                return None
+            max_ts = min_ts
+            o += 14
+        elif row_flags == 0:
+            min_ts, max_ts = MAX_TIMESTAMP, NO_TIMESTAMP
+            o += 1
+        else:
+            return None
+        count = data[o]
+        if count >= 0x80:
+            return None
+        o += 1
+        for _ in range(count):
+            length = data[o]  # the column name's
+            if length >= 0x80:
+                return None
+            o += length + 1
+            kind, cell_flags, ts, length = _COLUMN_HEAD(data, o)
+            if kind or cell_flags or length >= 0x80:
+                return None
+            o += 11 + length
+            if ts < min_ts:
+                min_ts = ts
+            if ts > max_ts:
+                max_ts = ts
+    except _EXPECTED:
+        return None
+    if o != len(data):
+        return None
+    return min_ts, max_ts, count, clustering
+
+
 def facts_from_bytes(data: bytes) -> PartitionFacts:
     """``facts_of(deserialize_partition(data))``, without building the partition."""
     try:

@@ -52,7 +52,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
-from engine.db.partition_facts import PartitionFacts, facts_from_bytes, facts_of
+from engine.db.partition_facts import PartitionFacts, facts_from_bytes, facts_of, simple_facts
 from engine.db.rows import (
     NO_DELETION_TIME,
     NO_TIMESTAMP,
@@ -339,7 +339,32 @@ class StatsCollector:
 
     def add_serialized(self, data: bytes) -> None:
         """Add a partition given as its bytes (``serialize_partition``), without decoding it."""
-        self.add_facts(facts_from_bytes(data), len(data))
+        simple = simple_facts(data)
+        if simple is None:
+            self.add_facts(facts_from_bytes(data), len(data))
+            return
+        # add_facts for the facts of a simple partition (see simple_facts), without building them.
+        min_ts, max_ts, cells, clustering = simple
+        self._partitions += 1
+        self._rows += 1
+        self._cells += cells
+        self._sizes.add(len(data))
+        self._cells_per_partition.add(cells)
+        if min_ts <= max_ts:  # a marker or a cell: live, no TTL, no deletion time
+            if min_ts < self._min_timestamp:
+                self._min_timestamp = min_ts
+            if max_ts > self._max_timestamp:
+                self._max_timestamp = max_ts
+            if self._min_ttl > 0:
+                self._min_ttl = 0
+            if self._max_ttl < 0:
+                self._max_ttl = 0
+            self._max_ldt = NO_DELETION_TIME
+        sort_key = self._key(clustering)
+        if self._min_clustering is None or sort_key < self._min_clustering[0]:  # type: ignore[operator]
+            self._min_clustering = (sort_key, clustering)
+        if self._max_clustering is None or sort_key > self._max_clustering[0]:  # type: ignore[operator]
+            self._max_clustering = (sort_key, clustering)
 
     def add_facts(self, facts: PartitionFacts, size: int) -> None:
         self._partitions += 1

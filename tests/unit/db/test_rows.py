@@ -13,7 +13,7 @@ from engine.db.memtable import Memtable
 from engine.db.partition_decoder import _partition as _fast_partition
 from engine.db.partition_decoder import decode_partition, decode_row
 from engine.db.partition_facts import _scan as _scan_facts
-from engine.db.partition_facts import facts_from_bytes, facts_of
+from engine.db.partition_facts import facts_from_bytes, facts_of, simple_facts
 from engine.db.rows import (
     LIVE,
     NO_DELETION_TIME,
@@ -36,6 +36,7 @@ from engine.db.serialization import (
     serialize_partition,
     write_row,
 )
+from engine.db.sstable.statistics import StatsCollector
 
 
 def by_bytes(clustering: tuple[bytes, ...]) -> tuple[bytes, ...]:
@@ -269,3 +270,57 @@ def test_statistics_facts_from_bytes_agree_with_the_partitions(partition: Partit
     encoded = serialize_partition(partition)
     fast, end = _scan_facts(encoded)  # the scan itself, no fallback
     assert end == len(encoded) and fast == facts_of(partition) == facts_from_bytes(encoded)
+
+
+# What a one-row INSERT or UPDATE without TTL writes, with lengths around the one-byte vint limit (128).
+simple_partitions = st.builds(
+    lambda key, token, clustering, marker, columns: PartitionUpdate(
+        key, token, rows=(Row(tuple(clustering), marker, LIVE, Frozen(dict(columns))),)
+    ),
+    st.binary(max_size=130),
+    st.integers(-(2**63), 2**63 - 1),
+    st.lists(st.binary(max_size=130), max_size=2),
+    st.one_of(st.none(), st.builds(LivenessInfo, stamps)),
+    st.lists(
+        st.tuples(
+            st.one_of(names, st.text(st.characters(min_codepoint=0x800, max_codepoint=0x2FFF), max_size=50)),
+            st.builds(Cell, st.binary(max_size=130), stamps),
+        ),
+        max_size=4,
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.lists(st.one_of(simple_partitions, partitions), min_size=1, max_size=6))
+def test_statistics_of_simple_partitions_agree_with_the_general_facts(parts: list[PartitionUpdate]) -> None:
+    from_bytes, from_values = StatsCollector(), StatsCollector()
+    for partition in parts:
+        encoded = serialize_partition(partition)
+        from_bytes.add_serialized(encoded)  # simple_facts where it applies
+        from_values.add_facts(facts_of(partition), len(encoded))
+    ends = ((0, b""), (1, b"k"), 10, 5)
+    assert from_bytes.finish(*ends) == from_values.finish(*ends)
+
+
+def test_simple_facts_are_those_of_one_row_without_ttl_or_deletion() -> None:
+    row = Row((b"c",), LivenessInfo(5), LIVE, Frozen({"a": Cell(b"x", 7), "b": Cell(b"y", 3)}))
+    assert simple_facts(serialize_partition(PartitionUpdate(b"k", 1, rows=(row,)))) == (3, 7, 2, (b"c",))
+    unmarked = replace(row, clustering=(), liveness=None, columns=Frozen({}))
+    assert simple_facts(serialize_partition(PartitionUpdate(b"k", 1, rows=(unmarked,)))) == (
+        2**63 - 1,
+        -(2**63),
+        0,
+        (),
+    )
+    not_simple = [
+        PartitionUpdate(b"k", 1, DeletionTime(5, 10), rows=(row,)),
+        PartitionUpdate(b"k", 1, rows=(row, replace(row, clustering=(b"d",)))),
+        PartitionUpdate(b"k", 1, rows=(replace(row, liveness=LivenessInfo(5, 60, 100)),)),
+        PartitionUpdate(b"k", 1, rows=(replace(row, columns=Frozen({"a": Cell(b"x", 7, 60, 100)})),)),
+        PartitionUpdate(b"k", 1, rows=(replace(row, columns=Frozen({"a": tombstone(7, 100)})),)),
+        PartitionUpdate(b"k", 1, rows=(replace(row, deletion=DeletionTime(4, 10)),)),
+        PartitionUpdate(b"k", 1, static_row=replace(row, clustering=()), rows=(row,)),
+    ]
+    for partition in not_simple:
+        assert simple_facts(serialize_partition(partition)) is None, partition
