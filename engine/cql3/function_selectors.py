@@ -121,3 +121,37 @@ def vector_function(
 
     text = f"{qualified}({', '.join(label(a) for a in arguments)})"
     return Selector(text, float_type, evaluate)
+
+
+def masking_function(
+    table: TableMetadata,
+    name: str,
+    arguments: tuple[ast.Selector, ...],
+    ctx: PrepareContext,
+    columns: list[ColumnMetadata],
+    prepare: PrepareSelector,
+) -> Selector:
+    """``mask_*(value, ...)`` in a selection (``engine.cql3.masking``): the value's type decides the other
+    arguments' (a replacement of the same type, int positions, a text padding or hash algorithm)."""
+    from engine.cql3 import masking
+    from engine.cql3.selection import Selector
+
+    qualified = f"system.{name}"
+    if not arguments:
+        raise InvalidRequest(f"Invalid number of arguments for function {qualified}")
+    value = prepare(table, arguments[0], ctx, columns)
+    types, returns = masking.signature(name, value.type, len(arguments) - 1)
+    partial = [
+        literal_evaluator(a, t, f"arg{i + 1}({qualified})", ctx)
+        if is_literal(a)
+        else prepare(table, a, ctx, columns).evaluate
+        for i, (a, t) in enumerate(zip(arguments[1:], types, strict=True))
+    ]
+    value_type = value.type
+
+    def evaluate(row: object, bind: BindContext) -> bytes | None:
+        rest = tuple(p(row, bind) for p in partial)
+        return masking.apply(name, value_type, value.evaluate(row, bind), rest)
+
+    text = f"{qualified}({', '.join(label(a) for a in arguments)})"
+    return Selector(text, returns, evaluate)

@@ -14,7 +14,7 @@ import threading
 import uuid
 from dataclasses import dataclass
 
-from engine.auth.resources import AuthResource
+from engine.auth.resources import AuthResource, Permission
 from engine.auth.service import AuthService
 from engine.cql import ast, parse_one
 from engine.cql.ast import ddl
@@ -138,6 +138,28 @@ class QueryProcessor:
         #: authentication and authorization; AllowAll until :meth:`install_auth`
         self.auth = AuthService.allow_all()
         ctx.catalog.listeners.append(self._forget_dropped)
+        ctx.can_unmask = lambda client, keyspace, table: self._has_table_permission(
+            client, Permission.UNMASK, keyspace, table
+        )
+        ctx.can_select_masked = lambda client, keyspace, table: self._has_table_permission(
+            client, Permission.SELECT_MASKED, keyspace, table
+        )
+
+    def _has_table_permission(
+        self, client: ClientState, permission: Permission, keyspace: str, table: str
+    ) -> bool:
+        """ClientState.hasTablePermission: granted on the table or a parent; superusers have every
+        permission, and without an authorizer everyone has (AllowAllAuthorizer)."""
+        auth = self.auth
+        if not auth.authorizer.requires_authorization:
+            return True
+        user = auth.effective_user(client.user)
+        if user is None:
+            return False
+        if auth.is_super(user):
+            return True
+        resource = AuthResource.table(keyspace, table)
+        return any(permission in auth.permissions(user, r) for r in resource.chain())
 
     def _forget_dropped(self, old: Schema, new: Schema) -> None:
         """Cassandra's ``removeInvalidPreparedStatements``: a statement on a dropped table (or keyspace)

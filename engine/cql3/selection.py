@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from engine.cql import ast
 from engine.cql.ast import NativeTypeName
-from engine.cql3 import function_selectors, keys, vector_functions
+from engine.cql3 import function_selectors, keys, masking, vector_functions
 from engine.cql3.cells import cell_timestamp, cell_timestamps
 from engine.cql3.terms import BindContext, PrepareContext
 from engine.errors import InvalidRequest
@@ -179,6 +179,7 @@ def referenced_columns(
                     or lowered in ("token", "tojson", "fromjson")
                     or lowered in _COLLECTION_FUNCTIONS
                     or lowered in vector_functions.FUNCTIONS
+                    or lowered in masking.FUNCTIONS
                 )
                 if fname.keyspace not in (None, "system") or not (known or _is_native(lowered)):
                     raise InvalidRequest(f"Unknown function '{fname.cql()}'")
@@ -433,6 +434,8 @@ def _scalar_function(
         return _collection_function(table, name, arguments, ctx, columns)
     if name in vector_functions.FUNCTIONS:
         return function_selectors.vector_function(table, name, arguments, ctx, columns, _prepare)
+    if name in masking.FUNCTIONS:
+        return function_selectors.masking_function(table, name, arguments, ctx, columns, _prepare)
     candidates = [c for c in REGISTRY.get(name, []) if len(c.argument_types) == len(arguments)]
     if not REGISTRY.get(name):
         raise InvalidRequest(f"Unknown function '{fname.cql()}'")

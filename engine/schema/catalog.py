@@ -13,11 +13,13 @@ or the new schema, never a torn one. ``system_schema`` is served from the in-mem
     {"format": 1, "keyspaces": [
         {"name": ..., "durable_writes": true, "replication": {"class": ..., ...},
          "types": [{"name": ..., "fields": [[name, type], ...]}, ...],          # dependencies first
-         "tables": [{"name": ..., "id": uuid, "columns": [[name, type, kind, position, order], ...],
+         "tables": [{"name": ..., "id": uuid, "columns": [[name, type, kind, position, order(, mask)], ...],
                      "params": {...}, "dropped": [[name, type, time, kind], ...],
                      "indexes": [[name, kind, {options}], ...], "view_of": null}, ...]}]}
 
-Types are stored as their CQL text and parsed back with the keyspace's user types in scope.
+Types are stored as their CQL text and parsed back with the keyspace's user types in scope. A masked
+column has a sixth element, its mask: ``[function keyspace, function name, [[argument type, argument
+value as hex or null], ...]]``.
 
 **Version.** Like Cassandra's schema digest, the version is a name-based (MD5, version 3) UUID of the
 schema's content, so two nodes with the same schema report the same version.
@@ -39,6 +41,7 @@ from typing import Any, Protocol
 from engine.schema.metadata import (
     ClusteringOrder,
     ColumnKind,
+    ColumnMask,
     ColumnMetadata,
     DroppedColumn,
     IndexKind,
@@ -154,9 +157,7 @@ def _table_doc(table: TableMetadata) -> dict[str, Any]:
     return {
         "name": table.name,
         "id": str(table.id),
-        "columns": [
-            [c.name, c.type.cql(), c.kind.value, c.position, c.clustering_order.value] for c in table.columns
-        ],
+        "columns": [_column_doc(c) for c in table.columns],
         "params": params,
         "dropped": [
             [d.name, d.type.cql(), d.dropped_time, d.kind.value] for d in table.dropped_columns.values()
@@ -164,6 +165,45 @@ def _table_doc(table: TableMetadata) -> dict[str, Any]:
         "indexes": [[i.name, i.kind.value, dict(i.options)] for i in table.indexes.values()],
         "view_of": table.base_table if table.is_view else None,
     }
+
+
+def _column_doc(column: ColumnMetadata) -> list[Any]:
+    doc: list[Any] = [
+        column.name,
+        column.type.cql(),
+        column.kind.value,
+        column.position,
+        column.clustering_order.value,
+    ]
+    mask = column.mask
+    if mask is not None:  # only masked columns have the sixth element (older files stay valid)
+        doc.append(
+            [
+                mask.keyspace,
+                mask.function,
+                [
+                    [t.cql(), None if v is None else v.hex()]
+                    for t, v in zip(mask.argument_types, mask.argument_values, strict=True)
+                ],
+            ]
+        )
+    return doc
+
+
+def _column_from_doc(doc: list[Any], keyspace: str, ks: KeyspaceMetadata) -> ColumnMetadata:
+    name, type_text, kind, position, order = doc[:5]
+    mask = None
+    if len(doc) > 5:
+        mask_keyspace, function, arguments = doc[5]
+        mask = ColumnMask(
+            function,
+            tuple(_parse(t, keyspace, ks) for t, _ in arguments),
+            tuple(None if v is None else bytes.fromhex(v) for _, v in arguments),
+            mask_keyspace,
+        )
+    return ColumnMetadata(
+        name, _parse(type_text, keyspace, ks), ColumnKind(kind), position, ClusteringOrder(order), mask
+    )
 
 
 def load(data: bytes) -> list[KeyspaceMetadata]:
@@ -195,10 +235,7 @@ def _parse(text: str, keyspace: str, ks: KeyspaceMetadata) -> CqlType:
 
 
 def _table_from_doc(keyspace: str, doc: dict[str, Any], ks: KeyspaceMetadata) -> TableMetadata:
-    columns = tuple(
-        ColumnMetadata(n, _parse(t, keyspace, ks), ColumnKind(kind), position, ClusteringOrder(order))
-        for n, t, kind, position, order in doc["columns"]
-    )
+    columns = tuple(_column_from_doc(c, keyspace, ks) for c in doc["columns"])
     raw = doc["params"]
     defaults = [f.name for f in fields(TableParams)]
     values: dict[str, Any] = {}

@@ -52,12 +52,34 @@ class ClusteringOrder(enum.Enum):
 
 
 @dataclass(frozen=True, slots=True)
+class ColumnMask:
+    """A column's dynamic data mask (Cassandra 5.0, CEP-20): a masking function partially applied, as
+    ``MASKED WITH system.mask_inner(1, 2)`` declares it. The column's value is the function's first
+    argument; ``argument_types``/``argument_values`` are the others (serialized, None for null), and
+    ``engine.cql3.masking`` computes the masked value."""
+
+    function: str  # a native masking function: mask_default, mask_null, mask_replace, mask_inner, ...
+    argument_types: tuple[CqlType, ...] = ()
+    argument_values: tuple[bytes | None, ...] = ()
+    keyspace: str = "system"
+
+    def cql(self) -> str:
+        """``ColumnMask.toString``: the function's full name and its arguments as CQL literals."""
+        arguments = ", ".join(
+            "null" if v is None else t.to_cql_literal(t.deserialize(v))
+            for t, v in zip(self.argument_types, self.argument_values, strict=True)
+        )
+        return f"{self.keyspace}.{self.function}({arguments})"
+
+
+@dataclass(frozen=True, slots=True)
 class ColumnMetadata:
     name: str
     type: CqlType
     kind: ColumnKind
     position: int = -1  # index within the partition key or the clustering; -1 otherwise
     clustering_order: ClusteringOrder = ClusteringOrder.NONE
+    mask: ColumnMask | None = None
 
     @property
     def is_static(self) -> bool:
@@ -201,6 +223,10 @@ class TableMetadata:
     @property
     def is_counter(self) -> bool:
         return any(c.type.is_counter for c in self.value_columns)
+
+    @property
+    def has_masked_columns(self) -> bool:
+        return any(c.mask is not None for c in self.columns)
 
     @property
     def has_static(self) -> bool:

@@ -142,6 +142,8 @@ def _column_cql(column: ColumnMetadata) -> str:
     text = f"{render_name(column.name)} {column.type.cql()}"
     if column.kind is ColumnKind.STATIC:
         text += " static"
+    if column.mask is not None:  # ColumnMask.appendCqlTo
+        text += " MASKED WITH " + column.mask.cql()
     return text
 
 

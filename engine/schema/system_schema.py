@@ -42,6 +42,7 @@ from engine.schema.system_tables import (
     virtual_keyspace,
     virtual_schema_keyspace,
 )
+from engine.schema.types import CqlType
 
 __all__ = [
     "LOCAL_SYSTEM_KEYSPACE_NAMES",
@@ -227,8 +228,37 @@ def _indexes_rows(schema: Schema, cdc: bool) -> Iterator[Row]:
                 }
 
 
+def _column_masks_rows(schema: Schema, cdc: bool) -> Iterator[Row]:
+    """SchemaKeyspace.addColumnMaskToSchemaMutation: the function, its partial arguments' types and
+    values as text (``AbstractType.getString``), with a null flag per argument."""
+    for ks in _keyspaces(schema):
+        for table in _all_tables(ks):
+            for column in _by_column_name(table):
+                mask = column.mask
+                if mask is None:
+                    continue
+                arguments = list(zip(mask.argument_types, mask.argument_values, strict=True))
+                yield {
+                    "keyspace_name": ks.name,
+                    "table_name": table.name,
+                    "column_name": column.name,
+                    "function_keyspace": mask.keyspace,
+                    "function_name": mask.function,
+                    "function_argument_types": [t.cql() for t, _ in arguments],
+                    "function_argument_values": ["" if v is None else _as_string(t, v) for t, v in arguments],
+                    "function_argument_nulls": [v is None for _, v in arguments],
+                }
+
+
+def _as_string(value_type: CqlType, value: bytes) -> str:
+    """AbstractType.getString: text as itself, other values as their CQL literal."""
+    decoded = value_type.deserialize(value)
+    return decoded if isinstance(decoded, str) else value_type.to_cql_literal(decoded)
+
+
 def _no_rows(schema: Schema, cdc: bool) -> Iterator[Row]:
-    # Triggers, column masks, functions and aggregates are not part of cqlkit's schema metadata.
+    # Triggers (never created: engine.cql3.statements.triggers), functions and aggregates (refused) have
+    # no rows.
     return iter(())
 
 
@@ -236,7 +266,7 @@ _PRODUCERS: dict[str, Callable[[Schema, bool], Iterator[Row]]] = {
     "keyspaces": _keyspaces_rows,
     "tables": _tables_rows,
     "columns": _columns_rows,
-    "column_masks": _no_rows,
+    "column_masks": _column_masks_rows,
     "triggers": _no_rows,
     "dropped_columns": _dropped_columns_rows,
     "views": _views_rows,

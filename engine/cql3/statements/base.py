@@ -7,6 +7,7 @@ executed any number of times with :class:`~engine.service.query_options.QueryOpt
 from __future__ import annotations
 
 import abc
+import os
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -73,6 +74,16 @@ class ExecutionContext:
     traces: TraceStore | None = None
     address: str = "127.0.0.1"
     trace: TraceState | None = None
+    #: cassandra.yaml's ``dynamic_data_masking_enabled`` (off by default, as in Cassandra 5.0): whether
+    #: CREATE/ALTER TABLE may declare column masks; the ``CQLKIT_DYNAMIC_DATA_MASKING_ENABLED``
+    #: environment variable (``true``) turns it on for the nodes a process opens (docs/compatibility.md)
+    dynamic_data_masking_enabled: bool = field(
+        default_factory=lambda: os.environ.get("CQLKIT_DYNAMIC_DATA_MASKING_ENABLED", "").lower() == "true"
+    )
+    #: whether a user may read a table's masked columns unmasked (UNMASK), and filter on them
+    #: (UNMASK or SELECT_MASKED): set by the query processor from its authorizer; None: everyone may
+    can_unmask: Callable[[ClientState, str, str], bool] | None = None
+    can_select_masked: Callable[[ClientState, str, str], bool] | None = None
     _last_timestamp: int = 0
 
     def next_timestamp(self) -> int:

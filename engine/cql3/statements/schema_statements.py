@@ -18,7 +18,7 @@ from types import MappingProxyType
 
 from engine.cql import ast
 from engine.cql.ast import ddl
-from engine.cql3 import properties
+from engine.cql3 import masking, properties
 from engine.cql3.statements.base import ClientState, ExecutionContext, Prepared
 from engine.cql3.where import references_duration
 from engine.errors import AlreadyExists, ConfigurationException, InvalidRequest, Unauthorized
@@ -26,6 +26,7 @@ from engine.locator import validate_options
 from engine.schema.metadata import (
     ClusteringOrder,
     ColumnKind,
+    ColumnMask,
     ColumnMetadata,
     DroppedColumn,
     KeyspaceMetadata,
@@ -245,6 +246,9 @@ class CreateTable(SchemaStatement):
         assert isinstance(st, ddl.CreateTableStatement)
         keyspace = self.keyspace_name
         name = st.table.name
+        # ColumnProperties.Raw.validate, before anything else of the statement
+        if any(d.mask is not None for d in st.columns) and not ctx.dynamic_data_masking_enabled:
+            raise InvalidRequest(masking.DISABLED_ERROR_MESSAGE)
         ks = keyspace_or_fail(schema, keyspace)
         if ks.table_or_view(name) is not None:
             if st.if_not_exists:
@@ -297,10 +301,15 @@ def build_table(st: ddl.CreateTableStatement, keyspace: str, schema: Schema) -> 
     params = properties.table_params(st.options.properties)  # TableAttributes.validate comes first
     table_id = properties.table_id(st.options.properties)
     types: dict[str, CqlType] = {}
+    masks: dict[str, ColumnMask] = {}
     statics: set[str] = set()
     inline_keys = []
     for definition in st.columns:
         types[definition.name] = column_type(definition.type, keyspace, schema)
+        if definition.mask is not None:
+            masks[definition.name] = masking.prepare_mask(
+                definition.mask, keyspace, name, definition.name, types[definition.name]
+            )
         if definition.static:
             statics.add(definition.name)
         if definition.primary_key:
@@ -366,6 +375,7 @@ def build_table(st: ddl.CreateTableStatement, keyspace: str, schema: Schema) -> 
             continue
         kind = ColumnKind.STATIC if column in statics else ColumnKind.REGULAR
         columns.append(ColumnMetadata(column, found, kind))
+    columns = [replace(c, mask=masks.get(c.name)) for c in columns]
     value_columns = [c for c in columns if not c.kind.is_primary_key]
     if any(t.is_counter for t in types.values()):
         if any(not c.type.is_counter for c in value_columns):
@@ -407,6 +417,10 @@ class AlterTable(SchemaStatement):
         st = self.statement
         assert isinstance(st, ddl.AlterTableStatement)
         keyspace = self.keyspace_name
+        # ColumnProperties.Raw.validate / AlterColumn.validate: masks may be dropped but not declared
+        declares_mask = st.mask is not None or any(d.mask is not None for d in st.added)
+        if declares_mask and not ctx.dynamic_data_masking_enabled:
+            raise InvalidRequest(masking.DISABLED_ERROR_MESSAGE)
         ks = schema.keyspace(keyspace)
         table = ks.tables.get(st.table.name) if ks is not None else None
         if ks is None or table is None:
@@ -414,6 +428,8 @@ class AlterTable(SchemaStatement):
                 raise Noop
             raise InvalidRequest(f"Table '{keyspace}.{st.table.name}' doesn't exist")
         table = self._alter(table, st, schema, ctx)
+        if table == ks.tables[st.table.name]:
+            raise Noop  # AlterSchemaStatement: an unchanged schema answers VOID
         event = SchemaChange(UPDATED, SchemaChangeTarget.TABLE, keyspace, table.name)
         return schema.with_keyspace(ks.with_table(table)), event
 
@@ -422,6 +438,8 @@ class AlterTable(SchemaStatement):
     ) -> TableMetadata:
         qualified = f"{table.keyspace}.{table.name}"
         match st.action:
+            case ddl.AlterTableAction.MASK | ddl.AlterTableAction.DROP_MASK:
+                return _alter_mask(table, st)
             case ddl.AlterTableAction.ADD:
                 return self._add(table, st, schema)
             case ddl.AlterTableAction.DROP:
@@ -509,10 +527,30 @@ class AlterTable(SchemaStatement):
                 if table.is_counter:
                     raise InvalidRequest(f"Cannot re-add previously dropped counter column {definition.name}")
             kind = ColumnKind.STATIC if definition.static else ColumnKind.REGULAR
-            columns.append(ColumnMetadata(definition.name, added, kind))
+            mask = None
+            if definition.mask is not None:
+                mask = masking.prepare_mask(
+                    definition.mask, table.keyspace, table.name, definition.name, added
+                )
+            columns.append(ColumnMetadata(definition.name, added, kind, mask=mask))
         altered = table.with_columns(tuple(columns))
         _counter_mix(altered, table.is_counter)
         return altered
+
+
+def _alter_mask(table: TableMetadata, st: ddl.AlterTableStatement) -> TableMetadata:
+    """AlterTableStatement.MaskColumn: ``ALTER c MASKED WITH ...`` / ``ALTER c DROP MASKED``."""
+    assert st.column_name is not None
+    column = table.column(st.column_name)
+    if column is None:
+        if st.if_column_exists:
+            return table
+        raise InvalidRequest(f"Column with name '{st.column_name}' doesn't exist on table '{table.name}'")
+    mask = None
+    if st.mask is not None:
+        mask = masking.prepare_mask(st.mask, table.keyspace, table.name, column.name, column.type)
+    columns = tuple(replace(c, mask=mask) if c.name == column.name else c for c in table.columns)
+    return table.with_columns(columns)
 
 
 def _dependent_indexes(table: TableMetadata, column: str) -> list[str]:

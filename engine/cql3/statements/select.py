@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from engine.cql import ast
-from engine.cql3 import ann, keys, terms
+from engine.cql3 import ann, keys, masking, terms
 from engine.cql3.cells import live_value
 from engine.cql3.restrictions import Restrictions
 from engine.cql3.selection import Selection, prepare_selection, referenced_columns
@@ -32,7 +32,7 @@ from engine.cql3.where import prepare as prepare_restrictions
 from engine.db.rows import PartitionUpdate
 from engine.db.slices import Slices
 from engine.dht.murmur3_partitioner import MAX_TOKEN
-from engine.errors import InvalidRequest
+from engine.errors import InvalidRequest, Unauthorized
 from engine.schema import system_schema
 from engine.schema.metadata import ColumnKind, TableMetadata
 from engine.schema.types import NATIVE_TYPES
@@ -71,10 +71,13 @@ class SelectStatement(Prepared):
         limit = self._bound_limit(self.limit, bind)
         per_partition = self._bound_limit(self.per_partition_limit, bind)
         page_size = options.page_size if options.page_size and options.page_size > 0 else None
+        unmask = self._unmask(ctx, client)
         if self.ann_ordering is not None:
-            return self._execute_ann(ctx, bind, options, limit, per_partition, page_size)
+            return self._execute_ann(ctx, bind, options, limit, per_partition, page_size, unmask)
         resume = _decode_paging_state(options.paging_state) if options.paging_state else None
         rows = self._rows(ctx, bind, options, per_partition, resume)
+        if not unmask:
+            rows = _masked(self.table_metadata, rows)
         if self.order_by_in and len(self.restrictions.partition_keys(bind)) > 1:
             if page_size is not None:
                 raise InvalidRequest(
@@ -130,6 +133,7 @@ class SelectStatement(Prepared):
         limit: int | None,
         per_partition: int | None,
         page_size: int | None,
+        unmask: bool,
     ) -> ResultMessage:
         """An ANN query (``engine.cql3.ann``): the exact top-k of the rows the WHERE clause selects, in
         one page without a paging state."""
@@ -144,8 +148,36 @@ class SelectStatement(Prepared):
         ctx.warnings.extend(top.warnings)
         read = dataclasses.replace(options, consistency=top.consistency, paging_state=None)
         rows = ann.top_k(self.ann_ordering, self._rows(ctx, bind, read, None, None), bind, top.limit)
+        if not unmask:
+            rows = list(_masked(self.table_metadata, iter(rows)))
         out = tuple(self.selection.row(row, bind) for row in rows)
         return ResultMessage(Rows(self.selection.columns, out), tuple(ctx.warnings))
+
+    def _unmask(self, ctx: ExecutionContext, client: ClientState) -> bool:
+        """Whether this read sees masked columns unmasked (``SelectStatement.execute``: no masked column,
+        or UNMASK on the table); first ``authorize``'s check that a user without UNMASK nor SELECT_MASKED
+        does not restrict a masked column."""
+        table = self.table_metadata
+        if not table.has_masked_columns:
+            return True
+        if ctx.can_unmask is None or ctx.can_unmask(client, table.keyspace, table.name):
+            return True
+        if ctx.can_select_masked is not None and not ctx.can_select_masked(
+            client, table.keyspace, table.name
+        ):
+            r = self.restrictions
+            restricted = {*r.partition, *r.clustering, *(x.column.name for x in r.others)}
+            restricted.update(c.name for m in r.multi for c in m.columns)
+            if r.tokens:
+                restricted.update(c.name for c in table.partition_key)
+            queried = [c.name for c in table.columns if c.mask is not None and c.name in restricted]
+            if queried:
+                user = client.user.name if client.user is not None else "anonymous"
+                raise Unauthorized(
+                    f"User {user} has no UNMASK nor SELECT_MASKED permission on table {table.keyspace}."
+                    f"{table.name}, cannot query masked columns [{', '.join(queried)}]"
+                )
+        return False
 
     @staticmethod
     def _bound_limit(term: Term | None, bind: BindContext) -> int | None:
@@ -362,6 +394,15 @@ class SelectStatement(Prepared):
                     yield CqlRow(partition.key, (), values, static_cells)
             if resume is not None and resume[0] == partition.key:
                 resume = None
+
+
+def _masked(table: TableMetadata, rows: Iterator[CqlRow]) -> Iterator[CqlRow]:
+    """The rows with their masked columns' values masked (``engine.cql3.masking``), after filtering."""
+    mask_row = masking.masker(table)
+    for row in rows:
+        values = dict(row.values)
+        mask_row(values)
+        yield CqlRow(row.partition_key, row.clustering, values, row.cells)
 
 
 def _token_within(token: int, start: tuple[int, bool] | None, end: tuple[int, bool] | None) -> bool:
