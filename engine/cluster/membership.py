@@ -170,14 +170,16 @@ class Membership(GossipListener):
         self.gossiper.register(self)
         for verb in _GOSSIP_VERBS.values():
             self.messaging.register(verb, self._on_gossip)
+        self.replica = ReplicaHandlers(storage, self.messaging, truncate_local)
         self.hints = HintsService(
             directory / "hints",
             self.messaging,
             host_id_of=lambda endpoint: self.topology.host_id(endpoint),
             endpoint_of=lambda host_id: self.topology.endpoint_for_host_id(host_id),
             is_alive=self.is_alive,
+            local_host_id=self.host_id,
+            apply=self.replica.apply,
         )
-        self.replica = ReplicaHandlers(storage, self.messaging, truncate_local)
         self.batchlog = BatchlogStore(directory / "batches", self.messaging)
         self.coordinator = Coordinator(
             storage=storage,

@@ -38,6 +38,7 @@ from engine.cluster.membership import Membership
 from engine.cluster.node import Node
 from engine.errors import InvalidRequest
 from engine.gms import NodeStatus
+from engine.hints.service import HintsTransferFailed
 from engine.locator import ReplicationStrategy
 from engine.streaming import (
     StreamFailed,
@@ -197,6 +198,7 @@ def decommission(cluster: Cluster, name: str, *, force: bool = False) -> StreamR
     with _refused():
         transfers = _leaving_plan(membership, node.address, dead=False)
         result = membership.streaming.run(transfers, "Unbootstrap")
+    _hand_over_hints(cluster, node)
     membership.finish_leaving()
     cluster.await_nodes(
         lambda: all(
@@ -209,6 +211,24 @@ def decommission(cluster: Cluster, name: str, *, force: bool = False) -> StreamR
     log.info("DECOMMISSIONED", extra={"node": node.name})
     cluster.forget_node(node)
     return result
+
+
+def _hand_over_hints(cluster: Cluster, node: Node) -> None:
+    """Before leaving, the node gives the hints it keeps to the closest live node (Cassandra's
+    ``StorageService.streamHints``), which delivers them when their nodes come back."""
+    membership = _membership(node)
+    peers = [n for n in cluster.running_nodes() if n is not node]
+    peers.sort(key=lambda n: n.datacenter != node.datacenter)  # stable: this datacenter first
+    if not peers or not membership.hints.pending():
+        return
+    try:
+        handed = membership.hints.transfer(peers[0].address)
+    except HintsTransferFailed as e:
+        log.warning("%s; continuing the decommission", e, extra={"node": node.name})
+        return
+    log.info(
+        "Transferred %d hints to /%s:%d", handed, peers[0].address, STORAGE_PORT, extra={"node": node.name}
+    )
 
 
 # ---------------------------------------------------------------------------------------- removenode

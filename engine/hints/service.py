@@ -14,6 +14,11 @@ still to deliver, for the next attempt. Delivery runs on the network's timers, s
 when it happens (``network.advance``), and a real-time cluster does it in the background.
 
 At consistency ``ANY`` a stored hint counts as an acknowledgement (the coordinator decides that).
+
+**The message.** ``HINT_REQ`` carries a :class:`HintMessage`: the host id the hint is for, and the
+mutation. A node applies a hint meant for itself; one meant for another host it stores as its own hint
+for that host — that is how a decommissioned node hands its hints over (:meth:`HintsService.transfer`,
+Cassandra's ``HintsService.transferHints`` and ``HintVerbHandler``).
 """
 
 from __future__ import annotations
@@ -21,17 +26,33 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from engine.db.mutation import Mutation
 from engine.hints import hint_file
 from engine.hints.hint_file import Hint
-from engine.net import MessagingService, Verb
+from engine.net import Message, MessagingService, Verb
+from engine.service.awaiting import wait_until
+from engine.service.response_handlers import Replies
+
+
+class HintsTransferFailed(Exception):
+    """Some hints could not be handed to another node (decommission keeps going without them)."""
+
 
 #: cassandra.yaml ``max_hint_window``: 3 hours.
 MAX_HINT_WINDOW_MS = 3 * 3600 * 1000
 #: How often hints for live replicas are dispatched (Cassandra's dispatcher checks every 10 s).
 DISPATCH_INTERVAL_MS = 10_000.0
+
+
+@dataclass(frozen=True, slots=True)
+class HintMessage:
+    """``HINT_REQ``'s payload: a write for host ``host_id``."""
+
+    host_id: uuid.UUID
+    mutation: Mutation
 
 
 class HintsService:
@@ -45,6 +66,8 @@ class HintsService:
         host_id_of: Callable[[str], uuid.UUID],
         endpoint_of: Callable[[uuid.UUID], str | None],
         is_alive: Callable[[str], bool],
+        local_host_id: uuid.UUID | None = None,
+        apply: Callable[[Mutation], None] | None = None,
         max_hint_window_ms: float = MAX_HINT_WINDOW_MS,
         dispatch_interval_ms: float = DISPATCH_INTERVAL_MS,
     ) -> None:
@@ -54,6 +77,8 @@ class HintsService:
         self._host_id_of = host_id_of
         self._endpoint_of = endpoint_of
         self._is_alive = is_alive
+        self._local_host_id = local_host_id
+        self._apply = apply
         self.max_hint_window_ms = max_hint_window_ms
         self._lock = threading.RLock()
         self._files: dict[uuid.UUID, Path] = {}  # the file new hints for a host are appended to
@@ -61,6 +86,8 @@ class HintsService:
         self._dispatching: set[uuid.UUID] = set()
         self.delivered = 0
         self._timer = messaging.network.every(dispatch_interval_ms, self.dispatch_all)
+        if apply is not None:
+            messaging.register(Verb.HINT_REQ, self._on_hint)
 
     def _now(self) -> int:
         return int(self._messaging.network.now())
@@ -74,13 +101,56 @@ class HintsService:
             since = self._down_since.get(endpoint)
             if since is not None and now - since > self.max_hint_window_ms:
                 return False
-            host_id = self._host_id_of(endpoint)
+            self._store_for_host(self._host_id_of(endpoint), mutation)
+        return True
+
+    def _store_for_host(self, host_id: uuid.UUID, mutation: Mutation) -> None:
+        with self._lock:
+            now = self._now()
             path = self._files.get(host_id)
             if path is None:
                 path = self.directory / hint_file.file_name(host_id, now)
                 self._files[host_id] = path
             hint_file.append(path, [Hint(now, mutation)])
-        return True
+
+    def _on_hint(self, message: Message) -> None:
+        hint = message.payload
+        assert isinstance(hint, HintMessage) and self._apply is not None
+        if hint.host_id == self._local_host_id:
+            self._apply(hint.mutation)  # RequestFailed (an unknown table) answers the failure
+        else:
+            self._store_for_host(hint.host_id, hint.mutation)  # handed over by a leaving node
+        self._messaging.reply(message)
+
+    def transfer(self, endpoint: str, timeout_ms: float = 60_000.0) -> int:
+        """Hand every hint this node keeps to ``endpoint``, which keeps (or applies) them; the files go
+        once every hint is acknowledged. Returns how many were handed over; raises ``HintsTransferFailed``."""
+        with self._lock:
+            paths = sorted(self.directory.glob(f"*{hint_file.SUFFIX}"))
+            self._files.clear()
+        messages = [
+            HintMessage(host_id, hint.mutation)
+            for path in paths
+            if (host_id := hint_file.host_id_of(path)) is not None
+            for hint in hint_file.read(path)
+        ]
+        replies = Replies([f"{i}" for i in range(len(messages))])
+        for index, hint in enumerate(messages):
+            self._messaging.send_request(
+                endpoint,
+                Verb.HINT_REQ,
+                hint,
+                on_response=lambda _m, i=index: replies.respond(f"{i}", None),
+                on_failure=lambda _e, reason, i=index: replies.fail(f"{i}", reason),
+            )
+        wait_until(self._messaging.network, replies.condition, lambda: replies.complete, timeout_ms)
+        if len(replies.replies) < len(messages):
+            raise HintsTransferFailed(
+                f"could not hand {len(messages) - len(replies.replies)} hints to /{endpoint}"
+            )
+        for path in paths:
+            path.unlink(missing_ok=True)
+        return len(messages)
 
     def files_for(self, host_id: uuid.UUID) -> list[Path]:
         return sorted(p for p in self.directory.glob(f"{host_id}-*{hint_file.SUFFIX}"))
@@ -151,7 +221,7 @@ class HintsService:
             self._messaging.send_request(
                 endpoint,
                 Verb.HINT_REQ,
-                hint.mutation,
+                HintMessage(host_id, hint.mutation),
                 on_response=lambda _m, i=index: answered(i, True),
                 on_failure=lambda _e, _r, i=index: answered(i, False),
             )

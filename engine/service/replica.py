@@ -1,6 +1,6 @@
 """The replica side of the data verbs: what a node does when a coordinator writes to or reads from it.
 
-* ``MUTATION_REQ``, ``HINT_REQ``, ``READ_REPAIR_REQ``: apply the :class:`~engine.db.mutation.Mutation`
+* ``MUTATION_REQ``, ``READ_REPAIR_REQ``: apply the :class:`~engine.db.mutation.Mutation`
   (commitlog, then memtable) and acknowledge;
 * ``READ_REQ``: answer the partition, or its digest (:class:`~engine.service.commands.ReadCommand`);
 * ``RANGE_REQ``: answer the partitions of a token range;
@@ -38,7 +38,8 @@ class ReplicaHandlers:
         self._storage = storage
         self._messaging = messaging
         self._truncate = truncate
-        for verb in (Verb.MUTATION_REQ, Verb.HINT_REQ, Verb.READ_REPAIR_REQ):
+        # HINT_REQ is the hints service's (a hint may be for another node: engine.hints)
+        for verb in (Verb.MUTATION_REQ, Verb.READ_REPAIR_REQ):
             messaging.register(verb, self._on_mutation)
         messaging.register(Verb.READ_REQ, self._on_read)
         messaging.register(Verb.RANGE_REQ, self._on_range)

@@ -204,3 +204,30 @@ def test_bootstrap_refuses_when_a_replica_losing_a_range_is_down(cluster: Cluste
     cluster.stop_node("node2")
     with pytest.raises(TopologyChangeError, match=r"^A node required to move the data consistently is down"):
         cluster.add_node()
+
+
+def test_a_decommissioned_node_hands_its_hints_over(cluster: Cluster) -> None:
+    """node2 coordinates writes node3 misses (its mutations and hints to node3 are dropped): node2 keeps
+    hints. Decommissioning node2 hands them to node1, which delivers them once node3 can be reached."""
+    from engine.net import Verb
+
+    cluster.add_node()
+    mutations = cluster.network.drop(Verb.MUTATION_REQ, recipient="127.0.0.3")
+    hints = cluster.network.drop(Verb.HINT_REQ, recipient="127.0.0.3")
+    keys = [k for k in range(ROWS, ROWS + 80) if "127.0.0.3" in _replicas(cluster, k)]
+    session = cluster.connect("ks", node="node2")
+    for k in keys:
+        session.execute("INSERT INTO t (k, v) VALUES (?, ?)", (k, f"v{k}"), consistency_level=CL.ONE)
+    cluster.advance(3000)  # the writes to node3 time out: node2 keeps a hint for each
+    node2, node1, node3 = (cluster.node(n) for n in ("node2", "node1", "node3"))
+    kept = node2.membership.hints.pending()
+    assert kept == len(keys) > 0
+    assert node1.membership.hints.pending() == 0
+    cluster.decommission("node2")
+    assert node1.membership.hints.pending() == kept  # handed over, still for node3
+    assert not any(_held(node3, k) for k in keys)
+    cluster.network.remove_drop(mutations)
+    cluster.network.remove_drop(hints)
+    cluster.advance(10_000)  # node1's dispatcher delivers them
+    assert all(_held(node3, k) for k in keys)
+    assert node1.membership.hints.pending() == 0

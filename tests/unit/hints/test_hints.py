@@ -10,6 +10,7 @@ import pytest
 from engine.db.mutation import Mutation
 from engine.db.rows import DeletionTime, PartitionUpdate
 from engine.hints import CorruptHint, Hint, HintsService, hint_file
+from engine.hints.service import HintMessage
 from engine.net import Message, MessagingService, Network, RequestFailed, RequestFailureReason, Verb
 
 TABLE = uuid.UUID(int=7)
@@ -58,8 +59,9 @@ class _Replica:
         self.messaging.register(Verb.HINT_REQ, self._on_hint)
 
     def _on_hint(self, message: Message) -> None:
-        mutation = message.payload
-        assert isinstance(mutation, Mutation)
+        hint = message.payload
+        assert isinstance(hint, HintMessage) and hint.host_id == HOST
+        mutation = hint.mutation
         if mutation.key in self.fail_keys:
             raise RequestFailed(RequestFailureReason.UNKNOWN)
         self.applied.append(mutation.key)
