@@ -49,6 +49,10 @@ _cqlkit() {
                     COMPREPLY=($(compgen -f -- "$cur"))
                     return
                     ;;
+                --mode)
+                    COMPREPLY=($(compgen -W "tabular csv json" -- "$cur"))
+                    return
+                    ;;
             esac
             if [[ "$cur" == -* ]]; then
                 COMPREPLY=($(compgen -W "$(_cqlkit_cache cqlsh _cqlkit_cqlsh_options)" -- "$cur"))

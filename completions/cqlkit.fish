@@ -25,3 +25,4 @@ complete -c cqlkit -n '__fish_seen_subcommand_from tutorial' -a '(__cqlkit_tutor
 complete -c cqlkit -n '__fish_seen_subcommand_from cqlsh' -a '(__cqlkit_cqlsh_options)'
 complete -c cqlkit -n '__fish_seen_subcommand_from cqlsh' -s f -l file -r -F
 complete -c cqlkit -n '__fish_seen_subcommand_from cqlsh' -l cqlshrc -r -F
+complete -c cqlkit -n '__fish_seen_subcommand_from cqlsh' -l mode -x -a 'tabular csv json'

@@ -24,18 +24,20 @@ makes a batch run exit with status 2.
 from __future__ import annotations
 
 import getpass
+import os
 import shutil
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import TextIO
+from typing import TextIO, TypeVar
 
 import shell.copy  # noqa: F401 - registers COPY with the special commands
 from engine.cql.lexer import Token, TokenKind, scan
 from engine.cql.splitter import StatementText, split_statements
 from shell.commands import LINE_COMMANDS, dispatch
 from shell.commands.elapsed import elapsed_line
+from shell.commands.pager import run_pager
 from shell.commands.tracing import print_statement_traces
 from shell.connection.base import Connection, QueryError, Settings
 from shell.output.describe import describe_target, render_describe
@@ -55,6 +57,9 @@ from shell.session_state import Expand, ShellState
 _COUNTED = ("select", "list")
 #: DESCRIBE targets whose output cqlsh prints entirely with ``print`` (never captured)
 _PRINTED_DESCRIBE = ("columnfamilies", "tables", "types", "functions", "aggregates", "keyspaces", "cluster")
+
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -89,7 +94,8 @@ class Shell:
         password: Callable[[], str] | None = None,
         read_line: Callable[[str], str] | None = None,
         clock: Callable[[], float] = time.perf_counter,
-        terminal_width: Callable[[], int | None] | None = None,
+        terminal: Callable[[], os.terminal_size | None] | None = None,
+        pager: Callable[[str], bool] = run_pager,
     ) -> None:
         self.connection = connection
         self.out = out
@@ -110,7 +116,8 @@ class Shell:
         self._read_line = read_line
         self._input: Iterator[str] | None = None
         self._clock = clock
-        self._terminal_width = terminal_width or (lambda: _terminal_width(out))
+        self._terminal = terminal or (lambda: terminal_size(out))
+        self._pager = pager
         self._paused = 0.0  # seconds spent at ---MORE--- during the statement being timed
 
     # ------------------------------------------------------------------ input
@@ -278,7 +285,7 @@ class Shell:
             formats=replace(self.formats, color=self.state.painting),
             tty=self.tty,
             expand=expand is Expand.ON,
-            auto_width=self._terminal_width() if expand is Expand.AUTO else None,
+            auto_width=_columns(self._terminal()) if expand is Expand.AUTO else None,
         )
 
     def _printer(self) -> ResultPrinter | ScriptPrinter:
@@ -289,30 +296,56 @@ class Shell:
     def _print_rows(self, first: ResultPage, pages: Iterator[ResultPage]) -> bool:
         printer = self._printer()
         scripted = isinstance(printer, ScriptPrinter)
+        size = self._terminal() if self._pages_through_pager(scripted) else None
+        held: list[str] = []  # the whole result, when it may go to the pager
+        emit = held.append if size is not None else self.result
+        pause = not scripted and size is None and self.tty and self.state.capture is None and self._more
         warnings = list(first.warnings)
-        self.result(printer.start())
+        emit(printer.start())
         page: ResultPage | None = first
+        failure: QueryError | None = None
         while page is not None:
-            self.result(printer.page(page))
+            emit(printer.page(page))
             if page.paging_state is None:
                 break
-            if self.tty and self.state.capture is None and self._more is not None and not scripted:
+            if pause:
                 self.out.flush()
-                paused = self._clock()
-                try:
-                    self._more()
-                finally:
-                    self._paused += self._clock() - paused
+                self._pause(self._more)  # type: ignore[arg-type]
             try:
                 page = next(pages, None)
             except QueryError as error:
-                self.error(error.text)
-                return False
+                failure = error
+                break
             if page is not None:
                 warnings.extend(page.warnings)
-        self.result(printer.finish())
+        if failure is None:
+            emit(printer.finish())
+        if size is not None:
+            self._page_or_print("".join(held), size)
+        if failure is not None:
+            self.error(failure.text)
+            return False
         self._warn(warnings)
         return True
+
+    def _pages_through_pager(self, scripted: bool) -> bool:
+        return self.state.pager and self.tty and not scripted and self.state.capture is None
+
+    def _page_or_print(self, text: str, size: os.terminal_size) -> None:
+        """cqlkit's pager: a result longer than the terminal goes to it, a shorter one is printed."""
+        if text.count("\n") >= size.lines:
+            self.out.flush()
+            if self._pause(lambda: self._pager(text)):
+                return
+        self.result(text)
+
+    def _pause(self, wait: Callable[[], T]) -> T:
+        """Run ``wait`` (the user reading: ---MORE---, the pager), its time left out of ELAPSED."""
+        paused = self._clock()
+        try:
+            return wait()
+        finally:
+            self._paused += self._clock() - paused
 
     def _describe(self, text: str, first: ResultPage | None, pages: Iterator[ResultPage]) -> None:
         collected = [first] if first is not None else []
@@ -407,14 +440,18 @@ class Shell:
         self.stopped = True
 
 
-def _terminal_width(out: TextIO) -> int | None:
-    """The terminal's width when ``out`` is one (EXPAND AUTO acts only there), else None."""
+def terminal_size(out: TextIO) -> os.terminal_size | None:
+    """The terminal's size when ``out`` is one (EXPAND AUTO and the pager act only there), else None."""
     try:
         if not out.isatty():
             return None
     except (AttributeError, ValueError):
         return None
-    return shutil.get_terminal_size().columns
+    return shutil.get_terminal_size()
+
+
+def _columns(size: os.terminal_size | None) -> int | None:
+    return size.columns if size is not None else None
 
 
 def _on_system_traces(tokens: Sequence[Token], keyspace: str | None) -> bool:

@@ -74,6 +74,12 @@ def _parser() -> argparse.ArgumentParser:
         help="cqlkit: how results are printed: cqlsh's tables (tabular), or rows only as CSV with a "
         "header line (csv) or one JSON object per line (json)",
     )
+    parser.add_argument(
+        "--pager",
+        action="store_true",
+        help="cqlkit: in the interactive shell, show results longer than the terminal through $PAGER "
+        "(default: less -R) instead of ---MORE--- (the PAGER command switches it)",
+    )
     return parser
 
 
@@ -164,6 +170,7 @@ def main(
             cqlshrc=str(rc.path),
             max_trace_wait=rc.max_trace_wait,
             mode=mode,
+            pager=options.pager,
         )
         if options.execute is not None:
             text = options.execute if options.execute.endswith(";") else options.execute + ";"

@@ -75,6 +75,8 @@ class ShellState:
     """cqlshrc ``[tracing] max_trace_wait``: how long to wait for a statement's trace to complete."""
     elapsed: bool = False
     """cqlkit's ``ELAPSED ON``: each statement's client-side wall time after its result (kept by SOURCE)."""
+    pager: bool = False
+    """cqlkit's ``PAGER ON`` / ``--pager``: long results through ``$PAGER`` in the interactive shell."""
     mode: OutputMode = OutputMode.TABULAR
     """cqlkit's ``--mode``: cqlsh's tables, or rows only as CSV or JSON Lines (kept by SOURCE)."""
 

@@ -5,7 +5,7 @@ the first words of statements that end at the end of their line. One module per 
 registers its handlers with ``registry.command``; importing this package registers them all.
 """
 
-from shell.commands import consistency, elapsed, files, help, session, show, switches
+from shell.commands import consistency, elapsed, files, help, pager, session, show, switches
 from shell.commands.registry import (
     LINE_COMMANDS,
     CommandContext,
@@ -28,6 +28,7 @@ __all__ = [
     "first_word",
     "help",
     "lookup",
+    "pager",
     "session",
     "show",
     "switches",

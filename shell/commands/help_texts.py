@@ -480,6 +480,25 @@ ELAPSED
 
   ELAPSED with no arguments shows whether times are shown.
 """,
+    "pager": """
+PAGER [cqlkit extension]
+
+  Shows long query results through a pager program ($PAGER, or
+  less -R) in the interactive shell, instead of pausing at ---MORE---.
+  A result longer than the terminal is fetched whole, then paged.
+
+PAGER ON
+
+  Enables the pager (also: cqlkit cqlsh --pager).
+
+PAGER OFF
+
+  Disables the pager.
+
+PAGER
+
+  PAGER with no arguments shows whether the pager is on.
+""",
 }
 
 

@@ -49,6 +49,7 @@ LINE_COMMANDS = frozenset(
         "cls",
         "history",
         "elapsed",  # cqlkit's own (shell.commands.elapsed)
+        "pager",  # cqlkit's own (shell.commands.pager)
     }
 )
 

@@ -10,7 +10,7 @@ typed, keywords upper-case and names as stored (double-quoted when they need quo
   tables of ``ks`` after ``ks.``, user types after ``TYPE``, and otherwise the columns of the table the
   statement names (``FROM t``, ``UPDATE t``, ``INTO t``).
 * Shell commands: their first word at a statement start, and their arguments (consistency levels,
-  ``ON``/``OFF``, ``SHOW`` topics, HELP topics), cqlkit's own (``ELAPSED``) included.
+  ``ON``/``OFF``, ``SHOW`` topics, HELP topics), cqlkit's own (``ELAPSED``, ``PAGER``) included.
 
 ``completer.CqlCompleter`` adapts it to prompt_toolkit.
 """
@@ -45,6 +45,7 @@ SHELL_COMMANDS = (
     "HELP",
     "HISTORY",
     "LOGIN",
+    "PAGER",
     "PAGING",
     "SERIAL",
     "SHOW",
@@ -161,6 +162,7 @@ _SHELL_ARGUMENTS: dict[str, Callable[[list[str]], list[str]]] = {
     "tracing": _switch,
     "paging": _switch,
     "elapsed": _switch,
+    "pager": _switch,
     "show": _show,
     "help": _help,
     "?": _help,

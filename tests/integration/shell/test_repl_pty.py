@@ -170,3 +170,29 @@ def test_color_highlights_input_and_output(home: Path) -> None:
         term.child.expect(pexpect.EOF)
     finally:
         term.close()
+
+
+def test_pager_and_expand_auto(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """cqlkit's --pager: a result longer than the 24-line terminal goes to $PAGER (here a program that
+    keeps what it reads); EXPAND AUTO lays out a row wider than the 80 columns in a block."""
+    paged = home / "paged.txt"
+    keep = f"import sys; open({str(paged)!r}, 'w').write(sys.stdin.read())"
+    monkeypatch.setenv("PAGER", f'{sys.executable} -c "{keep}"')
+    terminal = Terminal(home, "--pager")
+    try:
+        terminal.expect("cqlsh> ")
+        assert terminal.type("SELECT column_name FROM system_schema.columns;", "cqlsh> ") == ""
+        text = paged.read_text()
+        assert text.startswith("\n column_name\n") and text.endswith(" rows)\n")
+        assert text.count("\n") >= 24
+        # a short result is printed on the terminal
+        output = terminal.type(
+            "SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = 'system';", "cqlsh> "
+        )
+        assert output.endswith("\r\n keyspace_name\r\n---------------\r\n        system\r\n\r\n(1 rows)\r\n")
+        assert terminal.type("EXPAND AUTO", "cqlsh> ").endswith("EXPAND set to AUTO\r\n")
+        wide = "SELECT keyspace_name, table_name, comment, bloom_filter_fp_chance, caching FROM system_schema.tables WHERE keyspace_name = 'system' AND table_name = 'local';"
+        output = terminal.type(wide, "cqlsh> ")
+        assert output.startswith("\r\n@ Row 1\r\n") and " keyspace_name          | system\r\n" in output
+    finally:
+        terminal.close()

@@ -36,6 +36,9 @@ def test_bash_completes_commands_nodetool_tutorials_and_options() -> None:
     assert bash_complete(["cqlkit", "nodetool", "statusa"]) == ["statusautocompaction"]
     assert bash_complete(["cqlkit", "tutorial", "gy"]) == ["gyms"]
     assert bash_complete(["cqlkit", "cqlsh", "--request-t"]) == ["--request-timeout"]
+    assert bash_complete(["cqlkit", "cqlsh", "--mo"]) == ["--mode"]
+    assert bash_complete(["cqlkit", "cqlsh", "--mode", ""]) == ["tabular", "csv", "json"]
+    assert bash_complete(["cqlkit", "cqlsh", "--pa"]) == ["--pager", "--password"]
     assert bash_complete(["cqlkit", "serve", "--po"]) == ["--port"]
 
 

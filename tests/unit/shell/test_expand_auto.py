@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Iterator
 
 import pytest
 
-from shell.batch import Shell, _terminal_width
+from shell.batch import Shell, terminal_size
 from shell.connection.embedded import EmbeddedConnection
 from shell.session_state import Expand, ShellState
 
@@ -31,7 +32,8 @@ def run(
     connection: EmbeddedConnection, text: str, state: ShellState, width: int | None, *, tty: bool = False
 ) -> tuple[str, str]:
     out, err = io.StringIO(), io.StringIO()
-    shell = Shell(connection, out, err, state=state, tty=tty, terminal_width=lambda: width)
+    size = os.terminal_size((width, 24)) if width is not None else None
+    shell = Shell(connection, out, err, state=state, tty=tty, terminal=lambda: size)
     shell.run_text(text)
     return out.getvalue(), err.getvalue()
 
@@ -75,7 +77,7 @@ def test_a_wider_table_is_expanded(connection: EmbeddedConnection) -> None:
 def test_not_a_terminal_means_tables(connection: EmbeddedConnection) -> None:
     query = "SELECT n, note FROM ks.t WHERE p = 0 AND n = 1;"
     assert run(connection, query, ShellState(expand=Expand.AUTO), None) == (NARROW, "")
-    assert _terminal_width(io.StringIO()) is None
+    assert terminal_size(io.StringIO()) is None
 
 
 def test_the_first_page_decides_for_the_whole_result(connection: EmbeddedConnection) -> None:
