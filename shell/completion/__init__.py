@@ -12,6 +12,12 @@ typed, keywords upper-case and names as stored (double-quoted when they need quo
 * Shell commands: their first word at a statement start, and their arguments (consistency levels,
   ``ON``/``OFF``, ``SHOW`` topics, HELP topics), cqlkit's own (``ELAPSED``, ``PAGER``) included.
 
+Names are read from the connection's schema at each Tab, with no cache of the shell's own: the embedded
+connection's is the node's live catalog, and cassandra-driver's metadata is refreshed by the driver
+(before a DDL statement's result comes back, and in its background thread on other clients' schema
+change events), so a name made or dropped by the statement just run is offered, or not, at the next Tab,
+and completion never waits for a refresh.
+
 ``completer.CqlCompleter`` adapts it to prompt_toolkit.
 """
 

@@ -549,11 +549,11 @@ class _KeyspaceNames:
 
     @property
     def tables(self) -> Mapping[str, _TableNames]:
-        return {name: _TableNames(t) for name, t in self._meta.tables.items()}
+        return {name: _TableNames(t) for name, t in dict(self._meta.tables).items()}
 
     @property
     def views(self) -> Mapping[str, _TableNames]:
-        return {name: _TableNames(v) for name, v in self._meta.views.items()}
+        return {name: _TableNames(v) for name, v in dict(self._meta.views).items()}
 
     @property
     def types(self) -> Mapping[str, object]:
@@ -561,14 +561,20 @@ class _KeyspaceNames:
 
 
 class DriverSchema:
-    """The driver's schema metadata seen through ``shell.completion.names.SchemaLike``."""
+    """The driver's schema metadata seen through ``shell.completion.names.SchemaLike``.
+
+    The driver keeps it current: a statement that changes the schema returns only once the driver has
+    read the new schema (as for cqlsh), and other clients' changes arrive as SCHEMA_CHANGE events that
+    the driver applies in its own background thread. Each dict is copied (one C-level step under the
+    GIL) before it is walked, so a refresh running meanwhile never breaks a completion.
+    """
 
     def __init__(self, metadata: Any) -> None:
         self._metadata = metadata
 
     @property
     def keyspaces(self) -> Mapping[str, _KeyspaceNames]:
-        return {name: _KeyspaceNames(ks) for name, ks in self._metadata.keyspaces.items()}
+        return {name: _KeyspaceNames(ks) for name, ks in dict(self._metadata.keyspaces).items()}
 
     def table(self, keyspace: str, name: str) -> Any:
         ks = self._metadata.keyspaces.get(keyspace)
