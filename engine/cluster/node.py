@@ -46,7 +46,7 @@ from engine.net import Network
 from engine.probe.system_views import NodeViews
 from engine.schema.catalog import Catalog
 from engine.schema.metadata import Schema, TableMetadata
-from engine.schema.system_tables import system_keyspaces
+from engine.schema.system_tables import STORED_SYSTEM_TABLES, system_keyspaces
 from engine.schema.system_views import virtual_keyspaces
 from engine.service.storage_proxy import LocalStorageProxy
 from engine.service.tracing import TraceStore
@@ -197,8 +197,9 @@ class Node:
         return strategy.replication_factors(self.topology)
 
     def _open_table(self, table: TableMetadata) -> None:
-        if table.virtual or self.catalog.is_system_keyspace(table.keyspace):
-            return  # system tables are served from memory (engine.schema.system_schema)
+        stored = (table.keyspace, table.name) in STORED_SYSTEM_TABLES  # system.paxos
+        if table.virtual or (self.catalog.is_system_keyspace(table.keyspace) and not stored):
+            return  # the other system tables are served from memory (engine.schema.system_schema)
         self.storage.add_table(
             table.keyspace, table.name, table.id, clustering_comparator(table), _storage_params(table)
         )

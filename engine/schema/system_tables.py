@@ -58,6 +58,9 @@ VIRTUAL_SYSTEM_KEYSPACE_NAMES = frozenset({SYSTEM_VIEWS, SYSTEM_VIRTUAL_SCHEMA})
 SYSTEM_KEYSPACE_NAMES = (
     LOCAL_SYSTEM_KEYSPACE_NAMES | REPLICATED_SYSTEM_KEYSPACE_NAMES | VIRTUAL_SYSTEM_KEYSPACE_NAMES
 )
+#: System tables kept in the node's storage engine (SSTables under ``data/system/<table>-<id>/``, in the
+#: commitlog, read like user tables); the others are computed from node state or the schema when read.
+STORED_SYSTEM_TABLES = frozenset({(SYSTEM, "paxos")})
 
 _COMPACTION = "org.apache.cassandra.db.compaction."
 STCS_MIN_THRESHOLD_2 = MappingProxyType(

@@ -121,7 +121,7 @@ class Coordinator:
         self._local_cas = threading.Lock()
         # the partitions whose Paxos round this thread is running: a CAS reads its conditions inside it
         self._in_paxos = threading.local()
-        self.paxos_state = PaxosState(messaging, replica.apply)
+        self.paxos_state = PaxosState(messaging, replica.apply, storage=storage, schema=schema)
         self._paxos = PaxosCoordinator(messaging, self.paxos_state)
 
     @property

@@ -23,45 +23,39 @@ contention timeout (1 s, cassandra.yaml's ``cas_contention_timeout``) has passed
 with write type ``CAS`` (as when too few replicas answer). Too few live replicas: ``Unavailable`` at the
 serial level before anything is sent.
 
-**Replica state** (:class:`PaxosState`) is kept per (table, partition key) in memory; Cassandra keeps it in
-``system.paxos`` so it survives a restart — here a restarted node forgets promises, which weakens the
-guarantee only for a transaction interrupted by that very restart.
+**Replica state** (:class:`PaxosState`) is kept per (table, partition key) in the node's ``system.paxos``
+table (``engine.service.paxos_table``), saved through the storage engine before the replica answers, so a
+restarted replica still honours its promises and still reports what it accepted and committed.
+
+**Ballots** (``engine.service.ballot``) are time UUIDs from the node's :class:`BallotClock`: the stepped
+network's virtual time under tests (a seeded run is reproducible), the wall clock when serving; every
+ballot a replica reports (a promise that rejected us, an accepted proposal, a commit) raises the floor of
+the next one, as Cassandra's ``getTimestampForPaxos(minTimestampToUse)`` does.
 """
 
 from __future__ import annotations
 
 import threading
-import time
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
 from engine.db.consistency_level import ConsistencyLevel, assure_sufficient_live_replicas, block_for
+from engine.db.local_storage import LocalStorage
 from engine.db.mutation import Mutation
 from engine.errors import WriteTimeout, WriteType
 from engine.net import Message, MessagingService, Network, Verb
 from engine.net.verbs import CAS_CONTENTION_TIMEOUT_MS, WRITE_TIMEOUT_MS
+from engine.schema.metadata import Schema
 from engine.service.awaiting import wait_until
+from engine.service.ballot import Ballot, BallotClock, Micros, clock_for
+from engine.service.paxos_table import PaxosKey, PaxosTable, Proposal
 from engine.service.replica_plan import Ring, counts_toward, live_per_datacenter
 from engine.service.response_handlers import Replies
 
 R = TypeVar("R")
-PaxosKey = tuple[uuid.UUID, bytes]
 
-
-@dataclass(frozen=True, slots=True, order=True)
-class Ballot:
-    """Totally ordered: microseconds, then the proposer's address (Cassandra uses a time UUID)."""
-
-    micros: int
-    proposer: str
-
-
-@dataclass(frozen=True, slots=True)
-class Proposal:
-    ballot: Ballot
-    mutations: tuple[Mutation, ...]
+__all__ = ["Ballot", "PaxosCoordinator", "PaxosKey", "PaxosState", "Proposal"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +70,8 @@ class PrepareResponse:
     accepted: Proposal | None
     committed: Ballot | None
     most_recent_commit: Proposal | None = None  # the committed proposal itself, to repair laggards
+    #: the replica's promise after this prepare: when it refused, the newer ballot the coordinator must beat
+    promised_ballot: Ballot | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,54 +87,56 @@ class Commit:
 
 
 class PaxosState:
-    """A replica's promises, accepted proposals and last commits; serves the three Paxos verbs."""
+    """A replica's promises, accepted proposals and last commits; serves the three Paxos verbs.
 
-    def __init__(self, messaging: MessagingService, apply: Callable[[Mutation], None]) -> None:
+    Each verb loads the partition's state from ``system.paxos`` and saves what changed before answering
+    (``engine.service.paxos_table``); one lock per node orders them."""
+
+    def __init__(
+        self,
+        messaging: MessagingService,
+        apply: Callable[[Mutation], None],
+        *,
+        storage: LocalStorage,
+        schema: Callable[[], Schema],
+    ) -> None:
         self._messaging = messaging
         self._apply = apply
         self._lock = threading.Lock()
-        self._promised: dict[PaxosKey, Ballot] = {}
-        self._accepted: dict[PaxosKey, Proposal] = {}
-        self._committed: dict[PaxosKey, Ballot] = {}
-        self._most_recent_commit: dict[PaxosKey, Proposal] = {}
+        self.table = PaxosTable(storage, schema)
         messaging.register(Verb.PAXOS_PREPARE_REQ, self._on_prepare)
         messaging.register(Verb.PAXOS_PROPOSE_REQ, self._on_propose)
         messaging.register(Verb.PAXOS_COMMIT_REQ, self._on_commit)
 
     def prepare(self, request: Prepare) -> PrepareResponse:
         with self._lock:
-            promised = self._promised.get(request.key)
-            ok = promised is None or request.ballot > promised
+            state = self.table.load(request.key)
+            ok = state.promised is None or request.ballot > state.promised
             if ok:
-                self._promised[request.key] = request.ballot
+                self.table.save_promise(request.key, request.ballot)
+            committed = state.most_recent_commit
             return PrepareResponse(
                 ok,
-                self._accepted.get(request.key),
-                self._committed.get(request.key),
-                self._most_recent_commit.get(request.key),
+                state.accepted,
+                None if committed is None else committed.ballot,
+                committed,
+                request.ballot if ok else state.promised,
             )
 
     def propose(self, request: Propose) -> bool:
         with self._lock:
-            promised = self._promised.get(request.key)
+            promised = self.table.load(request.key).promised
             if promised is not None and request.proposal.ballot < promised:
                 return False
-            self._promised[request.key] = request.proposal.ballot
-            self._accepted[request.key] = request.proposal
+            self.table.save_proposal(request.key, request.proposal)
             return True
 
     def commit(self, request: Commit) -> None:
         for mutation in request.proposal.mutations:
             self._apply(mutation)
         with self._lock:
-            ballot = request.proposal.ballot
-            committed = self._committed.get(request.key)
-            if committed is None or ballot > committed:
-                self._committed[request.key] = ballot
-                self._most_recent_commit[request.key] = request.proposal
-            accepted = self._accepted.get(request.key)
-            if accepted is not None and accepted.ballot <= ballot:
-                del self._accepted[request.key]
+            # the cells carry the ballot's timestamp: an older commit arriving late changes nothing
+            self.table.save_commit(request.key, request.proposal)
 
     def _on_prepare(self, message: Message) -> None:
         self._messaging.reply(message, self.prepare(message.payload))  # type: ignore[arg-type]
@@ -158,21 +156,18 @@ class _Contention(Exception):
 class PaxosCoordinator:
     """Runs compare-and-set transactions for one node (see the module doc)."""
 
-    def __init__(self, messaging: MessagingService, local: PaxosState) -> None:
+    def __init__(
+        self, messaging: MessagingService, local: PaxosState, *, clock_micros: Micros | None = None
+    ) -> None:
         self._messaging = messaging
         self._local = local
-        self._last_micros = 0
-        self._lock = threading.Lock()
+        self.ballots = BallotClock(
+            messaging.endpoint, clock_micros if clock_micros is not None else clock_for(messaging.network)
+        )
 
     @property
     def network(self) -> Network:
         return self._messaging.network
-
-    def _ballot(self) -> Ballot:
-        with self._lock:
-            micros = max(time.time_ns() // 1000, self._last_micros + 1)
-            self._last_micros = micros
-        return Ballot(micros, self._messaging.endpoint)
 
     def cas(
         self,
@@ -210,12 +205,16 @@ class PaxosCoordinator:
         ring: Ring,
         decide: Callable[[], tuple[Sequence[Mutation] | None, R]],
     ) -> R:
-        ballot = self._ballot()
+        ballot = self.ballots.next()
         quorum = self._quorum(required)
         promises = self._ask(
             voters, Verb.PAXOS_PREPARE_REQ, Prepare(key, ballot), self._local.prepare, quorum
         )
         responses = [r for r in promises.replies.values() if isinstance(r, PrepareResponse)]
+        for response in responses:
+            self.ballots.observe(response.promised_ballot)
+            self.ballots.observe(response.committed)
+            self.ballots.observe(None if response.accepted is None else response.accepted.ballot)
         if len(responses) < required:
             raise self._timeout(serial, len(responses), required)
         if sum(1 for r in responses if r.promised) < required:

@@ -35,6 +35,7 @@ from engine.dht.murmur3_partitioner import MAX_TOKEN
 from engine.errors import InvalidRequest, Unauthorized
 from engine.schema import system_schema
 from engine.schema.metadata import ColumnKind, TableMetadata
+from engine.schema.system_tables import STORED_SYSTEM_TABLES
 from engine.schema.types import NATIVE_TYPES
 from engine.service.query_options import QueryOptions
 from engine.service.results import ColumnSpec, ResultMessage, Rows
@@ -304,7 +305,9 @@ class SelectStatement(Prepared):
         resume,
     ) -> Iterator[CqlRow]:
         table = self.table_metadata
-        if ctx.catalog.is_system_keyspace(table.keyspace):
+        if ctx.catalog.is_system_keyspace(table.keyspace) and (
+            (table.keyspace, table.name) not in STORED_SYSTEM_TABLES  # system.paxos: read from storage
+        ):
             yield from self._system_rows(ctx, bind, per_partition, resume)
             return
         now = bind.now_seconds
