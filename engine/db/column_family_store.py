@@ -322,11 +322,7 @@ class ColumnFamilyStore:
                 caches=self.caches,
             )
             with writer:
-                for token, key, partition in memtable.flush_items():
-                    if partition.__class__ is bytes:
-                        writer.append_serialized(token, key, partition)  # type: ignore[arg-type]
-                    else:
-                        writer.append(partition)  # type: ignore[arg-type]
+                writer.append_all(memtable.flush_items())
                 reader = writer.finish()
             if self.incremental_backups and params.incremental_backups:
                 # Before the SSTable is visible, so no compaction can have deleted it yet.

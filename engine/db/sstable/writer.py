@@ -25,6 +25,7 @@ from __future__ import annotations
 import enum
 import os
 import types
+from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -113,6 +114,39 @@ class SSTableWriter:
         self._check_next(token, key)
         self._stats.add_serialized(data)
         self._write(token, key, data)
+
+    def append_all(self, partitions: Iterable[tuple[int, bytes, PartitionUpdate | bytes]]) -> None:
+        """``append_serialized`` (or ``append`` for a ``PartitionUpdate``) for each ``(token, key,
+        partition)`` in turn: what a flush does with a memtable. One loop with the steps of an append
+        inlined, because a flush runs it for every partition while writers wait for the interpreter."""
+        if self._state is not WriterState.OPEN:
+            raise SSTableError(f"cannot append to {self.descriptor}: the writer is {self._state.value}")
+        add_serialized = self._stats.add_serialized
+        add_index = self._index_writer.add
+        chunks = self._chunks
+        write_chunks = chunks.write
+        add_key = self._bloom.add
+        first, last = self._first, self._last
+        try:
+            for token, key, partition in partitions:
+                if last is not None and (token < last[0] or (token == last[0] and key <= last[1])):
+                    self._last = last
+                    self._check_next(token, key)  # raises: out of order
+                if partition.__class__ is bytes:
+                    data: bytes | bytearray = partition  # type: ignore[assignment]
+                    add_serialized(data)
+                else:
+                    data = bytearray()
+                    write_partition(data, partition)  # type: ignore[arg-type]
+                    self._stats.add(partition, len(data))  # type: ignore[arg-type]
+                add_index(token, key, chunks.position, len(data))
+                write_chunks(data)
+                add_key(key)
+                last = (token, key)
+                if first is None:
+                    first = last
+        finally:
+            self._first, self._last = first, last
 
     def _check_next(self, token: int, key: bytes) -> None:
         if self._state is not WriterState.OPEN:

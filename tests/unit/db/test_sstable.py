@@ -239,6 +239,44 @@ def test_out_of_order_append_is_refused(tmp_path: Path) -> None:
         assert list(writer.finish().scan()) == [PartitionUpdate(b"b", 10), PartitionUpdate(b"c", 10)]
 
 
+def test_append_all_writes_the_same_files_as_appends_one_by_one(tmp_path: Path) -> None:
+    def row(i: int) -> Row:
+        return Row((b"c%d" % i,), LivenessInfo(i), LIVE, Frozen({"v": Cell(b"x" * i, i)}))
+
+    partitions = sorted(
+        (PartitionUpdate(b"k%d" % i, (i * 7919) % 1000 - 500, rows=(row(i),)) for i in range(300)),
+        key=lambda p: (p.token, p.key),
+    )
+    # A flush hands most partitions over as bytes and merged ones as values.
+    items = [(p.token, p.key, p if i % 5 == 0 else serialize_partition(p)) for i, p in enumerate(partitions)]
+    directories = (tmp_path / "one-by-one", tmp_path / "all")
+    for directory in directories:
+        directory.mkdir()
+        with SSTableWriter(Descriptor(directory, 1), len(items), **SMALL) as writer:
+            if directory.name == "all":
+                writer.append_all(items)
+            else:
+                for token, key, partition in items:
+                    if isinstance(partition, bytes):
+                        writer.append_serialized(token, key, partition)
+                    else:
+                        writer.append(partition)
+            assert list(writer.finish().scan()) == partitions
+    for one, every in zip(*(component_paths(Descriptor(d, 1)) for d in directories), strict=True):
+        assert one.read_bytes() == every.read_bytes(), one.name
+
+
+def test_append_all_refuses_partitions_out_of_order(tmp_path: Path) -> None:
+    with SSTableWriter(Descriptor(tmp_path, 1), 10, sync=False) as writer:
+        writer.append_all([(10, b"b", serialize_partition(PartitionUpdate(b"b", 10)))])
+        late = PartitionUpdate(b"a", 10)
+        with pytest.raises(
+            SSTableOrderError, match=r"token 10, key 0x61\) appended .* after \(token 11, key 0x63"
+        ):
+            writer.append_all([(11, b"c", serialize_partition(PartitionUpdate(b"c", 11))), (10, b"a", late)])
+        assert writer.partition_count == 2  # the partition before the refused one was written
+
+
 def test_finishing_an_empty_sstable_is_refused_and_leaves_nothing(tmp_path: Path) -> None:
     writer = SSTableWriter(Descriptor(tmp_path, 1), 0, sync=False)
     with pytest.raises(SSTableError, match="no partition"):
