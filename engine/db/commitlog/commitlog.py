@@ -79,7 +79,6 @@ from engine.db.commitlog.format import (
     TEMP_SUFFIX,
     CommitLogPosition,
     SegmentFile,
-    encode_entry,
     list_segments,
 )
 from engine.db.commitlog.reader import replay_segments
@@ -200,19 +199,18 @@ class CommitLog:
         """
         if body is None:
             body = mutation.serialize()
-        size = len(body) + ENTRY_OVERHEAD
-        if size > self.config.max_mutation_size:
-            raise MutationTooLargeError(size, self.config.max_mutation_size)
-        entry = encode_entry(body)
         config = self.config
+        size = len(body) + ENTRY_OVERHEAD
+        if size > config.max_mutation_size:
+            raise MutationTooLargeError(size, config.max_mutation_size)
         with self._lock:  # the condition's lock, taken directly (append is the hot path)
             if self._failure is not None or self._closing or self._to_replay:
                 self._check_writable()
             segment = self._active
-            if segment is None or segment.size + len(entry) > config.segment_size:
-                segment = self._allocate(len(entry))
+            if segment is None or segment.size + size > config.segment_size:
+                segment = self._allocate(size)
             try:
-                end = segment.write(entry)
+                end = segment.write_entry(body)  # encode_entry(body), framed in place
             except OSError as error:
                 raise self._fail(f"failed to write commitlog segment {segment.path}: {error}") from error
             dirty = segment.dirty

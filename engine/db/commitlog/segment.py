@@ -33,12 +33,19 @@ import errno
 import logging
 import mmap
 import os
+import struct
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from zlib import crc32
 
 from engine.db.commitlog.format import HEADER_SIZE, TEMP_SUFFIX, encode_header, segment_file_name
+
+# An entry's framing (see ``format``): length and length CRC before the body, body CRC after it.
+_FRAME_INTO = struct.Struct(">II").pack_into
+_U32_INTO = struct.Struct(">I").pack_into
+_U32_PACK = struct.Struct(">I").pack
 
 logger = logging.getLogger(__name__)
 
@@ -99,14 +106,20 @@ class Segment:
     def is_open(self) -> bool:
         return self._fd is not None
 
-    def write(self, entry: bytes) -> int:
-        """Append ``entry`` (the caller checked that it fits); returns the offset just past it."""
-        start = self.size
-        end = start + len(entry)
+    def write_entry(self, body: bytes) -> int:
+        """Append ``encode_entry(body)`` (the caller checked that it fits), framed in place in the mapping;
+        returns the offset just past it."""
         segment_map = self._map
         if segment_map is None:
             raise ValueError(f"commitlog segment {self.path} is closed")
-        segment_map[start:end] = entry
+        start = self.size
+        length = len(body)
+        _FRAME_INTO(segment_map, start, length, crc32(_U32_PACK(length)))
+        start += 8
+        end = start + length
+        segment_map[start:end] = body
+        _U32_INTO(segment_map, end, crc32(body))
+        end += 4
         self.size = end
         return end
 

@@ -33,7 +33,7 @@ from engine.db.commitlog import (
     list_segments,
     replay,
 )
-from engine.db.commitlog.format import HEADER_SIZE, encode_entry
+from engine.db.commitlog.format import HEADER_SIZE, encode_entry, encode_header
 from engine.db.mutation import Mutation
 from engine.db.rows import Cell, LivenessInfo, PartitionUpdate, Row
 from engine.errors import InvalidRequest
@@ -395,6 +395,11 @@ def test_segment_is_preallocated_while_written_and_cut_when_retired_or_closed(tm
     assert segment.path.stat().st_size == SMALL.segment_size
     raw = segment.path.read_bytes()
     assert raw[positions[-1].offset :] == bytes(SMALL.segment_size - positions[-1].offset)
+    entries = b"".join(encode_entry(mutation(i, size=300).serialize()) for i in range(3))
+    assert (
+        raw[:HEADER_SIZE] == encode_header(segment.segment_id)
+        and raw[HEADER_SIZE:][: len(entries)] == entries
+    )
     assert [p for p, _ in replay(tmp_path)] == positions  # what a node killed now would replay
     # Filling the segment retires it: cut to its entries, then fsynced (the fsync saw the cut size).
     while log.current_position().segment_id == segment.segment_id:
