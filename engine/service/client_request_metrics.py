@@ -15,7 +15,9 @@ buckets: :class:`~engine.db.metrics.LatencyHistogram`) per request kind — ``Re
 :class:`MeteredProxy` wraps any storage proxy (a node's ``LocalStorageProxy`` or its cluster
 ``Coordinator``) and times every request it passes on, failed ones included (Cassandra's timers are
 updated in ``finally`` blocks too). A serial read is a ``CASRead``, a conditional update a ``CASWrite``;
-a range read is timed until the caller stops consuming it. The clock is injectable (tests step it).
+a range read is timed until the caller stops consuming it. What a request does through the proxy while
+it runs (a conditional update reading its row) is part of that one request, not another one, as a
+client request is one measurement in Cassandra. The clock is injectable (tests step it).
 """
 
 from __future__ import annotations
@@ -88,6 +90,7 @@ class MeteredProxy:
         self.inner = inner
         self.metrics = metrics if metrics is not None else ClientRequestMetrics()
         self._clock = clock
+        self._inside = threading.local()
 
     def __getattr__(self, name: str) -> Any:
         # Statements ask ``getattr(proxy, "cas", None)``: the optional methods exist only when the inner
@@ -99,11 +102,15 @@ class MeteredProxy:
         return lambda *args, **kwargs: self._timed(kind, lambda: found(*args, **kwargs))
 
     def _timed(self, kind: RequestKind, call: Callable[[], Any]) -> Any:
+        if getattr(self._inside, "request", False):
+            return call()  # part of the client request already being timed (a CAS reading its row)
+        self._inside.request = True
         started = self._clock()
         try:
             return call()
         finally:
             self.metrics.record(kind, int((self._clock() - started) * 1_000_000))
+            self._inside.request = False
 
     def mutate(self, mutations: Sequence[Mutation], consistency: ConsistencyLevel) -> None:
         self._timed(RequestKind.WRITE, lambda: self.inner.mutate(mutations, consistency))
@@ -129,6 +136,8 @@ class MeteredProxy:
         end: TokenKey | None,
         consistency: ConsistencyLevel,
     ) -> Iterator[PartitionUpdate]:
+        # A range read is consumed lazily, between other requests of the same thread: it is timed from
+        # the first partition asked to the last, and is never nested in another request.
         started = self._clock()
         try:
             yield from self.inner.scan(table_id, start, end, consistency)
