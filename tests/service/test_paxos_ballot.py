@@ -47,19 +47,29 @@ def test_a_ballot_refuses_a_uuid_that_is_not_time_based() -> None:
 def test_the_clock_makes_strictly_increasing_ballots_from_a_frozen_clock() -> None:
     clock = BallotClock("127.0.0.2", lambda: 1000)
     made = [clock.next() for _ in range(3)]
-    assert [b.micros for b in made] == [1000, 1001, 1002]
+    assert [b.micros for b in made] == [1026, 1282, 1538]  # the next microseconds = 2 (mod 256)
     assert {b.proposer for b in made} == {"127.0.0.2"}
 
 
+def test_two_proposers_never_make_ballots_of_the_same_microsecond() -> None:
+    """On a stepped network two coordinators read the same virtual time: their ballots must still differ
+    in microseconds, the write timestamp of the Paxos state they leave on replicas."""
+    clocks = [BallotClock(f"127.0.0.{n}", lambda: 5_000_000) for n in (1, 2, 3)]
+    made = [clock.next().micros for _ in range(50) for clock in clocks]
+    assert len(set(made)) == len(made)
+    assert [m % 256 for m in made[:3]] == [1, 2, 3]
+    assert all(m >= 5_000_000 for m in made)
+
+
 def test_a_ballot_seen_in_an_answer_raises_the_next_one() -> None:
-    now = [50]
+    now = [256]
     clock = BallotClock("127.0.0.1", lambda: now[0])
-    assert clock.next().micros == 50
+    assert clock.next().micros == 257
     clock.observe(Ballot.of(9_000, "127.0.0.3"))  # a replica promised a newer ballot
     clock.observe(None)
-    assert clock.next() == Ballot.of(9_001, "127.0.0.1")
-    now[0] = 20_000  # the clock caught up: it leads again
-    assert clock.next().micros == 20_000
+    assert clock.next() == Ballot.of(9_217, "127.0.0.1")  # 9,217 = 36 * 256 + 1
+    now[0] = 20_481  # the clock caught up: it leads again (20,481 = 80 * 256 + 1)
+    assert clock.next().micros == 20_481
 
 
 def test_ballots_follow_the_virtual_clock_of_a_stepped_network_and_the_wall_clock_otherwise() -> None:
