@@ -10,16 +10,22 @@ Each path, its query parameters and the JSON it answers follow ScyllaDB's API de
     POST   /storage_service/keyspace_cleanup/{keyspace}[?cf=..]                0
     GET    /storage_service/snapshots          [{"key": tag, "value": [{"ks", "cf", "total", "live"}]}]
     POST   /storage_service/snapshots?tag=..[&kn=ks1,ks2 | &kn=ks&cf=t1,t2 | &kn=ks.t,..][&sf=true]   {}
-    DELETE /storage_service/snapshots[?tag=..][&kn=ks1,ks2]                     {}
+    DELETE /storage_service/snapshots[?tag=..][&kn=ks1,ks2 | &kn=ks&cf=t]       {}
     GET    /storage_service/snapshots/size/true                                 bytes
     POST   /storage_service/repair_async/{keyspace}[?columnFamilies=..&primaryRange=..&parallelism=..
-           &jobThreads=..&dataCenters=..&hosts=..&startToken=..&endToken=..]    command id
+           &jobThreads=..&dataCenters=..&hosts=..&startToken=..&endToken=.. | &ranges=st:et]   command id
     GET    /storage_service/repair_async/{keyspace}?id=N      "RUNNING" | "SUCCESSFUL" | "FAILED"
     GET    /storage_service/host_id                           [{"key": address, "value": host id}]
     GET    /storage_service/hostid/local                      "host id"
     GET    /storage_service/release_version                   "5.0.0"
     GET    /storage_service/operation_mode                    "NORMAL"
     GET    /storage_service/load                              bytes of live SSTables
+    GET    /storage_service/load_map                          [{"key": address, "value": bytes}]
+    GET    /storage_service/schema_version, /generation_number, /is_starting
+    GET    /storage_service/tokens[/{endpoint}]               ["<token>", ...]
+    GET    /storage_service/natural_endpoints/{keyspace}?cf=t&key=k   ["127.0.0.2", ...]
+    GET    /storage_service/nodes/joining|leaving|moving      [address, ...]
+    POST   /storage_service/compact                           {} (every keyspace)
     GET    /failure_detector/endpoints      [{"addrs", "generation", "version", "update_time", "is_alive",
                                               "application_state": [{"application_state", "value", "version"}]}]
     GET    /gossiper/endpoint/live/  and  /gossiper/endpoint/down/            ["127.0.0.2", ...]
@@ -41,7 +47,7 @@ from typing import Any
 
 from engine.admin_api.server import AdminRequest, AdminResponse, Router
 from engine.probe import NodeProbe, ProbeError
-from engine.probe.endpoint import NodeStatus
+from engine.probe.endpoint import NodeState, NodeStatus
 from engine.repair import RepairParallelism
 
 #: ScyllaDB's ``application_state`` enum: a state's code is its position
@@ -153,7 +159,16 @@ def _take_snapshot(probe: NodeProbe, request: AdminRequest) -> object:
 
 
 def _clear_snapshot(probe: NodeProbe, request: AdminRequest) -> object:
-    probe.clear_snapshot(request.query.get("tag") or None, _names(request.query.get("kn")))
+    tag = request.query.get("tag") or None
+    keyspaces = _names(request.query.get("kn"))
+    table = request.query.get("cf")
+    if not table:
+        probe.clear_snapshot(tag, keyspaces)
+        return {}
+    if len(keyspaces) != 1:
+        raise ApiError(HTTPStatus.BAD_REQUEST, "When specifying the table, you must specify one keyspace")
+    for store in probe.stores(keyspaces[0], [table]):
+        store.clear_snapshot(tag)
     return {}
 
 
@@ -167,14 +182,27 @@ def _repair_options(request: AdminRequest) -> dict[str, Any]:
         "ignore_unreplicated_keyspaces": _flag(request, "ignoreUnreplicatedKeyspaces"),
     }
     try:
-        options["parallelism"] = RepairParallelism(query.get("parallelism", "parallel"))
+        parallelism = query.get("parallelism", "parallel")
+        options["parallelism"] = _PARALLELISM.get(parallelism) or RepairParallelism(parallelism)
         options["job_threads"] = int(query.get("jobThreads", "1"))
-        if query.get("startToken") or query.get("endToken"):
-            options["start_token"] = int(query["startToken"])
-            options["end_token"] = int(query["endToken"])
-    except (KeyError, ValueError) as e:
+        ranges = _names(query.get("ranges"))
+        if len(ranges) > 1:
+            raise ApiError(HTTPStatus.BAD_REQUEST, "cqlkit repairs one token range per command")
+        start, end = ranges[0].split(":") if ranges else (query.get("startToken"), query.get("endToken"))
+        if start or end:
+            options["start_token"] = int(start)  # type: ignore[arg-type]
+            options["end_token"] = int(end)  # type: ignore[arg-type]
+    except (TypeError, ValueError) as e:
         raise ApiError(HTTPStatus.BAD_REQUEST, f"bad repair option: {e}") from None
     return options
+
+
+#: ScyllaDB's numeric parallelism (0 sequential, 1 parallel, 2 datacenter-aware); names are accepted too
+_PARALLELISM = {
+    "0": RepairParallelism.SEQUENTIAL,
+    "1": RepairParallelism.PARALLEL,
+    "2": RepairParallelism.DATACENTER_AWARE,
+}
 
 
 def _start_repair(repairs: _Repairs) -> Handler:
@@ -231,6 +259,41 @@ def _endpoints(probe: NodeProbe, request: AdminRequest) -> object:
     return found
 
 
+def _tokens(probe: NodeProbe, request: AdminRequest) -> object:
+    address = request.params.get("endpoint", probe.local.address)
+    for endpoint in probe.endpoint_descriptions():
+        if endpoint.address == address:
+            return [str(t) for t in endpoint.tokens]
+    raise ApiError(HTTPStatus.BAD_REQUEST, f"unknown endpoint {address}")
+
+
+def _natural_endpoints(probe: NodeProbe, request: AdminRequest) -> object:
+    table, key = request.query.get("cf"), request.query.get("key")
+    if table is None or key is None:
+        raise ApiError(HTTPStatus.BAD_REQUEST, "cf and key are required")
+    return list(probe.natural_endpoints(request.params["keyspace"], table, key))
+
+
+def _load_map(probe: NodeProbe, request: AdminRequest) -> object:
+    return [
+        {"key": ring.endpoint.address, "value": float(ring.load)}
+        for ring in probe.ring_endpoints()
+        if ring.load is not None
+    ]
+
+
+def _in_state(state: NodeState) -> Handler:
+    def handle(probe: NodeProbe, request: AdminRequest) -> object:
+        return [e.address for e in probe.endpoint_descriptions() if e.state is state]
+
+    return handle
+
+
+def _compact_all(probe: NodeProbe, request: AdminRequest) -> object:
+    probe.compact()
+    return {}
+
+
 def _by_status(status: NodeStatus) -> Handler:
     def handle(probe: NodeProbe, request: AdminRequest) -> object:
         return [e.address for e in probe.endpoint_descriptions() if e.status is status]
@@ -257,6 +320,17 @@ def scylla_routes(router: Router, served: Any) -> None:
         ("GET", "/storage_service/release_version", lambda p, r: p.release_version),
         ("GET", "/storage_service/operation_mode", lambda p, r: p.operation_mode().value),
         ("GET", "/storage_service/load", lambda p, r: float(p.info().load)),
+        ("GET", "/storage_service/load_map", _load_map),
+        ("GET", "/storage_service/schema_version", lambda p, r: str(p.schema_version)),
+        ("GET", "/storage_service/generation_number", lambda p, r: p.info().generation),
+        ("GET", "/storage_service/is_starting", lambda p, r: False),
+        ("GET", "/storage_service/tokens", _tokens),
+        ("GET", "/storage_service/tokens/{endpoint}", _tokens),
+        ("GET", "/storage_service/natural_endpoints/{keyspace}", _natural_endpoints),
+        ("GET", "/storage_service/nodes/joining", _in_state(NodeState.JOINING)),
+        ("GET", "/storage_service/nodes/leaving", _in_state(NodeState.LEAVING)),
+        ("GET", "/storage_service/nodes/moving", _in_state(NodeState.MOVING)),
+        ("POST", "/storage_service/compact", _compact_all),
         ("GET", "/failure_detector/endpoints", _endpoints),
         ("GET", "/failure_detector/endpoints/", _endpoints),
         ("GET", "/gossiper/endpoint/live/", _by_status(NodeStatus.UP)),

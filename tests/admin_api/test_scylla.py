@@ -182,3 +182,56 @@ def test_repair_async(api: Api) -> None:
     )
     assert api.call("POST", "/storage_service/repair_async/ks?parallelism=sideways")[0] == 400
     assert uuid.UUID(str(api.ok("GET", "/storage_service/hostid/local")))  # the server still answers
+
+
+def test_ring_questions(api: Api) -> None:
+    probe = engine.NodeProbe(api.cluster)
+    node2 = api.cluster.nodes[1]
+    assert api.ok("GET", "/storage_service/tokens") == [str(t) for t in probe.local.tokens]
+    assert api.ok("GET", "/storage_service/tokens/127.0.0.2") == [
+        str(t) for t in sorted(node2.membership.me.tokens)
+    ]
+    assert api.ok("GET", "/storage_service/schema_version") == str(probe.schema_version)
+    assert api.ok("GET", "/v1/nodes/node2/storage_service/generation_number") == node2.membership.generation
+    assert api.ok("GET", "/storage_service/is_starting") is False
+    for key in ("1", "7"):
+        assert api.ok("GET", f"/storage_service/natural_endpoints/ks?cf=t&key={key}") == list(
+            probe.natural_endpoints("ks", "t", key)
+        )
+    assert api.call("GET", "/storage_service/natural_endpoints/ks?cf=t") == (
+        400,
+        {"message": "cf and key are required", "code": 400},
+    )
+    loads = api.ok("GET", "/storage_service/load_map")
+    assert [entry["key"] for entry in loads] == ["127.0.0.1", "127.0.0.2", "127.0.0.3"]
+    assert loads[0]["value"] == api.ok("GET", "/storage_service/load")
+    for state in ("joining", "leaving", "moving"):
+        assert api.ok("GET", f"/storage_service/nodes/{state}") == []
+
+
+def test_compact_every_keyspace_and_clear_one_tables_snapshot(api: Api) -> None:
+    session = api.cluster.connect()
+    for k in range(200, 203):
+        session.execute(f"INSERT INTO ks.t (k, v) VALUES ({k}, 'x')")
+        api.ok("POST", "/storage_service/keyspace_flush/ks")
+    assert api.ok("POST", "/storage_service/compact") == {}
+    assert len(_data_files(api, 1)) == 1
+    assert api.ok("POST", "/storage_service/snapshots?tag=both&kn=ks") == {}
+    assert api.ok("DELETE", "/storage_service/snapshots?tag=both&kn=ks&cf=t") == {}
+    listing = api.ok("GET", "/storage_service/snapshots")
+    assert [(item["key"], [v["cf"] for v in item["value"]]) for item in listing] == [("both", ["u"])]
+    assert api.ok("DELETE", "/storage_service/snapshots?tag=both") == {}
+    assert api.call("DELETE", "/storage_service/snapshots?cf=t") == (
+        400,
+        {"message": "When specifying the table, you must specify one keyspace", "code": 400},
+    )
+
+
+def test_repair_with_scylla_parallelism_and_a_range(api: Api) -> None:
+    token = engine.NodeProbe(api.cluster).local.tokens[0]
+    command = api.ok("POST", f"/storage_service/repair_async/ks?parallelism=0&ranges={token - 1000}:{token}")
+    assert _await_repair(api, int(str(command))) == "SUCCESSFUL"
+    assert api.call("POST", "/storage_service/repair_async/ks?ranges=1:2,3:4") == (
+        400,
+        {"message": "cqlkit repairs one token range per command", "code": 400},
+    )
