@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -193,3 +194,18 @@ def test_the_cache_reads_as_the_table_does_whatever_order_saves_arrive_in(direct
             assert cached.load(key) == fresh.load(key), f"step {step}: {kind} {ballot}"
         final = [fresh.load(key) for key in keys]
         assert all(s.promised is not None and s.most_recent_commit is not None for s in final)
+
+
+def test_a_serving_cluster_makes_ballots_from_the_wall_clock(tmp_path: Path) -> None:
+    before = time.time_ns() // 1000
+    with Cluster.open(tmp_path / "c", nodes=3, realtime=True) as cluster:
+        session = cluster.connect()
+        session.execute(
+            "CREATE KEYSPACE ks WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 3}"
+        )
+        session.execute("CREATE TABLE ks.reg (k int PRIMARY KEY, v int)")
+        assert session.execute("INSERT INTO ks.reg (k, v) VALUES (0, 1) IF NOT EXISTS").one().applied
+        row = session.execute("SELECT in_progress_ballot FROM system.paxos").one()
+        ballot = Ballot.from_uuid(row.in_progress_ballot)
+        assert before <= ballot.micros <= time.time_ns() // 1000
+        assert (ballot.proposer, ballot.micros % 256) == ("127.0.0.1", 1)
