@@ -5,6 +5,7 @@ one NodeProbe call each (``engine.probe.network``), printed as nodetool 5.0 prin
 from __future__ import annotations
 
 import re
+import socket
 
 from admin.nodetool.command import Command, Option, Parsed
 from admin.nodetool.context import Context
@@ -31,8 +32,13 @@ def netstats(ctx: Context, parsed: Parsed) -> None:
 
 def gossipinfo(ctx: Context, parsed: Parsed) -> None:
     lines = []
+    resolve = parsed.flag("resolve_ip")
     for endpoint in ctx.probe.gossip_info():
-        lines.append("/" + (endpoint.address_and_port if ctx.print_port else endpoint.address))
+        if resolve:  # InetAddressAndPort.getHostName(withPort): the name, no leading slash
+            name = _host_name(endpoint.address)
+            lines.append(f"{name}:{endpoint.storage_port}" if ctx.print_port else name)
+        else:
+            lines.append("/" + (endpoint.address_and_port if ctx.print_port else endpoint.address))
         lines.append(f"  generation:{endpoint.generation}")
         lines.append(f"  heartbeat:{endpoint.heartbeat}")
         lines += [f"  {s.name}:{s.version}:{s.value}" for s in endpoint.states]
@@ -42,6 +48,14 @@ def gossipinfo(ctx: Context, parsed: Parsed) -> None:
             lines.append("  TOKENS: not present")
     # FailureDetector's text ends each line with \n and nodetool println()s it: one blank line closes it.
     ctx.write("".join(line + "\n" for line in lines) + "\n")
+
+
+def _host_name(address: str) -> str:
+    """The address's name by reverse lookup, or the address itself (Java's ``getHostName``)."""
+    try:
+        return socket.gethostbyaddr(address)[0]
+    except OSError:
+        return address
 
 
 _PERCENTILES = ("50%", "75%", "95%", "98%", "99%", "Min", "Max")

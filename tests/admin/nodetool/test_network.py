@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import itertools
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -122,8 +123,17 @@ def test_gossipinfo_prints_every_endpoint_state(cluster: engine.Cluster) -> None
             ApplicationState.TOKENS,
         }  # what cqlkit gossips today; a new state must show in gossipinfo
     assert nodetool(cluster, "gossipinfo", node=1) == (0, "\n".join(expected) + "\n\n", "")
-    with_port = nodetool(cluster, "-pp", "gossipinfo", "-r", node=1)[1]
+    with_port = nodetool(cluster, "-pp", "gossipinfo", node=1)[1]
     assert with_port.splitlines()[0::10][:3] == ["/127.0.0.1:7000", "/127.0.0.2:7000", "/127.0.0.3:7000"]
+    resolved = nodetool(cluster, "gossipinfo", "-r", node=1)[1]
+    names = []
+    for address in ("127.0.0.1", "127.0.0.2", "127.0.0.3"):
+        try:
+            names.append(socket.gethostbyaddr(address)[0])
+        except OSError:
+            names.append(address)
+    assert resolved.splitlines()[0::10][:3] == names
+    assert resolved.splitlines()[1:10] == nodetool(cluster, "gossipinfo", node=1)[1].splitlines()[1:10]
 
 
 def test_getseeds_names_the_seeds_other_than_the_node(cluster: engine.Cluster) -> None:
