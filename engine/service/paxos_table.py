@@ -104,9 +104,10 @@ EMPTY = PaxosSnapshot()
 
 
 def encode_mutations(mutations: Sequence[Mutation]) -> bytes:
-    """The mutations of a proposal as one mutation's bytes (they share keyspace and partition key)."""
+    """The mutations of a proposal as one mutation's bytes (they share keyspace and partition key); no
+    mutations (a proposal that changes nothing) as a mutation of no table."""
     if not mutations:
-        raise ValueError("a proposal has at least one mutation")
+        return Mutation("", b"", ()).serialize()
     first = mutations[0]
     for mutation in mutations[1:]:
         if (mutation.keyspace, mutation.key) != (first.keyspace, first.key):
@@ -297,4 +298,5 @@ def _proposal(
     found = None if version is None else _INT.unpack(version)[0]
     if found != PROPOSAL_VERSION:
         raise CorruptDataError(f"system.paxos {column}_version", 0, f"unsupported version {found}")
-    return Proposal(_ballot(ballot), (Mutation.deserialize(blob),))  # type: ignore[arg-type]
+    mutation = Mutation.deserialize(blob)
+    return Proposal(_ballot(ballot), (mutation,) if mutation.updates else ())  # type: ignore[arg-type]

@@ -106,6 +106,18 @@ def test_accepted_and_committed_proposals_survive_a_restart(directory: Path) -> 
         assert (after.accepted, after.committed) == (None, second)
 
 
+def test_a_proposal_of_no_mutations_is_kept_too(directory: Path) -> None:
+    with Cluster.open(directory) as cluster:
+        key = (table_of(cluster), KEY)
+        state = state_of(cluster, "node1")
+        empty = Proposal(Ballot.of(100, "127.0.0.1"), ())
+        assert state.prepare(Prepare(key, empty.ballot)).promised
+        assert state.propose(Propose(key, empty))
+    with Cluster.open(directory) as cluster:
+        answer = state_of(cluster, "node1").prepare(Prepare(key, Ballot.of(200, "127.0.0.2")))
+        assert answer.accepted == empty
+
+
 def test_system_paxos_shows_the_state_as_cassandra_does(directory: Path) -> None:
     with Cluster.open(directory) as cluster:
         session = cluster.connect("ks", node="node2")
