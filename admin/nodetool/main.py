@@ -29,6 +29,7 @@ from admin.nodetool import (
     repair,
     ring,
     snapshots,
+    switches,
     tablestats,
     topology,
 )
@@ -85,6 +86,7 @@ COMMANDS: dict[str, Command] = {
         repair,
         ring,
         snapshots,
+        switches,
         tablestats,
         topology,
     )

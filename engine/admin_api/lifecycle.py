@@ -109,12 +109,16 @@ class ServedCluster:
         self._endpoint_for = endpoint_for or (lambda node: Endpoint(node.address, first_port))
         self._on_change = on_change or (lambda: None)
         self.servers: dict[str, NodeServer] = {}
+        self._binary_off: set[str] = set()  # running nodes whose endpoint `nodetool disablebinary` closed
         self._lock = threading.RLock()  # one lifecycle change at a time (a ring change reenters it)
         for node in cluster.nodes:
             self._watch(node)
         cluster.node_listeners.append(self._on_node_event)
 
     def _watch(self, node: Node) -> None:
+        node.native_transport_control = lambda enabled, name=node.name: self.set_native_transport(
+            name, enabled
+        )
         if node.membership is not None:
             node.membership.gossiper.register(_GossipLog(node))
             # drivers connected to this node hear when another node goes DOWN or comes back UP
@@ -261,7 +265,22 @@ class ServedCluster:
             ]
 
     def is_up(self, name: str) -> bool:
-        return name in self.servers and self.cluster.node(name).is_running
+        served = name in self.servers or name in self._binary_off
+        return served and self.cluster.node(name).is_running
+
+    def set_native_transport(self, name: str, enabled: bool) -> None:
+        """``nodetool enablebinary`` / ``disablebinary``: open or close the node's native endpoint while
+        it stays in the ring (its clients are disconnected; gossip does not change)."""
+        node = self.cluster.node(name)
+        with self._lock:
+            if enabled and name in self._binary_off:
+                self._binary_off.discard(name)
+                self._open(node)
+                self._update_peers()
+            elif not enabled and name in self.servers:
+                log.info("Stop listening for CQL clients", extra=_node_extra(node))
+                self.servers.pop(name).stop()
+                self._binary_off.add(name)
 
     def stop_node(self, name: str) -> None:
         """Drain the node's endpoint, then take it off the network (peers see it DOWN)."""
@@ -271,8 +290,10 @@ class ServedCluster:
                 raise NodeStateError(f"{name} is not running")
             if len(self.cluster.nodes) == 1:
                 raise NodeStateError(f"{name} is the only node of cluster {self.name}; stop the cluster")
-            log.info("Stop listening for CQL clients", extra=_node_extra(node))
-            self.servers.pop(name).stop()
+            if name in self.servers:
+                log.info("Stop listening for CQL clients", extra=_node_extra(node))
+                self.servers.pop(name).stop()
+            self._binary_off.discard(name)
             log.info("Announcing shutdown", extra=_node_extra(node))
             self.cluster.stop_node(name)
             log.info(

@@ -247,6 +247,19 @@ class Membership(GossipListener):
             },
         )
 
+    def stop_gossiping(self) -> None:
+        """``nodetool disablegossip``: peers hear the shutdown and mark this node DOWN, though it still
+        answers messages (Cassandra's ``StorageService.stopGossiping``)."""
+        self.gossiper.announce_shutdown()
+
+    def start_gossiping(self) -> None:
+        """``nodetool enablegossip``: gossip again under a new generation; peers mark the node UP."""
+        if self.gossiper.started:
+            return
+        self.generation += 1
+        self._state.set("generation", self.generation)
+        self.start_gossip()
+
     def announce_shutdown(self) -> None:
         """The first half of a clean stop: tell the live peers (``GOSSIP_SHUTDOWN``); stop gossiping."""
         self.gossiper.announce_shutdown()

@@ -26,7 +26,7 @@ import fcntl
 import logging
 import os
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO
@@ -174,6 +174,10 @@ class Node:
         self.context = ExecutionContext(self.catalog, self.proxy)
         self.context.virtual_tables = self.views = NodeViews(self)
         self.native_transport_active = False  # set while a NodeServer serves this node
+        #: ``nodetool disablehandoff`` on a node alone in its cluster (with peers, the hints service keeps it)
+        self.hinted_handoff_enabled = True
+        #: set by whoever serves the node: ``nodetool enablebinary`` (True) / ``disablebinary`` (False)
+        self.native_transport_control: Callable[[bool], None] | None = None
         self.context.topology = self.topology
         # traced requests (system_traces), shared by the nodes of an in-process cluster
         self.context.traces = traces if traces is not None else TraceStore()
@@ -262,6 +266,12 @@ class Node:
     def is_running(self) -> bool:
         """Whether the node is up (a stopped node of a running cluster keeps its directory open)."""
         return self.membership is None or self.membership.is_running
+
+    @property
+    def is_reachable(self) -> bool:
+        """Whether the node runs at all: a stopped node is off the network, while a node whose gossip
+        is disabled (``nodetool disablegossip``) is DOWN to its peers but still answers nodetool."""
+        return self.membership is None or self.membership.network.is_up(self.address)
 
     @property
     def is_alive(self) -> bool:

@@ -85,6 +85,10 @@ class HintsService:
         self._down_since: dict[str, float] = {}
         self._dispatching: set[uuid.UUID] = set()
         self.delivered = 0
+        #: ``nodetool disablehandoff`` turns storing off (cassandra.yaml ``hinted_handoff_enabled``);
+        #: ``pausehandoff`` stops delivery until ``resumehandoff``. Neither outlives the process.
+        self.enabled = True
+        self.paused = False
         self._timer = messaging.network.every(dispatch_interval_ms, self.dispatch_all)
         if apply is not None:
             messaging.register(Verb.HINT_REQ, self._on_hint)
@@ -96,6 +100,8 @@ class HintsService:
 
     def store(self, endpoint: str, mutation: Mutation) -> bool:
         """Keep ``mutation`` for ``endpoint``; ``False`` when it is past the hint window (not stored)."""
+        if not self.enabled:
+            return False
         now = self._now()
         with self._lock:
             since = self._down_since.get(endpoint)
@@ -195,7 +201,7 @@ class HintsService:
         """Send every hint for ``endpoint``; files are deleted (or rewritten) as acknowledgements arrive."""
         host_id = self._host_id_of(endpoint)
         with self._lock:
-            if host_id in self._dispatching or not self._is_alive(endpoint):
+            if self.paused or host_id in self._dispatching or not self._is_alive(endpoint):
                 return
             paths = self.files_for(host_id)
             if not paths:

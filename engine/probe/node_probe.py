@@ -88,7 +88,8 @@ class NodeProbe(NetworkProbe, DiskUsageProbe):
         for index, node in enumerate(cluster.nodes):
             endpoint = describe_endpoint(node, index)
             if host in (endpoint.address, endpoint.name) or (host == "localhost" and index == 0):
-                if endpoint.status is not NodeStatus.UP:
+                reachable = getattr(node, "is_reachable", endpoint.status is NodeStatus.UP)
+                if not reachable:
                     break  # a stopped node does not answer
                 return cls(cluster, node, **kwargs)
         raise ProbeError(f"no node of cluster {cluster.directory.name} has address {host}")
@@ -439,6 +440,56 @@ class NodeProbe(NetworkProbe, DiskUsageProbe):
     def drain(self) -> None:
         """Flush every table and stop accepting writes (the commitlog is closed)."""
         self.node.storage.drain()
+
+    # ------------------------------------------------------------- handoff, binary and gossip switches
+
+    def handoff_enabled(self) -> bool:
+        """Whether the node stores hints for replicas that miss writes (cassandra.yaml
+        ``hinted_handoff_enabled``); a node alone in its cluster keeps the setting with nothing to hint."""
+        membership = self.node.membership
+        if membership is None:
+            return bool(self.node.hinted_handoff_enabled)
+        return bool(membership.hints.enabled)
+
+    def set_handoff(self, enabled: bool) -> None:
+        membership = self.node.membership
+        if membership is None:
+            self.node.hinted_handoff_enabled = enabled
+        else:
+            membership.hints.enabled = enabled
+
+    def set_handoff_paused(self, paused: bool) -> None:
+        """``pausehandoff`` / ``resumehandoff``: stop or restart delivering the hints the node keeps
+        (a node alone in its cluster keeps none: nothing to pause)."""
+        membership = self.node.membership
+        if membership is None:
+            return
+        membership.hints.paused = paused
+        if not paused:
+            membership.hints.dispatch_all()
+
+    def native_transport_running(self) -> bool:
+        return bool(getattr(self.node, "native_transport_active", False))
+
+    def set_native_transport(self, enabled: bool) -> None:
+        control = getattr(self.node, "native_transport_control", None)
+        if control is None:
+            raise ProbeError(
+                "the native transport runs only while the cluster is served (cqlkit serve, cqlkit cluster start)"
+            )
+        control(enabled)
+
+    def gossip_running(self) -> bool:
+        return self.node.membership is not None and bool(self.node.membership.gossiper.started)
+
+    def set_gossip(self, enabled: bool) -> None:
+        membership = self.node.membership
+        if membership is None:
+            raise ProbeError("a node alone in its cluster does not gossip")
+        if enabled:
+            membership.start_gossiping()
+        elif membership.gossiper.started:
+            membership.stop_gossiping()
 
     # ---------------------------------------------------------------------------- ring changes
 

@@ -270,7 +270,8 @@ class CompactionManager:
                         partition, gc_before=gc_before, now=now, max_purgeable_timestamp=oldest_elsewhere
                     )
                 size = sum(_size_hint(v) for v in versions)
-                progress.completed_bytes += size
+                # an estimate of uncompressed bytes against the on-disk total: never past it
+                progress.completed_bytes = min(progress.total_bytes, progress.completed_bytes + size)
                 self.throttle.consume(size)
                 if purged is None:
                     continue
@@ -355,8 +356,17 @@ def _merged(readers: list[SSTableReader]) -> Iterator[list[PartitionUpdate]]:
 
 
 def _size_hint(partition: PartitionUpdate) -> int:
-    # Progress and throttling count input bytes; a cheap estimate is enough for both.
-    return 64 + len(partition.key) + 48 * (len(partition.rows) + len(partition.range_tombstones))
+    # Progress and throttling count input bytes; an estimate is enough for both, but it must grow with
+    # the values, or a table of large values compacts unthrottled and its progress never nears its total.
+    size = 64 + len(partition.key) + 48 * len(partition.range_tombstones)
+    for row in (partition.static_row, *partition.rows) if partition.static_row else partition.rows:
+        size += 48
+        for data in row.columns.values():
+            cells = data.cells.values() if isinstance(data, ComplexColumn) else (data,)
+            for cell in cells:
+                value = cell.value
+                size += 16 + (len(value) if isinstance(value, bytes) else 24)
+    return size
 
 
 def _output_limits(task: CompactionTask, total_bytes: int) -> tuple[int, ...]:
