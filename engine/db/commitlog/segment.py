@@ -12,7 +12,9 @@ then waits for it back.
 Preallocation (``posix_fallocate`` where the platform has it) reserves the blocks up front, so a full
 disk is an error when a segment is created, not a ``SIGBUS`` on a later copy into a sparse page. The
 unwritten rest of a segment reads as zeros, which replay takes as the end of the written data.
-``finish`` unmaps the segment and truncates the file to what was written: a segment that is full (retired
+Pages already written are unmapped from the process every few MiB (``MADV_DONTNEED``: their contents
+stay in the page cache, they only stop counting as the process's memory). ``finish`` unmaps the segment
+and truncates the file to what was written: a segment that is full (retired
 before the next one starts) or closed is exactly as long as its header and entries, and only the newest
 segment of a crashed node ends in zeros.
 
@@ -47,6 +49,12 @@ _FRAME_INTO = struct.Struct(">II").pack_into
 _U32_INTO = struct.Struct(">I").pack_into
 _U32_PACK = struct.Struct(">I").pack
 
+# Written pages are dropped from the process's mapping every this many bytes (a multiple of the page
+# size): a shared file mapping's pages stay in the page cache, and count in the process's resident memory
+# while mapped. MADV_DONTNEED keeps their contents (they are the file's), it only unmaps them.
+_RELEASE_EVERY = 4 * 1024 * 1024
+_DONTNEED: int | None = getattr(mmap, "MADV_DONTNEED", None)
+
 logger = logging.getLogger(__name__)
 
 # Read and write: a shared mapping needs both.
@@ -75,6 +83,8 @@ class Segment:
         self.size = HEADER_SIZE
         # The whole preallocated file, mapped; None once finished (full or closed).
         self._map: mmap.mmap | None = mmap.mmap(fd, capacity)
+        self._released = 0  # pages before this offset are unmapped from the process (_release_written)
+        self._release_at = _RELEASE_EVERY
         self.dirty: dict[uuid.UUID, int] = {}
         # Whether the directory entry of this file has been fsynced (done with the segment's first sync).
         self.directory_synced = False
@@ -121,7 +131,18 @@ class Segment:
         _U32_INTO(segment_map, end, crc32(body))
         end += 4
         self.size = end
+        if end >= self._release_at:
+            self._release_written()
         return end
+
+    def _release_written(self) -> None:
+        """Unmap the pages already written from this process (the page cache keeps them, dirty until
+        written back), so a segment costs the process ``_RELEASE_EVERY`` bytes of memory, not its size."""
+        upto = self.size - self.size % _RELEASE_EVERY
+        if _DONTNEED is not None and self._map is not None and upto > self._released:
+            self._map.madvise(_DONTNEED, self._released, upto - self._released)
+            self._released = upto
+        self._release_at = upto + _RELEASE_EVERY
 
     def finish(self) -> None:
         """Stop appending: unmap the segment and cut the file to what was written (the caller fsyncs)."""

@@ -386,6 +386,16 @@ def test_zeros_after_the_last_entry_of_an_older_segment_are_an_error(tmp_path: P
         list(replay(tmp_path))
 
 
+def test_pages_released_from_the_mapping_keep_their_entries(tmp_path: Path) -> None:
+    mutations = [mutation(i, size=3000) for i in range(1800)]  # ~5.4 MiB: past the first release
+    with CommitLog(tmp_path, fsync=no_fsync) as log:
+        positions = [log.append(m) for m in mutations]
+        assert positions[-1].offset > 5 * 1024 * 1024
+        # Read back while the segment is still mapped and being written: the page cache has every entry.
+        assert list(replay(tmp_path)) == list(zip(positions, mutations, strict=True))
+    assert list(replay(tmp_path)) == list(zip(positions, mutations, strict=True))
+
+
 def test_segment_is_preallocated_while_written_and_cut_when_retired_or_closed(tmp_path: Path) -> None:
     fsync = FakeFsync()
     log = CommitLog(tmp_path, SMALL, fsync=fsync, clock=FakeClock())
