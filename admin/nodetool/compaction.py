@@ -29,7 +29,8 @@ def compact(ctx: Context, parsed: Parsed) -> None:
     split = parsed.flag("split_output")
     user_defined = parsed.flag("user_defined")
     start, end = parsed.value("start_token"), parsed.value("end_token")
-    token_given = bool(start) or bool(end)
+    partition = parsed.value("partition_key") or None
+    token_given = bool(start) or bool(end) or partition is not None
     if split and (user_defined or token_given):
         raise ProbeError("Invalid option combination: Can not use split-output here")
     if user_defined and token_given:
@@ -38,6 +39,9 @@ def compact(ctx: Context, parsed: Parsed) -> None:
         ctx.probe.compact_user_defined(",".join(parsed.arguments).split(","))
         return
     keyspace, tables = keyspace_and_tables(parsed.arguments)
+    if partition is not None and not (bool(start) or bool(end)):
+        ctx.probe.compact_partition(keyspace, tables, partition)
+        return
     ctx.probe.compact(
         keyspace,
         tables,
@@ -228,6 +232,12 @@ COMMANDS = (
                 ("-et", "--end-token"),
                 "end_token",
                 "Use -et to specify a token at which compaction range ends (inclusive)",
+                takes_value=True,
+            ),
+            Option(
+                ("--partition",),
+                "partition_key",
+                "String representation of the partition key",
                 takes_value=True,
             ),
         ),

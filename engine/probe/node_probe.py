@@ -343,6 +343,21 @@ class NodeProbe(NetworkProbe, DiskUsageProbe):
                     store, CompactionTask(generations, CompactionKind.MAJOR, None, None, "token range")
                 )
 
+    def compact_partition(self, keyspace: str | None, table_names: Sequence[str], key: str) -> None:
+        """``compact --partition KEY``: compact together the SSTables that hold that partition
+        (Cassandra's ``forceCompactionForKey``), table by table."""
+        manager = self.node.storage.compactions
+        for store in self.stores(keyspace, table_names):
+            metadata = self._table_metadata(store.keyspace, store.name)
+            raw = tables.partition_key_bytes(metadata, key)
+            token = get_token(raw)
+            store.flush_all_now()
+            generations = tuple(r.descriptor.generation for r in tables.readers_holding(store, raw, token))
+            if generations:
+                manager.run(
+                    store, CompactionTask(generations, CompactionKind.MAJOR, None, None, "partition key")
+                )
+
     def compact_user_defined(self, files: Iterable[str]) -> None:
         """``compact --user-defined``: compact exactly the SSTables named by their Data.db file names."""
         by_name: dict[str, list[tuple[ColumnFamilyStore, int]]] = {}

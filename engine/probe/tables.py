@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from engine.db.column_family_store import ColumnFamilyStore
 from engine.db.compaction import CompactionStrategyKind
 from engine.db.sstable import Component
+from engine.db.sstable.reader import SSTableReader
 from engine.db.sstable.statistics import EstimatedHistogram
 from engine.dht.murmur3_partitioner import composite_key
 from engine.probe.values import Percentiles, ProbeArgumentError, ProbeError, TableHistograms, TableStats
@@ -268,10 +269,15 @@ def partition_key_bytes(metadata: TableMetadata, key: str) -> bytes:
         raise ProbeError(getattr(e, "message", None) or str(e)) from None
 
 
+def readers_holding(store: ColumnFamilyStore, key: bytes, token: int) -> list[SSTableReader]:
+    """The live SSTables whose data holds the partition (not just bloom-admitted), oldest first."""
+    return [
+        reader
+        for reader in sorted(store.view.sstables, key=lambda r: r.descriptor.generation)
+        if reader.first[0] <= token <= reader.last[0] and reader.get(key, token) is not None
+    ]
+
+
 def sstables_holding(store: ColumnFamilyStore, key: bytes, token: int) -> tuple[str, ...]:
-    """Data.db paths of the live SSTables whose data holds the partition (not just bloom-admitted)."""
-    found = []
-    for reader in sorted(store.view.sstables, key=lambda r: r.descriptor.generation):
-        if reader.first[0] <= token <= reader.last[0] and reader.get(key, token) is not None:
-            found.append(str(reader.descriptor.filename(Component.DATA)))
-    return tuple(found)
+    """Data.db paths of the live SSTables whose data holds the partition."""
+    return tuple(str(r.descriptor.filename(Component.DATA)) for r in readers_holding(store, key, token))

@@ -1,5 +1,6 @@
 """nodetool's runtime switches in-process: handoff (storing and delivering hints), the native transport and
-gossip, on a three-node stepped cluster and on a node alone (exact output and exit codes)."""
+gossip, on a three-node stepped cluster and on a node alone (exact output and exit codes); and
+``compact --partition``, which compacts the SSTables that hold one partition."""
 
 from __future__ import annotations
 
@@ -90,3 +91,19 @@ def test_a_node_alone_keeps_the_handoff_setting_and_has_no_gossip(tmp_path: Path
         code, out, err = nodetool(cluster, "disablegossip")
         assert (code, out) == (2, "")
         assert err.startswith("error: a node alone in its cluster does not gossip\n")
+
+
+def test_compact_partition_compacts_the_sstables_holding_the_key(cluster: engine.Cluster) -> None:
+    session = cluster.connect("ks")
+    node = cluster.nodes[0]
+    store = node.storage.table(node.catalog.schema.keyspace("ks").tables["t"].id)
+    assert nodetool(cluster, "disableautocompaction", "ks")[0] == 0
+    for round_ in range(3):
+        session.execute(f"INSERT INTO t (k, v) VALUES (1, 'v{round_}')", consistency_level=CL.ALL)
+        session.execute(f"INSERT INTO t (k, v) VALUES ({10 + round_}, 'other')", consistency_level=CL.ALL)
+        assert nodetool(cluster, "flush", "ks")[0] == 0
+    assert len(store.view.sstables) == 3
+    assert nodetool(cluster, "compact", "--partition", "1", "ks", "t") == (0, "", "")
+    assert len(store.view.sstables) == 1  # every SSTable held key 1
+    code, out, _ = nodetool(cluster, "compact", "--partition", "1", "--user-defined", "x-Data.db")
+    assert (code, out) == (2, "")
