@@ -20,6 +20,10 @@ Operators' tools: ``snapshot`` (hard links), incremental backups (each flushed S
 ``backups/`` while ``incremental_backups`` is on: ``engine.db.backups``), ``import_sstables``/``refresh``
 (``engine.db.sstable_import``), ``autocompaction_enabled`` (``nodetool disableautocompaction``), and the
 counters ``engine.db.table_stats`` turns into ``nodetool tablestats``.
+
+The store's options are a ``StorageParams`` (``engine.db.storage_params``), its state a ``TableView``
+(``engine.db.table_view``), its counters a ``TableMetrics`` (``engine.db.metrics``); what a slice read
+returns is shaped by ``engine.db.slice_reads``.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
@@ -42,23 +46,33 @@ from engine.db.background import Stage
 from engine.db.caches import Caches
 from engine.db.compaction import CompactionParams, StrategyProgress
 from engine.db.memtable import Memtable
-from engine.db.metrics import LatencyHistogram
+from engine.db.metrics import TableMetrics
 from engine.db.rows import (
     LIVE,
     NO_TIMESTAMP,
-    Cell,
     ClusteringKey,
-    DeletionTime,
     PartitionUpdate,
-    Row,
     merge_partitions,
 )
+from engine.db.slice_reads import slice_counts, sliced, trimmed
 from engine.db.slices import Slices
 from engine.db.sstable import SSTableDirectory, SSTableReader, SSTableWriter
 from engine.db.sstable.bloom import FilterKey, key_probe
 from engine.db.sstable_import import DEFAULT_IMPORT, ImportOptions, ImportResult
+from engine.db.storage_params import DEFAULT_PARAMS, StorageParams
+from engine.db.table_view import TableView
 
 TokenKey = tuple[int, bytes]
+# Moved to their own modules; still importable from here.
+__all__ = [
+    "DEFAULT_PARAMS",
+    "ColumnFamilyStore",
+    "FlushListener",
+    "StorageParams",
+    "TableMetrics",
+    "TableView",
+    "TokenKey",
+]
 perf_counter_ns = time.perf_counter_ns
 
 
@@ -72,84 +86,6 @@ class FlushListener(Protocol):
     def current_position(self) -> Any: ...
 
     def discard_completed_segments(self, table_id: uuid.UUID, flushed_upto: Any) -> None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class StorageParams:
-    """The table options the storage engine acts on (the schema maps CQL table options to these)."""
-
-    gc_grace_seconds: int = 864000
-    bloom_filter_fp_chance: float = 0.01
-    chunk_length_in_kb: int = 16
-    index_interval: int = 128
-    memtable_flush_threshold: int = 32 * 1024 * 1024
-    # Writes wait while this many memtables are queued for flushing (None: never), so memory stays
-    # bounded when flushes fall behind (Cassandra blocks writes on memtable space the same way).
-    max_pending_flushes: int | None = 2
-    sync_sstables: bool = True
-    # The table option: whether this table takes part in the node's incremental backups.
-    incremental_backups: bool = True
-
-
-DEFAULT_PARAMS = StorageParams()
-
-
-@dataclass(frozen=True, slots=True)
-class TableView:
-    memtable: Memtable
-    flushing: tuple[Memtable, ...] = ()
-    sstables: tuple[SSTableReader, ...] = ()
-    compacting: frozenset[int] = field(default_factory=frozenset)
-    #: ``sstables`` by decreasing max timestamp: the order partition reads visit them in.
-    newest_first: tuple[SSTableReader, ...] = field(init=False, compare=False)
-    #: What ``get`` tests before it touches an SSTable, per SSTable: (first token, last token, bloom
-    #: filter words, word count, reader), when every SSTable has a bloom filter with ``probe_hashes``
-    #: hash functions (else ``probes`` is empty and ``get`` asks each ``SSTableReader.get``).
-    probes: tuple[tuple[int, int, Any, int, SSTableReader], ...] = field(init=False, compare=False)
-    probe_hashes: int = field(init=False, compare=False)
-
-    #: ``memtables``, computed once.
-    all_memtables: tuple[Memtable, ...] = field(init=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "all_memtables", (self.memtable, *self.flushing))
-        ordered = sorted(self.sstables, key=lambda r: r.statistics.max_timestamp, reverse=True)
-        object.__setattr__(self, "newest_first", tuple(ordered))
-        hashes = {r.bloom.hash_count if r.bloom.word_count else 0 for r in self.sstables}
-        uniform = len(hashes) == 1 and 0 not in hashes
-        probes = tuple(
-            (r.first[0], r.last[0], r.bloom.words, r.bloom.word_count, r) for r in self.sstables if uniform
-        )
-        object.__setattr__(self, "probes", probes)
-        object.__setattr__(self, "probe_hashes", hashes.pop() if uniform else 0)
-
-    @property
-    def memtables(self) -> tuple[Memtable, ...]:
-        return self.all_memtables
-
-
-@dataclass
-class TableMetrics:
-    """Counters and histograms for nodetool tablestats/tablehistograms (latencies in µs)."""
-
-    write_count: int = 0
-    read_count: int = 0
-    range_read_count: int = 0
-    write_latency_total_us: int = 0
-    read_latency_total_us: int = 0
-    flush_count: int = 0
-    bytes_flushed: int = 0
-    sstables_per_read_total: int = 0
-    read_latency: LatencyHistogram = field(default_factory=LatencyHistogram)
-    write_latency: LatencyHistogram = field(default_factory=LatencyHistogram)
-    sstables_per_read: LatencyHistogram = field(default_factory=lambda: LatencyHistogram(20))
-    #: Per slice read (``read_partition``): how many, and the tombstones and live cells they returned.
-    slice_reads: int = 0
-    tombstones_read: int = 0
-    max_tombstones_per_slice: int = 0
-    live_cells_read: int = 0
-    max_live_cells_per_slice: int = 0
-    memtable_switch_count: int = 0
 
 
 class ColumnFamilyStore:
@@ -476,33 +412,15 @@ class ColumnFamilyStore:
         result = None
         if versions:
             if slices is not None:
-                versions = [_sliced(v, slices, clustering_key) for v in versions]
-            result = _trimmed(merge_partitions(versions, clustering_key), slices, clustering_key, reversed)
+                versions = [sliced(v, slices, clustering_key) for v in versions]
+            result = trimmed(merge_partitions(versions, clustering_key), slices, clustering_key, reversed)
         self._record_read(started, len(versions))
         self._record_slice(result)
         return result
 
     def _record_slice(self, result: PartitionUpdate | None) -> None:
         """Count the tombstones and live cells a slice read returned (nodetool tablestats' "per slice")."""
-        tombstones = live = 0
-        if result is not None:
-            tombstones = len(result.range_tombstones)
-            rows = result.rows if result.static_row is None else (result.static_row, *result.rows)
-            for row in rows:
-                if row.deletion is not LIVE:
-                    tombstones += 1
-                for data in row.columns.values():
-                    if data.__class__ is Cell:
-                        if data.value is None:  # type: ignore[union-attr]
-                            tombstones += 1
-                        else:
-                            live += 1
-                    else:
-                        for cell in data.cells.values():  # type: ignore[union-attr]
-                            if cell.value is None:
-                                tombstones += 1
-                            else:
-                                live += 1
+        tombstones, live = slice_counts(result)
         metrics = self.metrics
         metrics.slice_reads += 1
         metrics.tombstones_read += tombstones
@@ -565,7 +483,7 @@ class ColumnFamilyStore:
 
     def _scanned(self, group: list[PartitionUpdate], slices: Slices | None) -> PartitionUpdate:
         merged = merge_partitions(group, self.clustering_key)
-        return merged if slices is None else _sliced(merged, slices, self.clustering_key)
+        return merged if slices is None else sliced(merged, slices, self.clustering_key)
 
     def _discard_commitlog(self, memtable: Memtable) -> None:
         """Tell the commitlog what of this table no longer needs it, after ``memtable`` left the view.
@@ -680,43 +598,3 @@ class ColumnFamilyStore:
     def close(self) -> None:
         for reader in self._view.sstables:
             reader.close()
-
-
-def _sliced(partition: PartitionUpdate, slices: Slices, clustering_key: ClusteringKey) -> PartitionUpdate:
-    """``partition`` with only the rows ``slices`` select (everything else kept)."""
-    if not partition.rows:
-        return partition
-    rows = slices.select(partition.rows, clustering_key)
-    if len(rows) == len(partition.rows):
-        return partition
-    return replace(partition, rows=tuple(rows))
-
-
-def _trimmed(
-    partition: PartitionUpdate, slices: Slices | None, clustering_key: ClusteringKey, reversed: bool
-) -> PartitionUpdate | None:
-    """A merged partition as ``read_partition`` returns it: emptied rows dropped, row deletions the
-    partition deletion supersedes cleared, range tombstones outside the slices dropped, rows reversed if
-    asked; None if nothing is left."""
-    deletion = partition.deletion
-    rows = [kept for row in partition.rows if (kept := _trimmed_row(row, deletion)) is not None]
-    static = partition.static_row
-    if static is not None:
-        static = _trimmed_row(static, deletion)
-    tombstones = partition.range_tombstones
-    if slices is not None and tombstones:
-        tombstones = tuple(rt for rt in tombstones if slices.intersects_range(rt, clustering_key))
-    if deletion is LIVE and static is None and not rows and not tombstones:
-        return None
-    if reversed:
-        rows.reverse()
-    return PartitionUpdate(partition.key, partition.token, deletion, static, tuple(rows), tombstones)
-
-
-def _trimmed_row(row: Row, partition_deletion: DeletionTime) -> Row | None:
-    own = row.deletion
-    if own is not LIVE and not own.supersedes(partition_deletion):
-        own = LIVE
-    if row.liveness is None and not row.columns and own is LIVE:
-        return None
-    return row if own is row.deletion else Row(row.clustering, row.liveness, own, row.columns)

@@ -1,4 +1,5 @@
-"""Mutable metrics of a running table: latency histograms for nodetool tablehistograms/tablestats.
+"""Mutable metrics of a running table: latency histograms and the counters for nodetool
+tablehistograms/tablestats (``TableMetrics``).
 
 ``LatencyHistogram`` counts values (µs, SSTables per read, ...) in the same log-spaced buckets as
 Cassandra's ``EstimatedHistogram`` (each bucket about 1.2 times the previous), so percentiles read the
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import threading
+from dataclasses import dataclass, field
 
 from engine.db.sstable.statistics import EstimatedHistogram, bucket_offsets
 
@@ -45,3 +47,27 @@ class LatencyHistogram:
     def snapshot(self) -> EstimatedHistogram:
         with self._lock:
             return EstimatedHistogram(tuple(self._buckets))
+
+
+@dataclass
+class TableMetrics:
+    """Counters and histograms for nodetool tablestats/tablehistograms (latencies in µs)."""
+
+    write_count: int = 0
+    read_count: int = 0
+    range_read_count: int = 0
+    write_latency_total_us: int = 0
+    read_latency_total_us: int = 0
+    flush_count: int = 0
+    bytes_flushed: int = 0
+    sstables_per_read_total: int = 0
+    read_latency: LatencyHistogram = field(default_factory=LatencyHistogram)
+    write_latency: LatencyHistogram = field(default_factory=LatencyHistogram)
+    sstables_per_read: LatencyHistogram = field(default_factory=lambda: LatencyHistogram(20))
+    #: Per slice read (``read_partition``): how many, and the tombstones and live cells they returned.
+    slice_reads: int = 0
+    tombstones_read: int = 0
+    max_tombstones_per_slice: int = 0
+    live_cells_read: int = 0
+    max_live_cells_per_slice: int = 0
+    memtable_switch_count: int = 0
