@@ -251,9 +251,15 @@ def _column_masks_rows(schema: Schema, cdc: bool) -> Iterator[Row]:
 
 
 def _as_string(value_type: CqlType, value: bytes) -> str:
-    """AbstractType.getString: text as itself, other values as their CQL literal."""
+    """AbstractType.getString: text as itself, a blob as hex digits, other values as their CQL literal
+    without quotes (dates, times, ...)."""
     decoded = value_type.deserialize(value)
-    return decoded if isinstance(decoded, str) else value_type.to_cql_literal(decoded)
+    if isinstance(decoded, str):
+        return decoded
+    if isinstance(decoded, bytes | bytearray):
+        return bytes(decoded).hex()
+    literal = value_type.to_cql_literal(decoded)
+    return literal[1:-1] if literal.startswith("'") and literal.endswith("'") else literal
 
 
 def _no_rows(schema: Schema, cdc: bool) -> Iterator[Row]:

@@ -56,3 +56,17 @@ def test_default_masked_values_by_type() -> None:
     assert (
         apply("mask_outer", TEXT, TEXT.serialize("Alice"), (INT.serialize(2), INT.serialize(1))) == b"**ic*"
     )
+
+
+def test_column_masks_rows_give_argument_values_as_getstring_does() -> None:
+    from engine.schema import system_schema
+
+    mask = ColumnMask("mask_inner", (INT, INT, TEXT), (INT.serialize(1), None, TEXT.serialize("#")))
+    (row,) = system_schema.rows("column_masks", _schema(mask))
+    assert (row["function_argument_values"], row["function_argument_nulls"]) == (
+        ["1", "", "#"],
+        [False, True, False],
+    )
+    blob = NATIVE_TYPES[NativeTypeName.BLOB]
+    assert system_schema._as_string(blob, b"\xca\xfe") == "cafe"
+    assert system_schema._as_string(NATIVE_TYPES[NativeTypeName.DATE], b"\x80\x00\x00\x00") == "1970-01-01"
