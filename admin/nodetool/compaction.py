@@ -4,10 +4,12 @@ CompactionStats.java, CompactionHistory.java, ...)."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from admin.nodetool import machine
+from admin.nodetool import machine, progress
 from admin.nodetool.command import Command, Option, Parsed, UsageError, keyspace_and_tables
 from admin.nodetool.context import Context
 from admin.nodetool.formatting import TableBuilder, file_size, java_double
@@ -39,21 +41,39 @@ def compact(ctx: Context, parsed: Parsed) -> None:
         ctx.probe.compact_user_defined(",".join(parsed.arguments).split(","))
         return
     keyspace, tables = keyspace_and_tables(parsed.arguments)
+    operation: Callable[[], None]
     if partition is not None and not (bool(start) or bool(end)):
-        ctx.probe.compact_partition(keyspace, tables, partition)
-        return
-    ctx.probe.compact(
-        keyspace,
-        tables,
-        split_output=split,
-        start_token=_token(start),
-        end_token=_token(end),
-    )
+        operation = functools.partial(ctx.probe.compact_partition, keyspace, tables, partition)
+    else:
+        operation = functools.partial(
+            ctx.probe.compact,
+            keyspace,
+            tables,
+            split_output=split,
+            start_token=_token(start),
+            end_token=_token(end),
+        )
+    _run(ctx, parsed, "compact", operation, keyspace, tables)
 
 
 def cleanup(ctx: Context, parsed: Parsed) -> None:
     keyspace, tables = keyspace_and_tables(parsed.arguments)
-    ctx.probe.cleanup(keyspace, tables)
+    _run(ctx, parsed, "cleanup", functools.partial(ctx.probe.cleanup, keyspace, tables), keyspace, tables)
+
+
+def _run(
+    ctx: Context,
+    parsed: Parsed,
+    label: str,
+    operation: Callable[[], None],
+    keyspace: str | None,
+    tables: Sequence[str],
+) -> None:
+    """Run the operation, under a progress bar on stderr with ``--progress`` at a terminal."""
+    if not progress.wanted(parsed, ctx.err):
+        operation()
+        return
+    progress.run_polled(ctx.err, label, operation, progress.compaction_poll(ctx.probe, keyspace, tables))
 
 
 def compactionstats(ctx: Context, parsed: Parsed) -> None:
@@ -240,6 +260,7 @@ COMMANDS = (
                 "String representation of the partition key",
                 takes_value=True,
             ),
+            progress.OPTION,
         ),
         "[<keyspace> <tables>...] or <SSTable file>...",
         "The keyspace followed by one or many tables or list of SSTable data files when using --user-defined",
@@ -255,6 +276,7 @@ COMMANDS = (
                 "Number of sstables to cleanup simultanously, set to 0 to use all available compaction threads",
                 takes_value=True,
             ),
+            progress.OPTION,
         ),
         _KS_TABLES,
         _KS_TABLES_TEXT,

@@ -20,6 +20,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from admin.nodetool import progress
 from engine.admin_api.server import AdminRequest, AdminResponse, Router, read_token
 
 #: how long a command may run in the server (a major compaction of a big table takes a while)
@@ -60,26 +61,52 @@ def run_remote(
     if not isinstance(admin, dict):
         err.write(f"nodetool: the server of cluster {directory.name} has no admin API (restart it)\n")
         return 1
+    token = read_token(directory)
+    try:
+        if "--progress" in argv and progress.is_terminal(err):
+            status, answer = _with_progress_bar(admin, token, argv, err)
+        else:
+            status, answer = _post(admin, token, argv)
+    except (OSError, ValueError) as e:
+        err.write(
+            f"nodetool: Failed to connect to '{admin['host']}:{admin['port']}' - ConnectException: '{e}'.\n"
+        )
+        return 1
+    if status != 200:
+        err.write(f"error: {answer.get('error', status)}\n")
+        return 2
+    out.write(str(answer.get("stdout", "")))
+    err.write(str(answer.get("stderr", "")))
+    return int(answer.get("status", 2))
+
+
+def _post(admin: dict[str, Any], token: str, argv: Sequence[str]) -> tuple[int, dict[str, Any]]:
     connection = http.client.HTTPConnection(str(admin["host"]), int(admin["port"]), timeout=REMOTE_TIMEOUT_S)
     try:
         connection.request(
             "POST",
             "/v1/nodetool",
             body=json.dumps({"argv": list(argv)}),
-            headers={"Authorization": f"Bearer {read_token(directory)}", "Content-Type": "application/json"},
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
         )
         response = connection.getresponse()
-        answer = json.loads(response.read() or b"{}")
-    except (OSError, ValueError) as e:
-        err.write(
-            f"nodetool: Failed to connect to '{admin['host']}:{admin['port']}' - ConnectException: '{e}'.\n"
-        )
-        return 1
+        return response.status, json.loads(response.read() or b"{}")
     finally:
         connection.close()
-    if response.status != 200:
-        err.write(f"error: {answer.get('error', response.reason)}\n")
-        return 2
-    out.write(str(answer.get("stdout", "")))
-    err.write(str(answer.get("stderr", "")))
-    return int(answer.get("status", 2))
+
+
+def _with_progress_bar(
+    admin: dict[str, Any], token: str, argv: Sequence[str], err: TextIO
+) -> tuple[int, dict[str, Any]]:
+    """``--progress`` against a server: the command runs there; meanwhile this process draws the bar
+    from the server's ``compactionstats -F json`` (a repair shows its elapsed time)."""
+
+    def ask(request: list[str]) -> dict[str, Any] | None:
+        status, answer = _post(admin, token, request)
+        if status != 200 or answer.get("status") != 0:
+            return None
+        return json.loads(str(answer.get("stdout", "")))
+
+    command = next((w for w in argv if w in ("compact", "cleanup", "repair")), "nodetool")
+    poll = progress.remote_compaction_poll(ask, argv) if command != "repair" else (lambda: None)
+    return progress.run_polled(err, command, lambda: _post(admin, token, argv), poll)

@@ -14,8 +14,12 @@ cqlkit always runs a full repair: ``-full`` is accepted, and without it the opti
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
+from admin.nodetool import progress
 from admin.nodetool.command import Command, Option, Parsed, UsageError, keyspace_and_tables
 from admin.nodetool.context import Context
 from engine.probe import ProbeArgumentError, ProbeError
@@ -59,6 +63,34 @@ def repair(ctx: Context, parsed: Parsed) -> None:
         parallelism = RepairParallelism.DATACENTER_AWARE
     else:
         parallelism = RepairParallelism.PARALLEL
+    shown = contextlib.ExitStack()
+    bar = shown.enter_context(progress.bar(ctx.err, "repair")) if progress.wanted(parsed, ctx.err) else None
+    with shown:
+        _repair_each(ctx, parsed, probe, keyspaces, tables, parallelism, _printer(ctx, bar))
+        if bar is not None:
+            bar.finish()  # every command succeeded (the sessions' own events stop at 57%, as Cassandra's)
+
+
+def _printer(ctx: Context, bar: progress.Bar | None = None) -> Callable[[ProgressEvent], None]:
+    """Each progress event as RepairRunner prints it; with a bar, the bar follows its progress too."""
+
+    def on_event(event: ProgressEvent) -> None:
+        ctx.line(event_line(event))
+        if bar is not None and event.type is ProgressEventType.PROGRESS and event.total:
+            bar.update(event.progress, event.total)
+
+    return on_event
+
+
+def _repair_each(
+    ctx: Context,
+    parsed: Parsed,
+    probe: Any,
+    keyspaces: list[str],
+    tables: list[str],
+    parallelism: RepairParallelism,
+    on_event: Callable[[ProgressEvent], None],
+) -> None:
     for name in keyspaces:
         try:
             result: RepairResult = probe.repair(
@@ -76,7 +108,7 @@ def repair(ctx: Context, parsed: Parsed) -> None:
                 force=parsed.flag("force"),
                 optimise_streams=parsed.flag("optimise_streams"),
                 ignore_unreplicated_keyspaces=parsed.flag("ignore_unreplicated_keyspaces"),
-                on_event=lambda event: ctx.line(event_line(event)),
+                on_event=on_event,
             )
         except ProbeArgumentError:
             raise
@@ -175,6 +207,7 @@ COMMANDS = (
                 "ignore_unreplicated_keyspaces",
                 "Use --ignore-unreplicated-keyspaces to ignore keyspaces which are not replicated, otherwise the repair will fail",
             ),
+            progress.OPTION,
         ),
         "[<keyspace> <tables>...]",
         "The keyspace followed by one or many tables",
