@@ -11,6 +11,7 @@ on this machine), which is written back as 9042, the port a user's run has.
 
 from __future__ import annotations
 
+import difflib
 import re
 import socket
 import subprocess
@@ -86,7 +87,11 @@ def test_failover_walkthrough(tmp_path: Path, request: pytest.FixtureRequest) ->
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr
     assert result.stderr == ""
     expected = SCRIPT.with_name("failover.out")
+    got = normalize(result.stdout, port)
     if request.config.getoption("--update-goldens"):
-        expected.write_text(normalize(result.stdout, port))
-    assert normalize(result.stdout, port) == expected.read_text()
+        expected.write_text(got)
+    diff = difflib.unified_diff(
+        expected.read_text().splitlines(), got.splitlines(), "failover.out", "run", lineterm=""
+    )
+    assert got == expected.read_text(), "\n".join(diff)
     assert (tmp_path / "cqlkit" / "clusters" / "mlops3" / "server.json").exists() is False
