@@ -71,8 +71,16 @@ class Selection:
         parts = []
         for selector, raw in zip(self.selectors, values, strict=True):
             name = selector.name
-            key = name if name == name.lower() and name.replace("_", "").isalnum() else f'"{name}"'
-            rendered = "null" if raw is None else selector.type.to_json(selector.type.deserialize(raw))
+            # Selection.rowToJson: a name that is not all lower case is quoted, as CQL would need it
+            # (``"Name"``); others, ``writetime(v)`` included, are the key as they are. An empty value
+            # (possible for any type) is the empty string.
+            key = name if name == name.lower() else f'"{name}"'
+            if raw is None:
+                rendered = "null"
+            elif not raw:
+                rendered = '""'
+            else:
+                rendered = selector.type.to_json(selector.type.deserialize(raw))
             parts.append(f"{json.dumps(key)}: {rendered}")
         return ("{" + ", ".join(parts) + "}").encode()
 
