@@ -66,6 +66,7 @@ from engine.repair import RepairService
 from engine.schema.catalog import Catalog
 from engine.schema.metadata import Schema
 from engine.service.batchlog import BatchlogReplayer, BatchlogStore
+from engine.service.client_request_metrics import ClientRequestMetrics
 from engine.service.coordinator import Coordinator
 from engine.service.replica import ReplicaHandlers
 from engine.service.replica_plan import Ring
@@ -181,6 +182,7 @@ class Membership(GossipListener):
             apply=self.replica.apply,
         )
         self.batchlog = BatchlogStore(directory / "batches", self.messaging)
+        self.metrics = ClientRequestMetrics()  # what this node measures as a coordinator (proxyhistograms)
         self.coordinator = Coordinator(
             storage=storage,
             schema=lambda: catalog.schema,
@@ -191,6 +193,7 @@ class Membership(GossipListener):
             truncate_local=truncate_local,
             is_local_keyspace=is_local_keyspace,
             batchlog=self.batchlog,
+            read_repair=self.metrics.read_repair,
         )
         self.batchlog_replayer = BatchlogReplayer(self.batchlog, network, self.coordinator.replay)
         self._is_local_keyspace = is_local_keyspace

@@ -48,6 +48,7 @@ from engine.schema.catalog import Catalog
 from engine.schema.metadata import Schema, TableMetadata
 from engine.schema.system_tables import STORED_SYSTEM_TABLES, system_keyspaces
 from engine.schema.system_views import virtual_keyspaces
+from engine.service.client_request_metrics import MeteredProxy
 from engine.service.storage_proxy import LocalStorageProxy
 from engine.service.tracing import TraceStore
 
@@ -151,9 +152,11 @@ class Node:
         # Every node of the layout (up or not) with its datacenter and rack: what replication options are
         # validated against (Datacenters.getValidDatacenters) and what replicas a keyspace asks for.
         self.topology = Topology.of({n.address: (n.datacenter, n.rack) for n in self.layout.nodes})
+        # every client request through the proxy is timed (nodetool proxyhistograms), as Cassandra's are
+        self.proxy: MeteredProxy
         if network is None:
-            self.proxy = LocalStorageProxy(
-                self.storage, self._truncate, self._replication_factors, self.me.datacenter
+            self.proxy = MeteredProxy(
+                LocalStorageProxy(self.storage, self._truncate, self._replication_factors, self.me.datacenter)
             )
         else:
             self.membership = Membership(
@@ -168,7 +171,7 @@ class Node:
                 truncate_local=self._truncate,
                 is_local_keyspace=self.catalog.is_system_keyspace,
             )
-            self.proxy = self.membership.coordinator
+            self.proxy = MeteredProxy(self.membership.coordinator, self.membership.metrics)
             self.membership.ring_listeners.append(self._on_ring_change)
             self.topology = self.membership.topology
         self.context = ExecutionContext(self.catalog, self.proxy)

@@ -32,7 +32,7 @@ def before(trace: TraceState, prepared: Prepared, ctx: ExecutionContext) -> None
     if not tables:
         return
     trace.trace("Determining replicas for mutation")
-    if isinstance(ctx.proxy, LocalStorageProxy):
+    if isinstance(getattr(ctx.proxy, "inner", ctx.proxy), LocalStorageProxy):  # a metered proxy wraps it
         trace.trace("Appending to commitlog")
         for table in tables:
             trace.trace(f"Adding to {table} memtable")

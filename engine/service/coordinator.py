@@ -63,10 +63,11 @@ from engine.hints import HintsService
 from engine.locator import LocalStrategy, ReplicationStrategy, TokenMetadata, create_strategy
 from engine.locator.pending import future_ring, has_pending_changes
 from engine.net import MessagingService, Network, RequestFailed, RequestFailureReason, Verb
-from engine.net.verbs import RANGE_TIMEOUT_MS, READ_TIMEOUT_MS, TRUNCATE_TIMEOUT_MS, WRITE_TIMEOUT_MS
+from engine.net.verbs import TimeoutType
 from engine.schema.metadata import KeyspaceMetadata, Schema
 from engine.service.awaiting import wait_until
 from engine.service.batchlog import Batch, BatchlogStore, BatchRemove
+from engine.service.client_request_metrics import ReadRepairCounters
 from engine.service.commands import (
     RangeCommand,
     RangeResponse,
@@ -106,8 +107,10 @@ class Coordinator:
         truncate_local: Callable[[uuid.UUID], None],
         is_local_keyspace: Callable[[str], bool],
         batchlog: BatchlogStore | None = None,
+        read_repair: ReadRepairCounters | None = None,
     ) -> None:
         self._batchlog = batchlog
+        self._read_repair = read_repair
         self._storage = storage
         self._schema = schema
         self._ring = ring
@@ -123,6 +126,10 @@ class Coordinator:
         self._in_paxos = threading.local()
         self.paxos_state = PaxosState(messaging, replica.apply, storage=storage, schema=schema)
         self._paxos = PaxosCoordinator(messaging, self.paxos_state)
+
+    def _timeout(self, kind: TimeoutType) -> float:
+        """This node's current timeout of that kind (``nodetool settimeout`` changes it at run time)."""
+        return float(self._messaging.timeouts.get(kind))
 
     @property
     def network(self) -> Network:
@@ -186,7 +193,7 @@ class Coordinator:
                 on_response=lambda message: stored.respond(message.sender, None),
                 on_failure=stored.fail,
             )
-        wait_until(self.network, stored.condition, lambda: stored.complete, WRITE_TIMEOUT_MS)
+        wait_until(self.network, stored.condition, lambda: stored.complete, self._timeout(TimeoutType.WRITE))
         if len(stored.replies) < len(endpoints):
             level = ConsistencyLevel.ONE if len(endpoints) == 1 else ConsistencyLevel.TWO
             raise WriteTimeout(
@@ -255,7 +262,7 @@ class Coordinator:
                 continue
             handlers.append(self._write(mutation, strategy, consistency))
         for handler in handlers:
-            wait_until(self.network, handler.condition, handler.done, WRITE_TIMEOUT_MS)
+            wait_until(self.network, handler.condition, handler.done, self._timeout(TimeoutType.WRITE))
             if handler.satisfied():
                 continue
             failures = handler.real_failures()
@@ -375,6 +382,8 @@ class Coordinator:
         assert isinstance(data, ReadResponse)
         if all(r.digest == data.digest for r in first.replies.values()):  # type: ignore[attr-defined]
             return data.partition
+        if self._read_repair is not None:
+            self._read_repair.mark_attempted()  # the digests differ: the data is read and reconciled
         full = self._ask_reads(command, contacts, digests=False, level=consistency)
         versions = {e: r.partition for e, r in full.replies.items()}  # type: ignore[attr-defined]
         merged = self._reconcile(table_id, list(versions.values()))
@@ -388,7 +397,7 @@ class Coordinator:
         for index, endpoint in enumerate(contacts):
             asked = command if index == 0 or not digests else _digest_of(command)
             self._send_read(replies, endpoint, asked, Verb.READ_REQ)
-        wait_until(self.network, replies.condition, lambda: replies.complete, READ_TIMEOUT_MS)
+        wait_until(self.network, replies.condition, lambda: replies.complete, self._timeout(TimeoutType.READ))
         self._check_read(replies, level, data_from=contacts[0] if digests else None)
         return replies
 
@@ -460,6 +469,8 @@ class Coordinator:
         stale = [e for e, v in versions.items() if digest(v) != wanted]
         if not stale:
             return
+        if self._read_repair is not None:
+            self._read_repair.mark_repaired_blocking()
         mutation = Mutation(keyspace, key, ((table_id, merged),))
         replies = Replies(stale)
         for endpoint in stale:
@@ -475,7 +486,9 @@ class Coordinator:
                 on_failure=replies.fail,
             )
         # A repair that does not finish does not fail the read: the next read (or repair) fixes it.
-        wait_until(self.network, replies.condition, lambda: replies.complete, WRITE_TIMEOUT_MS)
+        wait_until(
+            self.network, replies.condition, lambda: replies.complete, self._timeout(TimeoutType.WRITE)
+        )
 
     # --------------------------------------------------------------------------------- range reads
 
@@ -524,7 +537,9 @@ class Coordinator:
         replies = Replies(contacts)
         for endpoint in contacts:
             self._send_read(replies, endpoint, command, Verb.RANGE_REQ)
-        wait_until(self.network, replies.condition, lambda: replies.complete, RANGE_TIMEOUT_MS)
+        wait_until(
+            self.network, replies.condition, lambda: replies.complete, self._timeout(TimeoutType.RANGE)
+        )
         self._check_read(replies, level, data_from=None)
         by_key: dict[TokenKey, dict[str, PartitionUpdate]] = {}
         for endpoint, response in replies.replies.items():
@@ -671,7 +686,9 @@ class Coordinator:
                 on_response=lambda message: replies.respond(message.sender, None),
                 on_failure=replies.fail,
             )
-        wait_until(self.network, replies.condition, lambda: replies.complete, TRUNCATE_TIMEOUT_MS)
+        wait_until(
+            self.network, replies.condition, lambda: replies.complete, self._timeout(TimeoutType.TRUNCATE)
+        )
         if len(replies.replies) < len(everyone):
             raise TruncateError(f"Truncate timed out - received only {len(replies.replies)} responses")
 
