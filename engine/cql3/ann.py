@@ -86,6 +86,12 @@ class AnnOrdering:
     index: IndexMetadata | None
 
     @property
+    def answers(self) -> bool:
+        """Whether the index answers the ordering: a storage-attached index on a float vector
+        (``IndexTermType.supports(ANN)``)."""
+        return self.index is not None and is_sai(self.index) and is_float_vector(self.column.type)
+
+    @property
     def similarity(self) -> SimilarityFunction:
         options = self.index.options if self.index is not None else {}
         return SimilarityFunction(options.get("similarity_function", "COSINE").upper())
@@ -126,7 +132,14 @@ def prepare(
     ordering, column, vector = prepared[0]
     if ordering.direction is not ast.Direction.ASC:
         raise InvalidRequest("Descending ANN ordering is not supported")
-    return AnnOrdering(column, vector, index_on(table, column))
+    sai = [i for i in table.indexes.values() if is_sai(i) and _target_column(i) == column.name]
+    return AnnOrdering(column, vector, sai[0] if sai else index_on(table, column))
+
+
+def _target_column(index: IndexMetadata) -> str:
+    from engine.cql3.statements.schema_objects import index_column
+
+    return index_column(index.target)
 
 
 def check_restrictions(

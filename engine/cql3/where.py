@@ -32,7 +32,6 @@ from engine.cql3.ann import AnnOrdering, check_vector_restrictions
 from engine.cql3.ann import check_restrictions as check_ann
 from engine.cql3.restrictions import MultiRestriction, Restriction, Restrictions, TokenRestriction
 from engine.cql3.terms import PrepareContext
-from engine.cql3.vector_functions import is_float_vector
 from engine.errors import InvalidRequest
 from engine.schema.metadata import ColumnKind, ColumnMetadata, TableMetadata
 from engine.schema.types import CqlType
@@ -563,7 +562,7 @@ def _process(
         + r.others
     )
     # an ANN ordering is answered by a vector index on its column (IndexTermType.supports(ANN))
-    ann_indexed = ann is not None and ann.index is not None and is_float_vector(ann.column.type)
+    ann_indexed = ann is not None and ann.answers
     queriable_index = select and (ann_indexed or any(indexed(table, x) for x in all_restrictions))
     clustering_index = select and any(indexed(table, x) for xs in r.clustering.values() for x in xs)
 
