@@ -679,7 +679,9 @@ def _process(
 
     r.uses_index = uses_index
     r.is_key_range = is_key_range
-    r.needs_filtering = _needs_filtering(table, filtered) or (not filtered and bool(restricted_clustering))
+    # an ANN ordering is one more restriction its vector index answers (never one that filters)
+    answered = bool(filtered) or ann is not None
+    r.needs_filtering = _needs_filtering(table, filtered) or (not answered and bool(restricted_clustering))
 
 
 def check_needs_filtering(restrictions: Restrictions, allow_filtering: bool) -> None:
