@@ -32,7 +32,7 @@ from collections.abc import Callable
 
 from engine.cql import ast
 from engine.cql3 import terms
-from engine.cql3.terms import PrepareContext, _NoBind
+from engine.cql3.terms import PrepareContext
 from engine.errors import InvalidRequest
 from engine.schema.metadata import ColumnMask, ColumnMetadata, TableMetadata
 from engine.schema.types import NATIVE_TYPES, CqlType
@@ -199,7 +199,7 @@ def prepare_mask(
     values = []
     for i, (argument, argument_type) in enumerate(zip(raw.arguments, types, strict=True)):
         spec = ColumnSpec(keyspace, table, f"arg{i + 1}(system.{name})", argument_type)
-        value = terms.prepare(argument, spec, ctx).bind(_NoBind())
+        value = terms.constant_value(terms.prepare(argument, spec, ctx))
         values.append(None if value is None or value is terms.UNSET else argument_type.serialize(value))
     return ColumnMask(name, types, tuple(values))
 

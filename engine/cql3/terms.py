@@ -295,3 +295,9 @@ class _NoBind(BindContext):
 
 
 _NO_BIND = _NoBind()
+
+
+def constant_value(term: Term) -> Value | Unset | None:
+    """The value of a term that needs no execution (a literal): what a schema statement stores, such as a
+    column mask's arguments; a bind marker is refused."""
+    return term.bind(_NO_BIND)
