@@ -166,7 +166,8 @@ def _answers(host: str, port: int) -> bool:
     return len(header) >= 5 and header[0] == 0x84 and header[4] == 0x06
 
 
-def _start(directory: Path) -> None:
+def _start(directory: Path, stopped: list[str] | None = None) -> None:
+    """Start the cluster's server (every node but those in ``stopped``), or the stopped nodes of a running one."""
     served = _served(directory)
     if served:
         # ccm's start starts whatever is not running: here the stopped nodes of the running server
@@ -183,6 +184,7 @@ def _start(directory: Path) -> None:
         "serve",
         "--cluster",
         str(directory),
+        *(f"--stopped={name}" for name in stopped or ()),
     ]
     with open(directory / "serve.log", "ab") as log:
         process = subprocess.Popen(
@@ -197,7 +199,11 @@ def _start(directory: Path) -> None:
         if (
             served
             and served.get("pid") == process.pid
-            and all(_answers(node["host"], node["port"]) for node in served["nodes"])
+            and all(
+                _answers(node["host"], node["port"])
+                for node in served["nodes"]
+                if node["name"] not in (stopped or ())
+            )
         ):
             return
         time.sleep(0.05)
@@ -400,13 +406,9 @@ def node_command(
     if not served:
         if action == "stop":
             raise _err(f"{node} is not running")
-        # every node lives in the cluster's one server process: start it, then stop the other nodes,
-        # which leaves only this one running, as `ccm nodeN start` on a stopped cluster does
-        _start(directory)
-        served = _served(directory) or {}
-        for other in _node_names(directory):
-            if other != node:
-                _admin(directory, served, "POST", f"/v1/nodes/{other}/stop")
+        # every node lives in the cluster's one server process: start it with the other nodes stopped
+        # from the outset (they never join, so nothing replays to this one), as `ccm nodeN start` leaves it
+        _start(directory, stopped=[other for other in _node_names(directory) if other != node])
         return
     code, body = _admin(directory, served, "POST", f"/v1/nodes/{node}/{action}")
     if code != 200:

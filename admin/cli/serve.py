@@ -150,6 +150,11 @@ def serve(
     authorizer: str = typer.Option(
         "AllowAllAuthorizer", "--authorizer", help="AllowAllAuthorizer or CassandraAuthorizer."
     ),
+    stopped: list[str] | None = typer.Option(  # noqa: B008  (typer reads its options from the defaults)
+        None,
+        "--stopped",
+        help="A node that stays stopped (repeatable): start it with `cqlkit cluster nodeN start`.",
+    ),
 ) -> None:
     """Serve a cluster (every node) over the CQL native protocol until interrupted (Ctrl-C / SIGTERM)."""
     from admin.cli import system_log
@@ -162,7 +167,7 @@ def serve(
     from engine.cluster.node import Node
     from engine.cluster.server import NodeServer
     from engine.db.commitlog.commitlog import CommitLogConfig, CommitLogSync
-    from engine.errors import ConfigurationException
+    from engine.errors import ConfigurationException, InvalidRequest
     from engine.transport.tls import TlsConfigurationError
 
     if commitlog_sync not in ("periodic", "batch"):
@@ -174,8 +179,8 @@ def serve(
         raise _fail(f"cluster {directory} is already being served")
     config = CommitLogConfig(sync=CommitLogSync(commitlog_sync))
     try:
-        opened = Cluster.open(directory, nodes, realtime=True, commitlog_config=config)
-    except ClusterLayoutError as e:
+        opened = Cluster.open(directory, nodes, realtime=True, commitlog_config=config, stopped=stopped or ())
+    except (ClusterLayoutError, InvalidRequest) as e:
         lock.close()
         raise _fail(str(e)) from None
     handlers = system_log.install(opened.directory, [n.name for n in opened.nodes])

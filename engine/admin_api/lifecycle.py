@@ -186,7 +186,7 @@ class ServedCluster:
     def start(self) -> None:
         """Open every node's endpoint (``OSError`` names the one that could not bind; none is left open)."""
         try:
-            for node in self.cluster.nodes:
+            for node in self.cluster.running_nodes():  # a node opened stopped waits for start_node
                 self._open(node)
         except BaseException:
             for server in self.servers.values():
@@ -194,7 +194,7 @@ class ServedCluster:
             self.servers.clear()
             raise
         self._update_peers()
-        for node in self.cluster.nodes:
+        for node in self.cluster.running_nodes():
             # gossip converged while the cluster opened: what each node saw come UP before it was served
             for peer in self.cluster.nodes:
                 if peer is not node and node.sees_alive(peer.address):

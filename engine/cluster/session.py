@@ -32,7 +32,7 @@ import os
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -280,9 +280,12 @@ class Cluster:
         *,
         realtime: bool = False,
         commitlog_config: CommitLogConfig | None = None,
+        stopped: Collection[str] = (),
     ) -> Cluster:
         """Open (or create) a cluster; ``nodes`` (``3``, ``"3:2"``) only when creating, or to check it.
-        ``commitlog_config`` applies to every node (``cqlkit serve --commitlog-sync``)."""
+        ``commitlog_config`` applies to every node (``cqlkit serve --commitlog-sync``). The nodes named in
+        ``stopped`` open their directories but stay off the network until :meth:`start_node` (what ccm's
+        ``nodeN start`` on a stopped cluster leaves: that node alone running)."""
         if path_or_name is None:
             directory = default_home() / "clusters" / "default"
         else:
@@ -305,12 +308,18 @@ class Cluster:
                 )
             )
             return cluster
-        cluster._open_networked()
+        unknown = sorted(set(stopped) - {n.name for n in layout.nodes})
+        if unknown:
+            raise InvalidRequest(f"no node {unknown[0]} in cluster {directory.name}")
+        if stopped and len(layout.nodes) == 1:
+            raise InvalidRequest("a one-node cluster cannot keep its only node stopped")
+        cluster._open_networked(stopped)
         resume_joining(cluster)
         return cluster
 
-    def _open_networked(self) -> None:
-        """Open every node of the layout on one shared network (stepped, or real time when serving)."""
+    def _open_networked(self, stopped: Collection[str] = ()) -> None:
+        """Open every node of the layout on one shared network (stepped, or real time when serving); the
+        nodes named in ``stopped`` leave it before anyone has heard of them."""
         assert self.layout is not None
         self.network = Network(clock=(lambda: time.monotonic() * 1000.0) if self.realtime else None)
         host_ids = {n.address: load_or_create_host_id(self.directory / n.name) for n in self.layout.nodes}
@@ -322,6 +331,10 @@ class Cluster:
                 node.close()
             self.nodes.clear()
             raise
+        for node in self.nodes:
+            if node.name in stopped and node.membership is not None:
+                node.membership.announce_shutdown()
+                node.membership.leave_network()
         if self.realtime:
             self.network.start()
         self.converge()

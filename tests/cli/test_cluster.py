@@ -170,15 +170,7 @@ def test_lifecycle_of_a_three_node_cluster(
         "InetAddress /127.0.0.3:7000 is now UP",
         "Stop listening for CQL clients",
         "Announcing shutdown",
-        # node3 started alone: the server starts every node, then stops the others
-        f"Starting listening for CQL clients on /127.0.0.1:{port + 1} (unencrypted)...",
-        "InetAddress /127.0.0.1:7000 is now UP",
-        "InetAddress /127.0.0.3:7000 is now UP",
-        "Startup complete",
-        "InetAddress /127.0.0.1:7000 is now DOWN",
-        "Stop listening for CQL clients",
-        "Announcing shutdown",
-        "Node /127.0.0.2:7000 state jump to shutdown",
+        # node3 then started alone: node2 stays stopped from the outset and logs nothing
     ]
     node1_log = (home / "clusters" / "c" / "node1" / "logs" / "system.log").read_text()
     assert "InetAddress /127.0.0.2:7000 is now DOWN" in node1_log
@@ -241,3 +233,25 @@ def test_help_lists_the_commands(cli: Callable) -> None:
         "nodeN start|stop|showlog|cqlsh",
     ):
         assert command in out
+
+
+def test_starting_one_node_of_a_stopped_cluster_starts_that_node_alone(
+    cli: Callable, home: Path, request: pytest.FixtureRequest
+) -> None:
+    """ccm's ``nodeN start`` on a stopped cluster: only nodeN runs; the others never join (nothing they
+    hold, such as hints, reaches it), and they start later one by one."""
+    port = free_ports(3)
+    assert (
+        cli("cluster", "create", "c", "-n", "3", "--single-interface", "--native-port", str(port)).returncode
+        == 0
+    )
+    started = cli("cluster", "node2", "start")
+    request.addfinalizer(lambda: cli("cluster", "stop"))
+    assert (started.returncode, started.stdout, started.stderr) == (0, "", "")
+    assert cli("cluster", "status").stdout == _status("node1: DOWN", "node2: UP", "node3: DOWN")
+    assert cli("cluster", "liveset").stdout == "127.0.0.2\n"
+    node1_log = home / "clusters" / "c" / "node1" / "logs" / "system.log"
+    assert "Startup complete" not in node1_log.read_text()  # node1 never started
+    assert cli("cluster", "node1", "start").returncode == 0
+    assert cli("cluster", "status").stdout == _status("node1: UP", "node2: UP", "node3: DOWN")
+    assert _nodetool_states(cli) == [("UN", "127.0.0.1"), ("UN", "127.0.0.2"), ("DN", "127.0.0.3")]
