@@ -23,11 +23,8 @@ makes a batch run exit with status 2.
 
 from __future__ import annotations
 
-import getpass
 import os
-import shutil
 import time
-import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TextIO, TypeVar
@@ -210,6 +207,8 @@ class Shell:
             raise  # Ctrl-C, or Ctrl-D at ---MORE---: the caller's business
         except Exception as error:
             if self.state.debug:
+                import traceback
+
                 self.error(traceback.format_exc().rstrip("\n"))
             else:
                 self.error(str(error))
@@ -434,7 +433,11 @@ class Shell:
         return self._history() if self._history is not None else None
 
     def read_password(self) -> str:
-        return self._password() if self._password is not None else getpass.getpass()
+        if self._password is not None:
+            return self._password()
+        import getpass  # LOGIN without a password, at a terminal: rare, and getpass loads termios
+
+        return getpass.getpass()
 
     def stop(self) -> None:
         self.stopped = True
@@ -447,6 +450,8 @@ def terminal_size(out: TextIO) -> os.terminal_size | None:
             return None
     except (AttributeError, ValueError):
         return None
+    import shutil  # only on a terminal (shutil loads the compression modules)
+
     return shutil.get_terminal_size()
 
 

@@ -152,7 +152,7 @@ def main(
     stderr.write(login.warnings)
     options.username, options.password = login.username, login.password
     try:
-        connection: Connection = open_connection(options, rc, stdout, os.environ)
+        connection: Connection = open_connection(options, rc, stdout, os.environ, batch=not tty, color=color)
     except ConnectError as error:
         return _usage_or_exit(parser, error, stderr)
     try:

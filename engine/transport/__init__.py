@@ -11,16 +11,46 @@ node's query processor to :class:`~engine.transport.handler.RequestHandler`. Dec
 in ``docs/protocol.md``.
 """
 
-from engine.transport.events import SchemaChangeEvent, StatusChange, TopologyChange
-from engine.transport.handler import (
-    BatchChild,
-    BatchRequest,
-    BatchType,
-    ClientSession,
-    PreparedInfo,
-    RequestHandler,
-)
-from engine.transport.server import NativeServer
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from engine.transport.events import SchemaChangeEvent, StatusChange, TopologyChange
+    from engine.transport.handler import (
+        BatchChild,
+        BatchRequest,
+        BatchType,
+        ClientSession,
+        PreparedInfo,
+        RequestHandler,
+    )
+    from engine.transport.server import NativeServer
+
+#: the package's names and the module each lives in: imported on first use (PEP 562), so a client that
+#: only needs the framing (``frame``, ``segment``: ``cqlkit cqlsh``'s native connection) does not load
+#: the server, asyncio and the schema types
+_EXPORTS = {
+    "BatchChild": "handler",
+    "BatchRequest": "handler",
+    "BatchType": "handler",
+    "ClientSession": "handler",
+    "NativeServer": "server",
+    "PreparedInfo": "handler",
+    "RequestHandler": "handler",
+    "SchemaChangeEvent": "events",
+    "StatusChange": "events",
+    "TopologyChange": "events",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'engine.transport' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"engine.transport.{module}"), name)
+
 
 __all__ = [
     "BatchChild",

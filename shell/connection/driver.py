@@ -10,9 +10,8 @@ ConnectionRefusedError(...)})``), which the command line prints after ``Connecti
 
 Results are adapted into :class:`shell.output.result.ResultPage`. Rows are not decoded by the driver:
 the session's protocol handler keeps each page's serialized values and column metadata
-(:class:`_RawResultMessage`), and they are decoded here exactly as the embedded connection decodes
-its own (``shell.connection.decoding``), without patching the driver's classes process-wide as cqlsh
-does. Column roles (key colors) and user types come from the driver's schema metadata.
+(``shell.connection.raw_results``), and they are decoded as the embedded connection decodes its own.
+Column roles (key colors) and user types come from the driver's schema metadata.
 
 Errors are adapted into :class:`shell.output.errors.ServerError` (code, message, the driver's info
 fields) and rendered by the same code as the embedded connection's; client-side failures
@@ -21,13 +20,11 @@ fields) and rendered by the same code as the embedded connection's; client-side 
 
 from __future__ import annotations
 
-import ast
-import re
 import threading
 import uuid
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import cassandra
@@ -36,7 +33,7 @@ from cassandra.cluster import Cluster, NoHostAvailable, ResultSet, Session
 from cassandra.connection import ConnectionBusy, ConnectionException, ProtocolError
 from cassandra.metadata import protect_name
 from cassandra.policies import WhiteListRoundRobinPolicy
-from cassandra.protocol import ErrorMessage, ResultMessage, _ProtocolHandler, read_int
+from cassandra.protocol import ErrorMessage
 from cassandra.query import (
     BatchStatement,
     BatchType,
@@ -59,8 +56,16 @@ from shell.connection.base import (
     WriteFailure,
     full_cql_version,
 )
-from shell.connection.decoding import decode
-from shell.output.errors import Coordinator, ErrorCode, ServerError
+from shell.connection.raw_results import (
+    RawPage,
+    RawProtocolHandler,
+    decode_rows,
+    plain_query_error,
+    raw_page,
+    server_error,
+)
+from shell.connection.remote_options import ConnectionFailed, DriverOptions
+from shell.output.errors import Coordinator
 from shell.output.result import ColumnKind, ColumnSpec, ResultPage, UserTypeSpec
 from shell.output.tracing import Trace, TraceEvent
 
@@ -80,8 +85,6 @@ DRIVER_ERRORS: tuple[type[BaseException], ...] = (
     ErrorMessage,
     TraceUnavailable,
 )
-
-_SUMMARY = re.compile(r'Error from server: code=([0-9a-fA-F]{4}) \[[^\]]*\] message="(.*)"', re.DOTALL)
 
 
 class _InFlight:
@@ -112,74 +115,6 @@ class _InFlight:
     def failures(self) -> list[WriteFailure]:
         self._done.wait()
         return sorted(self._failed, key=lambda f: f.batch)
-
-
-class ConnectionFailed(Exception):
-    """The shell could not connect; the text follows cqlsh's ``Connection error: ``."""
-
-
-class _RawRows(list):  # type: ignore[type-arg]
-    """A page's rows as serialized values, with the RESULT's column metadata (keyspace, table, name,
-    driver type) so the shell can decode and color them."""
-
-    column_metadata: Sequence[tuple[str, str, str, type]] = ()
-
-
-@dataclass(frozen=True)
-class _RawPage:
-    """What the session's row factory makes of a page: an object, so that the driver's ResultSet keeps it
-    even when it has no rows (it replaces an empty list, and with it the column metadata, by ``[]``)."""
-
-    rows: _RawRows
-
-
-def _raw_page(column_names: Sequence[str], rows: _RawRows) -> _RawPage:
-    return _RawPage(rows)
-
-
-class _RawResultMessage(ResultMessage):
-    """A RESULT whose rows are kept serialized (the name's leading ``_`` keeps the driver from registering
-    it in place of its own ResultMessage)."""
-
-    def recv_results_rows(
-        self,
-        f: Any,
-        protocol_version: int,
-        user_type_map: Any,
-        result_metadata: Any,
-        column_encryption_policy: Any,
-    ) -> None:
-        self.recv_results_metadata(f, user_type_map)
-        column_metadata = self.column_metadata or result_metadata
-        count = read_int(f)
-        rows = _RawRows(self.recv_row(f, len(column_metadata)) for _ in range(count))
-        rows.column_metadata = column_metadata
-        self.column_names = [c[2] for c in column_metadata]
-        self.column_types = [c[3] for c in column_metadata]
-        self.parsed_rows = rows
-
-
-class _RawProtocolHandler(_ProtocolHandler):
-    message_types_by_opcode = {
-        **_ProtocolHandler.message_types_by_opcode,
-        ResultMessage.opcode: _RawResultMessage,
-    }
-
-
-@dataclass
-class DriverOptions:
-    """How to reach the server, as cqlsh's command line and cqlshrc give it."""
-
-    host: str = "127.0.0.1"
-    port: int = 9042
-    protocol_version: int | None = None
-    connect_timeout: float = 5.0
-    request_timeout: float = 10.0
-    username: str | None = None
-    password: str | None = None
-    ssl_options: Mapping[str, object] | None = None
-    cql_version: str | None = None
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 class DriverConnection:
@@ -268,13 +203,9 @@ class DriverConnection:
 
     def _page(self, result: ResultSet) -> ResultPage:
         current = result.current_rows  # the ResultSet wraps a non-iterable page in a list
-        rows = (current if isinstance(current, _RawPage) else current[0]).rows
+        rows = (current if isinstance(current, RawPage) else current[0]).rows
         metadata = rows.column_metadata
-        version = self.cluster.protocol_version
-        decoders = [column[3] for column in metadata]
-        decoded = [
-            tuple(decode(d, value, version) for d, value in zip(decoders, raw, strict=True)) for raw in rows
-        ]
+        decoded = decode_rows(rows, self.cluster.protocol_version)
         columns = tuple(
             ColumnSpec(name, kind.cql_parameterized_type(), self._kind(ks, table, name))
             for ks, table, name, kind in metadata
@@ -479,8 +410,8 @@ def _cluster(
 def _session(cluster: Cluster, keyspace: str | None, options: DriverOptions) -> Session:
     session = cluster.connect(keyspace)
     session.default_timeout = options.request_timeout
-    session.row_factory = _raw_page
-    session.client_protocol_handler = _RawProtocolHandler
+    session.row_factory = raw_page
+    session.client_protocol_handler = RawProtocolHandler
     return session
 
 
@@ -493,40 +424,7 @@ def query_error(error: BaseException) -> QueryError:
             endpoint = getattr(host, "endpoint", host)
             coordinator = Coordinator(str(endpoint), getattr(host, "datacenter", None))
             return QueryError.from_server(server, coordinator)
-    server = server_error(error)
-    if server is not None:
-        return QueryError.from_server(server)
-    text = error.message if hasattr(error, "message") else str(error)  # cqlsh's perform_simple_statement
-    return QueryError(f"{type(error).__name__}: {text}", str(text))
-
-
-def server_error(error: BaseException) -> ServerError | None:
-    """The server error a driver exception carries, or None for a client-side failure."""
-    if isinstance(error, ErrorMessage):
-        return ServerError(type(error).__name__, error.code, error.message, dict(error.info or {}))
-    if isinstance(error, cassandra.AlreadyExists):
-        return ServerError(
-            "AlreadyExists",
-            ErrorCode.ALREADY_EXISTS,
-            str(error),
-            {"keyspace": error.keyspace, "table": error.table},
-        )
-    text = str(error)
-    info: dict[str, Any] = {}
-    if " info={" in text:
-        # Unavailable, timeouts and failures append repr(info) to the summary
-        text, _, literal = text.rpartition(" info=")
-        try:
-            info = dict(ast.literal_eval(literal))
-        except (ValueError, SyntaxError):
-            return None
-        codes = info.get("error_code_map")
-        if isinstance(codes, dict):
-            info["error_code_map"] = {address: int(str(code), 16) for address, code in codes.items()}
-    match = _SUMMARY.fullmatch(text)
-    if match is None:
-        return None
-    return ServerError(type(error).__name__, int(match.group(1), 16), match.group(2), info)
+    return plain_query_error(error)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import fcntl
-import getpass
 import json
 import os
 import socket
@@ -108,8 +107,17 @@ def _seconds(value: str | None, default: int, what: str) -> int:
 
 
 def open_connection(
-    options: argparse.Namespace, rc: Cqlshrc, out: TextIO, env: Mapping[str, str]
+    options: argparse.Namespace,
+    rc: Cqlshrc,
+    out: TextIO,
+    env: Mapping[str, str],
+    *,
+    batch: bool = False,
+    color: bool = False,
 ) -> Connection:
+    """The connection the options ask for. ``batch`` (statements from ``-e``, ``-f`` or piped input)
+    lets a remote shell use the native connection (``shell.connection.native``), ``color`` tells it
+    to read the column roles that color headers."""
     connect_timeout = _seconds(
         options.connect_timeout or rc.connect_timeout, DEFAULT_CONNECT_TIMEOUT, "connect"
     )
@@ -137,6 +145,8 @@ def open_connection(
         raise ConnectError(f"{protocol!r} is not a valid protocol version.", usage=True) from None
     username, password = options.username, options.password  # resolved with the credentials file
     if username and not password:
+        import getpass
+
         password = getpass.getpass()
     return _remote(
         host,
@@ -148,6 +158,7 @@ def open_connection(
         protocol_version=protocol_version,
         timeouts=(connect_timeout, request_timeout),
         credentials=(username, password),
+        native=(batch, color),
     )
 
 
@@ -172,15 +183,19 @@ def _remote(
     protocol_version: int | None,
     timeouts: tuple[int, int],
     credentials: tuple[str | None, str | None],
+    native: tuple[bool, bool] = (False, False),
 ) -> Connection:
-    from shell.connection.driver import ConnectionFailed, DriverConnection, DriverOptions
-    from shell.connection.tls import TlsConfigurationError, ssl_options
+    from shell.connection.remote_options import ConnectionFailed, DriverOptions
 
     use_ssl = options.ssl if options.ssl is not None else bool(rc.ssl)
-    try:
-        tls = ssl_options(host, rc.path, out, env) if use_ssl else None
-    except TlsConfigurationError as error:
-        raise ConnectError(str(error)) from None
+    tls = None
+    if use_ssl:
+        from shell.connection.tls import TlsConfigurationError, ssl_options
+
+        try:
+            tls = ssl_options(host, rc.path, out, env)
+        except TlsConfigurationError as error:
+            raise ConnectError(str(error)) from None
     driver_options = DriverOptions(
         host=host,
         port=port,
@@ -192,14 +207,24 @@ def _remote(
         ssl_options=tls,
         cql_version=options.cqlversion,
     )
-    _quiet_driver_logging()
+    keyspace = options.keyspace or rc.keyspace
+    if native[0] and tls is None and options.cqlversion is None:
+        from shell.connection.native import NativeConnection, Unsupported
+
+        try:
+            return NativeConnection(driver_options, keyspace, column_kinds=native[1])
+        except Unsupported:
+            pass  # the driver connection connects, or says why not as cqlsh does
+    from shell.connection.driver import DriverConnection
+
+    quiet_driver_logging()
     try:
-        return DriverConnection(driver_options, options.keyspace or rc.keyspace)
+        return DriverConnection(driver_options, keyspace)
     except ConnectionFailed as error:
         raise ConnectError(f"Connection error: {error}") from None
 
 
-def _quiet_driver_logging() -> None:
+def quiet_driver_logging() -> None:
     """cqlsh configures no logging handler, so the driver's warnings (protocol downgrades while
     negotiating) are never printed; Python's last-resort handler would print them here."""
     import logging

@@ -19,9 +19,6 @@ from pathlib import Path
 
 from shell.commands.registry import CommandContext, Invocation, command
 from shell.connection.base import QueryError
-from shell.copy.export import export_rows
-from shell.copy.importer import import_rows
-from shell.copy.options import parse_options, read_config
 from shell.copy.statement import parse_copy
 from shell.cqlshrc import default_path
 from shell.output.temporal import DEFAULT_TIMESTAMP_FORMAT
@@ -29,6 +26,12 @@ from shell.output.temporal import DEFAULT_TIMESTAMP_FORMAT
 
 @command("copy")
 def copy(context: CommandContext, invocation: Invocation) -> None:
+    # the export, import and option modules (csv, the driver's type classes) load when COPY runs: every
+    # shell registers the command, few use it, and start-up matters for ``cqlkit cqlsh -e``
+    from shell.copy.export import export_rows
+    from shell.copy.importer import import_rows
+    from shell.copy.options import parse_options, read_config
+
     started = time.time()
     statement = parse_copy(invocation.args)
     keyspace = statement.keyspace or context.connection.keyspace

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from cassandra.cqltypes import EMPTY
-
+from shell.output.empty import is_empty
 from shell.output.formatting import FormatOptions, format_value
 from shell.output.result import Row, UserTypeSpec
 from shell.output.temporal import DEFAULT_TIMESTAMP_FORMAT
@@ -57,7 +56,7 @@ def copy_fields(
     """One row's CSV fields: each value formatted for COPY, null and empty values as the NULL text."""
     return [
         formats.null_text
-        if value is None or value is EMPTY
+        if value is None or is_empty(value)
         else format_value(value, kind, formats, user_types).text
         for value, kind in zip(row, types, strict=True)
     ]

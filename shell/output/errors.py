@@ -38,8 +38,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from cassandra import ConsistencyLevel
-
 from shell.output.colors import Ansi, paint_line
 
 _NO_INFO: Mapping[str, object] = MappingProxyType({})
@@ -68,6 +66,24 @@ class ErrorCode(enum.IntEnum):
     CONFIG_ERROR = 0x2300
     ALREADY_EXISTS = 0x2400
     UNPREPARED = 0x2500
+
+
+#: consistency levels by protocol value, as the driver names them (``ConsistencyLevel.value_to_name``)
+CONSISTENCY_NAMES: Mapping[int, str] = MappingProxyType(
+    {
+        0x0000: "ANY",
+        0x0001: "ONE",
+        0x0002: "TWO",
+        0x0003: "THREE",
+        0x0004: "QUORUM",
+        0x0005: "ALL",
+        0x0006: "LOCAL_QUORUM",
+        0x0007: "EACH_QUORUM",
+        0x0008: "SERIAL",
+        0x0009: "LOCAL_SERIAL",
+        0x000A: "LOCAL_ONE",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -187,7 +203,7 @@ def _summary(error: ServerError, driver: _DriverError) -> str:
 
 def _consistency_name(value: object) -> object:
     if isinstance(value, int) and not isinstance(value, bool):
-        return ConsistencyLevel.value_to_name.get(value, value)
+        return CONSISTENCY_NAMES.get(value, value)
     return value
 
 

@@ -28,10 +28,9 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from cassandra.cqltypes import EMPTY
-
 from shell.output.colors import Palette, Role, value_palette
 from shell.output.cqltype import CqlType, parse_cql_type
+from shell.output.empty import is_empty
 from shell.output.result import UserTypeSpec
 from shell.output.temporal import DEFAULT_TIMESTAMP_FORMAT, duration_text, timestamp_text
 from shell.output.text import format_text, format_unknown
@@ -123,7 +122,7 @@ def _safe_repr(value: object) -> str:
 
 
 def _format(value: object, ctype: CqlType | None, context: _Context, quote: bool) -> FormattedValue:
-    if value is EMPTY:
+    if is_empty(value):
         return format_unknown("", context.palette)
     formatter = _formatter_for(value, ctype)
     return formatter(value, ctype, context, quote)

@@ -17,9 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from cassandra.cqltypes import EMPTY
-
 from engine.schema.types.java import json_quote
+from shell.output.empty import is_empty
 from shell.output.engine_types import ColumnTypes, ResolvedType
 from shell.output.result import ColumnSpec, Row, UserTypeSpec
 
@@ -37,7 +36,7 @@ def value_json(value: object, types: ResolvedType | None) -> str:
     """One value as ``SELECT JSON`` shows it."""
     if value is None:
         return "null"
-    if value is EMPTY:
+    if is_empty(value):
         return '""'
     if types is None:
         return json_quote("0x" + value.hex() if isinstance(value, bytes) else str(value))
