@@ -41,7 +41,10 @@ from shell.session_state import ShellState
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="cqlsh", usage="Usage: cqlsh [options] [host [port]]", add_help=True
+        prog="cqlsh",
+        usage="Usage: cqlsh [options] [host [port]]",
+        add_help=True,
+        formatter_class=_HelpFormatter,
     )
     parser.add_argument("host", nargs="?")
     parser.add_argument("port", nargs="?")
@@ -81,6 +84,28 @@ def _parser() -> argparse.ArgumentParser:
         "(default: less -R) instead of ---MORE--- (the PAGER command switches it)",
     )
     return parser
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter, sized as it sizes itself (``shutil.get_terminal_size``: ``$COLUMNS``, else the
+    terminal of ``sys.__stdout__``, else 80 columns, less 2) without importing shutil, which loads the
+    compression modules: argparse builds a formatter for every option it adds, so every run paid for it."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24) -> None:
+        super().__init__(prog, indent_increment, max_help_position, width=_columns() - 2)
+
+
+def _columns() -> int:
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns if columns > 0 else 80
 
 
 def should_use_color(stdout: TextIO) -> bool:

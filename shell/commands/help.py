@@ -9,7 +9,6 @@ cqlkit never starts a browser and reports, as cqlsh does when none is available,
 
 from __future__ import annotations
 
-import cmd
 import io
 import re
 
@@ -25,6 +24,8 @@ def _topics(header: str, names: list[str]) -> str:
     """``cmd.Cmd.print_topics`` with cqlsh's columnize (sorted, upper case), 80 columns."""
     out = io.StringIO()
     out.write(f"{header}\n{'=' * len(header)}\n")
+    import cmd  # only HELP lays topics out in columns
+
     cmd.Cmd(stdout=out).columnize(sorted(name.upper() for name in names), 79)
     out.write("\n")
     return out.getvalue()

@@ -17,9 +17,6 @@ the messages of cqlsh's switches.
 from __future__ import annotations
 
 import os
-import shlex
-import shutil
-import subprocess
 from collections.abc import Mapping
 
 from shell.commands.registry import CommandContext, Invocation, command
@@ -35,6 +32,11 @@ def pager_command(environ: Mapping[str, str]) -> str:
 
 def run_pager(text: str, environ: Mapping[str, str] | None = None) -> bool:
     """Show ``text`` through the pager and wait for it to end; False (nothing shown) if it cannot start."""
+    # loaded here: every shell registers the command, few run a pager (start-up matters for ``-e``)
+    import shlex
+    import shutil
+    import subprocess
+
     environ = os.environ if environ is None else environ
     command_line = pager_command(environ)
     try:

@@ -193,7 +193,10 @@ class _Wire:
 def _open_wire(options: DriverOptions, version: int) -> _Wire:
     """A connection at ``version``, started (and authenticated); Unsupported if the server refuses."""
     try:
-        sock = socket.create_connection((options.host, options.port), timeout=options.connect_timeout)
+        # an ASCII host goes to getaddrinfo as bytes: a str is IDNA-encoded first, which loads the
+        # stringprep and unicodedata modules for nothing
+        host = options.host.encode("ascii") if options.host.isascii() else options.host
+        sock = socket.create_connection((host, options.port), timeout=options.connect_timeout)  # type: ignore[arg-type]
     except OSError as error:
         raise Unsupported(str(error)) from None
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import fcntl
-import json
 import os
 import socket
 from collections.abc import Mapping
@@ -78,6 +77,8 @@ def running_server(directory: Path) -> ServedAt | None:
         else:
             fcntl.flock(handle, fcntl.LOCK_UN)
             return None  # a stale server.json left by a server that died
+    import json
+
     try:
         nodes = [
             ServedAt(str(n["host"]), int(n["port"]))

@@ -13,7 +13,6 @@ Errors print only the server message's text (cqlsh strips the ``Error from serve
 
 from __future__ import annotations
 
-import cmd
 import io
 from collections.abc import Mapping, Sequence
 
@@ -33,6 +32,8 @@ def describe_target(statement: str) -> str:
 
 def _columnize(names: Sequence[str]) -> str:
     out = io.StringIO()
+    import cmd  # only DESCRIBE KEYSPACES/TABLES lays names out in columns
+
     cmd.Cmd(stdout=out).columnize(list(names), displaywidth=80)
     return out.getvalue()
 

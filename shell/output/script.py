@@ -17,12 +17,10 @@ as in tabular mode.
 
 from __future__ import annotations
 
-import csv
 import enum
 import io
 from collections.abc import Mapping
 
-from shell.output.copy_values import copy_fields, copy_formats
 from shell.output.formatting import FormatOptions
 from shell.output.result import ResultPage, UserTypeSpec
 from shell.output.temporal import DEFAULT_TIMESTAMP_FORMAT
@@ -43,6 +41,9 @@ class ScriptPrinter:
     def __init__(self, mode: OutputMode, timestamp_format: str = DEFAULT_TIMESTAMP_FORMAT) -> None:
         if mode is OutputMode.TABULAR:
             raise ValueError("tabular output is ResultPrinter's")
+        # COPY's value formatting and the csv module load for these modes only (not for cqlsh's tables)
+        from shell.output.copy_values import copy_formats
+
         self._mode = mode
         self._formats = copy_formats(timestamp_format=timestamp_format)
         self._first = True
@@ -64,6 +65,8 @@ class ScriptPrinter:
             from shell.output.json_rows import json_lines  # loads the engine's types: only when asked
 
             return json_lines(page.columns, page.rows, page.user_types)
+        import csv
+
         buffer = io.StringIO()
         writer = csv.writer(buffer)  # the 'excel' dialect is RFC 4180's
         if first:
@@ -86,6 +89,8 @@ def _field(
     value: object, cql_type: str, formats: FormatOptions, user_types: Mapping[str, UserTypeSpec]
 ) -> str:
     try:
+        from shell.output.copy_values import copy_fields
+
         return copy_fields((value,), (cql_type,), formats, user_types)[0]
     except Exception:  # a value the formatters refuse (a null text in a tuple): its repr, as cqlsh shows it
         return repr(value)
