@@ -109,13 +109,25 @@ class NodeViews:
         yield "batch_size_warn_threshold", _yaml_size(DEFAULT_THRESHOLDS.warn_bytes)
         yield "batch_size_fail_threshold", _yaml_size(DEFAULT_THRESHOLDS.fail_bytes)
         yield "unlogged_batch_across_partitions_warn_threshold", str(DEFAULT_THRESHOLDS.unlogged_partitions)
-        yield "read_request_timeout", _yaml_duration(verbs.READ_TIMEOUT_MS)
-        yield "write_request_timeout", _yaml_duration(verbs.WRITE_TIMEOUT_MS)
-        yield "range_request_timeout", _yaml_duration(verbs.RANGE_TIMEOUT_MS)
-        yield "counter_write_request_timeout", _yaml_duration(verbs.COUNTER_WRITE_TIMEOUT_MS)
-        yield "cas_contention_timeout", _yaml_duration(verbs.CAS_CONTENTION_TIMEOUT_MS)
-        yield "truncate_request_timeout", _yaml_duration(verbs.TRUNCATE_TIMEOUT_MS)
-        yield "request_timeout", _yaml_duration(verbs.REQUEST_TIMEOUT_MS)
+        membership = self.node.membership
+        # the node's current timeouts (nodetool settimeout changes them); a node alone has the defaults
+        timeouts = membership.messaging.timeouts if membership is not None else verbs.Timeouts()
+        for setting, kind in (
+            ("read_request_timeout", verbs.TimeoutType.READ),
+            ("write_request_timeout", verbs.TimeoutType.WRITE),
+            ("range_request_timeout", verbs.TimeoutType.RANGE),
+            ("counter_write_request_timeout", verbs.TimeoutType.COUNTER_WRITE),
+            ("cas_contention_timeout", verbs.TimeoutType.CAS_CONTENTION),
+            ("truncate_request_timeout", verbs.TimeoutType.TRUNCATE),
+            ("request_timeout", verbs.TimeoutType.MISC),
+        ):
+            yield setting, _yaml_duration(timeouts.get(kind))
+        handoff = membership.hints.enabled if membership is not None else self.node.hinted_handoff_enabled
+        yield "hinted_handoff_enabled", str(bool(handoff)).lower()
+        yield (
+            "dynamic_data_masking_enabled",
+            str(bool(self.node.context.dynamic_data_masking_enabled)).lower(),
+        )
         # Features cqlkit keeps off, as Cassandra 5.0's default cassandra.yaml does.
         yield "materialized_views_enabled", "false"
         yield "user_defined_functions_enabled", "false"

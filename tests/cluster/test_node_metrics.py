@@ -1,5 +1,6 @@
 """What a node's coordinator measures and obeys, as nodetool shows it: every client request timed
-(proxyhistograms), read repairs counted (netstats), and ``settimeout`` values above the defaults honoured."""
+(proxyhistograms), read repairs counted (netstats), and ``settimeout`` values above the defaults honoured
+and shown in ``system_views.settings``."""
 
 from __future__ import annotations
 
@@ -69,3 +70,7 @@ def test_a_timeout_above_the_default_is_waited_for(cluster: engine.Cluster) -> N
     with pytest.raises(WriteTimeout):
         cluster.connect("ks").execute("INSERT INTO t (k, v) VALUES (2, 'b')", consistency_level=CL.ALL)
     assert cluster.network.now() - started == 5000.0
+    cluster.network.heal()
+    settings = {r.name: r.value for r in cluster.connect().execute("SELECT * FROM system_views.settings")}
+    assert (settings["write_request_timeout"], settings["read_request_timeout"]) == ("5000ms", "5000ms")
+    assert (settings["hinted_handoff_enabled"], settings["dynamic_data_masking_enabled"]) == ("true", "false")
