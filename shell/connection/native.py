@@ -39,6 +39,7 @@ words.
 
 from __future__ import annotations
 
+import enum
 import socket
 import time
 import uuid
@@ -100,13 +101,15 @@ class Unsupported(Exception):
     """The native connection cannot serve this server or these options; use the driver connection."""
 
 
-class Retry:
+class Retry(enum.Enum):
+    """What the driver's retry policy does with an error."""
+
     SAME_HOST = "retry"
     NEXT_HOST = "next host"
     RETHROW = "rethrow"
 
 
-def retry_decision(error: ServerError, retries: int) -> str:
+def retry_decision(error: ServerError, retries: int) -> Retry:
     """cassandra-driver's default ``RetryPolicy`` (cqlsh sets none), for a statement answered ``error``
     after ``retries`` retries."""
     info = error.info
@@ -308,11 +311,11 @@ class NativeConnection:
                 self._trace_ids.extend(traces)
                 return answer, traces
             decision = retry_decision(answer.error, retries)
-            if decision == Retry.SAME_HOST:
+            if decision is Retry.SAME_HOST:
                 retries += 1
                 continue
             coordinator = None
-            if decision == Retry.NEXT_HOST:
+            if decision is Retry.NEXT_HOST:
                 coordinator = Coordinator(self._endpoint, self._data_center())
             raise QueryError.from_server(answer.error, coordinator)
 

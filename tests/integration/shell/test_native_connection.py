@@ -8,8 +8,10 @@ import argparse
 import dataclasses
 import io
 import os
+import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +20,7 @@ import pytest
 from engine.cluster.node import Node
 from engine.cluster.server import NodeServer
 from engine.cql3.statements.base import ClientState
+from engine.transport.frame import Opcode, encode_frame
 from shell.cli import main as cqlsh
 from shell.connection.base import QueryError, Settings
 from shell.connection.driver import DriverConnection
@@ -25,6 +28,7 @@ from shell.connection.native import NativeConnection
 from shell.connection.remote_options import DriverOptions
 from shell.connection.target import open_connection
 from shell.cqlshrc import Cqlshrc
+from shell.output.errors import client_timeout_message
 
 SETUP = [
     "CREATE KEYSPACE ks WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}",
@@ -175,3 +179,38 @@ def test_a_select_run_does_not_load_cassandra_driver(server: NodeServer, tmp_pat
     assert done.stdout.startswith(
         "\n k | c | s | v\n---+---+---+--------\n 1 | 1 | x | [1, 2]\n 1 | 2 | x |   null\n\n(2 rows)\n"
     )
+
+
+class _SilentServer:
+    """Answers STARTUP with READY (protocol v4), then reads requests and answers none of them."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        connection, _ = self.listener.accept()
+        with connection:
+            header = connection.recv(9)
+            connection.recv(int.from_bytes(header[5:9], "big"))
+            connection.sendall(encode_frame(4, 0, int.from_bytes(header[2:4], "big"), Opcode.READY, b""))
+            while connection.recv(65536):
+                pass
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def test_a_request_without_answer_is_the_drivers_client_timeout() -> None:
+    silent = _SilentServer()
+    try:
+        native = NativeConnection(DriverOptions(port=silent.port, protocol_version=4, request_timeout=0.2))
+        with pytest.raises(QueryError) as timed_out:
+            list(native.execute("SELECT * FROM ks.t"))
+        endpoint = f"127.0.0.1:{silent.port}"
+        assert timed_out.value.text == client_timeout_message(endpoint)
+        native.close()
+    finally:
+        silent.close()
