@@ -186,43 +186,53 @@ class TableMetadata:
     base_table: str | None = None  # for a materialized view
     virtual: bool = False
     _by_name: Mapping[str, ColumnMetadata] = field(init=False, repr=False, compare=False)
+    # derived once: every statement execution asks for them (a table's value is immutable)
+    _value_columns: tuple[ColumnMetadata, ...] = field(init=False, repr=False, compare=False)
+    _is_counter: bool = field(init=False, repr=False, compare=False)
+    _by_kind: Mapping[ColumnKind, tuple[ColumnMetadata, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         ordered = tuple(sorted(self.columns, key=_column_order))
         object.__setattr__(self, "columns", ordered)
         object.__setattr__(self, "_by_name", {c.name: c for c in ordered})
+        values = tuple(c for c in ordered if not c.kind.is_primary_key)
+        object.__setattr__(self, "_value_columns", values)
+        object.__setattr__(self, "_is_counter", any(c.type.is_counter for c in values))
+        object.__setattr__(
+            self, "_by_kind", {kind: tuple(c for c in ordered if c.kind is kind) for kind in ColumnKind}
+        )
 
     def column(self, name: str) -> ColumnMetadata | None:
         return self._by_name.get(name)
 
     @property
     def partition_key(self) -> tuple[ColumnMetadata, ...]:
-        return tuple(c for c in self.columns if c.kind is ColumnKind.PARTITION_KEY)
+        return self._by_kind[ColumnKind.PARTITION_KEY]
 
     @property
     def clustering(self) -> tuple[ColumnMetadata, ...]:
-        return tuple(c for c in self.columns if c.kind is ColumnKind.CLUSTERING)
+        return self._by_kind[ColumnKind.CLUSTERING]
 
     @property
     def primary_key(self) -> tuple[ColumnMetadata, ...]:
-        return tuple(c for c in self.columns if c.kind.is_primary_key)
+        return self._by_kind[ColumnKind.PARTITION_KEY] + self._by_kind[ColumnKind.CLUSTERING]
 
     @property
     def static_columns(self) -> tuple[ColumnMetadata, ...]:
-        return tuple(c for c in self.columns if c.kind is ColumnKind.STATIC)
+        return self._by_kind[ColumnKind.STATIC]
 
     @property
     def regular_columns(self) -> tuple[ColumnMetadata, ...]:
-        return tuple(c for c in self.columns if c.kind is ColumnKind.REGULAR)
+        return self._by_kind[ColumnKind.REGULAR]
 
     @property
     def value_columns(self) -> tuple[ColumnMetadata, ...]:
         """Static then regular columns: what the storage engine keeps as cells."""
-        return tuple(c for c in self.columns if not c.kind.is_primary_key)
+        return self._value_columns
 
     @property
     def is_counter(self) -> bool:
-        return any(c.type.is_counter for c in self.value_columns)
+        return self._is_counter
 
     @property
     def has_masked_columns(self) -> bool:
@@ -314,6 +324,11 @@ class Schema:
 
     keyspaces: Mapping[str, KeyspaceMetadata] = field(default_factory=lambda: MappingProxyType({}))
     version: uuid.UUID = NIL_UUID
+    # table id -> table, built once per schema version: every mutation and read looks its table up by id
+    _by_id: Mapping[uuid.UUID, TableMetadata] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", {t.id: t for t in self.all_tables()})
 
     def keyspace(self, name: str) -> KeyspaceMetadata | None:
         return self.keyspaces.get(name)
@@ -323,10 +338,7 @@ class Schema:
         return None if ks is None else ks.table_or_view(name)
 
     def table_by_id(self, table_id: uuid.UUID) -> TableMetadata | None:
-        for table in self.all_tables():
-            if table.id == table_id:
-                return table
-        return None
+        return self._by_id.get(table_id)
 
     def all_tables(self) -> Iterator[TableMetadata]:
         for ks in self.keyspaces.values():
