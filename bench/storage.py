@@ -8,12 +8,12 @@ Both libraries get the same rows through their own Python API, in the same run: 
 100 bytes, drawn from a seeded pool of 1,024 random triples). Keys are written in increasing order, sqlite's
 best case (appends to its B-trees); cqlkit's memtable sees them in token order, i.e. at random.
 
-- **cqlkit**: ``LocalStorage`` with the default commitlog (PERIODIC sync every 10 s, its syncer thread
-  started) and memtable flushes on a ``ThreadStage``, default ``StorageParams`` (32 MiB memtable threshold,
+- **cqlkit**: ``LocalStorage`` with the default commitlog (memory-mapped segments, PERIODIC sync every
+  10 s, its syncer thread started) and memtable flushes on a ``ThreadStage``, default ``StorageParams`` (32 MiB memtable threshold,
   fsynced SSTables). A write is what the CQL layer will do per INSERT: serialize the key, compute its
   Murmur3 token (``engine.dht.get_token``), build the ``Row``/``PartitionUpdate``/``Mutation``, then
   ``LocalStorage.apply``. A read serializes the key, computes the token and calls
-  ``ColumnFamilyStore.get``, with the node's default key cache (16 MiB) and chunk cache (64 MiB).
+  ``ColumnFamilyStore.get``, with the node's default key cache (16 MiB) and chunk cache (256 MiB).
 - **sqlite3** (the baseline): WAL journal, ``synchronous=NORMAL``, autocommit (``isolation_level=None``),
   one ``INSERT`` per row into ``(k INTEGER, c BLOB, a BLOB, b BLOB, d BLOB, PRIMARY KEY (k, c))``; a read is
   ``SELECT c, a, b, d FROM t WHERE k = ?`` with ``fetchall()``.
