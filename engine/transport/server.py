@@ -3,8 +3,9 @@
 ``NativeServer(handler, host, port).start()`` binds (port 0 picks a free one: see :attr:`port`) and
 serves until :meth:`stop`. Each connection gets its own :class:`~engine.transport.connection.ProtocolConnection`
 (protocol state) and :class:`~engine.transport.handler.ClientSession` (statement state). The event loop
-only moves bytes and frames; QUERY/PREPARE/EXECUTE/BATCH run in the pool, each as its own task, so
-requests on different streams overlap and are answered in the order they finish, as the protocol allows.
+only moves bytes and frames; QUERY/PREPARE/EXECUTE/BATCH run in the pool, so requests on different
+streams overlap and are answered in the order they finish, as the protocol allows. Answers come back to
+the loop in batches (:class:`_Completions`): one wake-up for every answer ready by then.
 
 After a schema change succeeds, every connection that REGISTERed for SCHEMA_CHANGE gets the event
 (Cassandra pushes them to all registered connections, the one that made the change included);
@@ -28,9 +29,9 @@ import contextlib
 import logging
 import ssl
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from engine.errors import CqlError
 from engine.transport.connection import Dispatch, ProtocolConnection, Reply, State
 from engine.transport.dispatch import run_request
 from engine.transport.events import Event, SchemaChangeEvent
@@ -38,6 +39,40 @@ from engine.transport.frame import DEFAULT_MAX_FRAME_SIZE
 from engine.transport.handler import ClientSession, RequestHandler
 
 log = logging.getLogger(__name__)
+
+
+class _Completions:
+    """Answers that pool threads hand to the event loop, with one wake-up per batch of them.
+
+    ``loop.run_in_executor`` wakes the loop once per request (a write to its self-pipe and a future
+    chained across threads); under load that costs more than the frames themselves. Here a thread appends
+    the answer's callback and wakes the loop only when the list was empty: the loop then runs every
+    callback queued by the time it drains.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._lock = threading.Lock()
+        self._pending: list[Callable[[], None]] = []
+
+    def post(self, callback: Callable[[], None]) -> None:
+        with self._lock:
+            wake = not self._pending
+            self._pending.append(callback)
+        if wake:
+            # a closed loop (the server stopped) has nobody left waiting for the answer
+            with contextlib.suppress(RuntimeError):
+                self._loop.call_soon_threadsafe(self._drain)
+
+    def _drain(self) -> None:
+        with self._lock:
+            callbacks, self._pending = self._pending, []
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:
+                log.exception("Answering a request failed")
+
 
 READ_SIZE = 64 * 1024
 
@@ -70,7 +105,7 @@ class _Client:
     writer: asyncio.StreamWriter
     session: ClientSession
     address: str
-    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    tasks: set[asyncio.Future[None]] = field(default_factory=set)  # its requests in the pool
     closed: asyncio.Event = field(default_factory=asyncio.Event)
 
     def write(self, data: bytes) -> None:
@@ -100,6 +135,7 @@ class NativeServer:
         self.ssl_handshake_timeout = ssl_handshake_timeout
         self._workers = workers
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._completions: _Completions | None = None
         self._thread: threading.Thread | None = None
         self._server: asyncio.AbstractServer | None = None
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
@@ -126,6 +162,7 @@ class NativeServer:
     def _run(self) -> None:
         loop = asyncio.new_event_loop()
         self._loop = loop
+        self._completions = _Completions(loop)
         try:
             self._server = loop.run_until_complete(
                 asyncio.start_server(
@@ -263,22 +300,43 @@ class NativeServer:
                     client.write(item.data)
                 else:
                     client.protocol.requests += 1
-                    task = loop.create_task(self._run_request(client, item))
-                    client.tasks.add(task)
-                    task.add_done_callback(client.tasks.discard)
+                    self._submit(loop, client, item)
             await client.writer.drain()
             if client.protocol.closing:
                 return
 
-    async def _run_request(self, client: _Client, item: Dispatch) -> None:
-        loop = asyncio.get_running_loop()
+    def _submit(self, loop: asyncio.AbstractEventLoop, client: _Client, item: Dispatch) -> None:
+        """Run one request in the pool; its answer comes back through :class:`_Completions`."""
+        done = loop.create_future()  # what closing the connection and stop() wait for
+        client.tasks.add(done)
+        done.add_done_callback(client.tasks.discard)
         try:
-            response, change = await loop.run_in_executor(
-                self._executor, run_request, client.session, item.stream, item.version, item.request
-            )
-        except (CqlError, RuntimeError):  # the pool is shutting down
+            assert self._executor is not None
+            self._executor.submit(self._work, client, item, done)
+        except RuntimeError:  # the pool is shutting down
             log.exception("Request on %s could not run", client.address)
-            return
-        client.write(client.protocol.encode(response))
-        if change is not None:
-            self._broadcast(SchemaChangeEvent(change))
+            done.set_result(None)
+
+    def _work(self, client: _Client, item: Dispatch, done: asyncio.Future[None]) -> None:
+        """A pool thread: execute, then hand the answer to the event loop."""
+        outcome: tuple[object, object] | None = None
+        try:
+            outcome = run_request(client.session, item.stream, item.version, item.request)
+        except Exception:  # run_request answers every error itself: this is a defect, logged
+            log.exception("Request on %s could not run", client.address)
+        assert self._completions is not None
+        self._completions.post(lambda: self._finish(client, outcome, done))
+
+    def _finish(
+        self, client: _Client, outcome: tuple[object, object] | None, done: asyncio.Future[None]
+    ) -> None:
+        """The event loop: write the answer, announce a schema change, mark the request done."""
+        try:
+            if outcome is not None:
+                response, change = outcome
+                client.write(client.protocol.encode(response))  # type: ignore[arg-type]
+                if change is not None:
+                    self._broadcast(SchemaChangeEvent(change))  # type: ignore[arg-type]
+        finally:
+            if not done.done():
+                done.set_result(None)
