@@ -172,10 +172,7 @@ def main() -> None:
         f"{'-e SELECT, median wall (s)':<34} {real_select:>12.3f} {our_select:>12.3f} "
         f"{our_select / real_select:>7.2f}x"
     )
-    print(
-        f"{'  python -m shell':<34} {'':>12} {module_select:>12.3f} "
-        f"{module_select / real_select:>7.2f}x"
-    )
+    print(f"{'  python -m shell':<34} {'':>12} {module_select:>12.3f} {module_select / real_select:>7.2f}x")
     real_rate, our_rate = options.rows / copy["cqlsh"][0], options.rows / copy["cqlkit"][0]
     print(
         f"{f'COPY FROM {options.rows} rows (rows/s)':<34} {real_rate:>12.0f} {our_rate:>12.0f} "

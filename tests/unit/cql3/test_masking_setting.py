@@ -40,7 +40,10 @@ def test_masks_survive_a_restart_and_mask_reads(tmp_path: Path, monkeypatch: pyt
     cluster = Cluster.open(tmp_path / "c")
     try:
         embedded.enable(
-            cluster, authenticator="PasswordAuthenticator", authorizer="CassandraAuthorizer", cost=passwords.TEST_COST
+            cluster,
+            authenticator="PasswordAuthenticator",
+            authorizer="CassandraAuthorizer",
+            cost=passwords.TEST_COST,
         )
         admin = cluster.connect()
         embedded.login(admin, "cassandra", "cassandra")
