@@ -15,6 +15,7 @@ each statement its own, so execution takes (statement, options) pairs.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -23,7 +24,10 @@ from engine.cql3 import keys
 from engine.cql3.statements import batch_limits, modification
 from engine.cql3.statements.base import ExecutionContext
 from engine.cql3.statements.modification import ModificationStatement
+from engine.db.mutation import Mutation
+from engine.db.rows import PartitionUpdate, merge_partitions
 from engine.errors import InvalidRequest
+from engine.schema.metadata import Schema
 from engine.service.query_options import QueryOptions
 from engine.service.results import ResultMessage, Void
 
@@ -85,15 +89,39 @@ def execute(
     batch_limits.verify_batch_type(batch_type, mutations, tables, ctx.warnings)
     atomically = getattr(ctx.proxy, "mutate_atomically", None)  # a cluster's coordinator: the batchlog
     if batch_type is BatchType.LOGGED and atomically is not None:
-        atomically(mutations, options.consistency)
+        atomically(per_partition(mutations, ctx.catalog.schema), options.consistency)
     elif not any(table.is_counter for table in tables_written.values()):
-        ctx.proxy.mutate(mutations, options.consistency)
+        ctx.proxy.mutate(per_partition(mutations, ctx.catalog.schema), options.consistency)
     else:
         # A counter update is built from the shard it advances, so each is rebuilt and applied before the
         # next one reads it (the mutations above, built from the same shards, served the checks only).
         for statement, part_options, bind in binds:
             ctx.proxy.mutate(statement.mutations(ctx, bind, part_options), options.consistency)
     return ResultMessage(Void(), tuple(ctx.warnings))
+
+
+def per_partition(mutations: Sequence[Mutation], schema: Schema) -> Sequence[Mutation]:
+    """One mutation per partition, each table's updates reconciled into one, as Cassandra's
+    ``BatchStatement.getMutations`` collects a batch: a partition's rows reach the commitlog as one entry
+    and the memtable in one apply (the same cells, reconciled by the same rules as applying them apart)."""
+    grouped: dict[tuple[str, bytes], dict[uuid.UUID, list[PartitionUpdate]]] = {}
+    for mutation in mutations:
+        tables = grouped.setdefault((mutation.keyspace, mutation.key), {})
+        for table_id, update in mutation.updates:
+            tables.setdefault(table_id, []).append(update)
+    if len(grouped) == len(mutations):
+        return mutations  # one mutation per partition already
+    merged = []
+    for (keyspace, key), tables in grouped.items():
+        updates = []
+        for table_id, versions in tables.items():
+            table = schema.table_by_id(table_id)
+            if len(versions) == 1 or table is None:
+                updates.extend((table_id, version) for version in versions)
+            else:
+                updates.append((table_id, merge_partitions(versions, keys.clustering_comparator(table))))
+        merged.append(Mutation(keyspace, key, tuple(updates)))
+    return merged
 
 
 def _execute_conditional(
