@@ -206,7 +206,11 @@ class Membership(GossipListener):
             strategy=self.replication_strategy,
         )
         self.streaming = StreamSession(
-            messaging=self.messaging, replica=self.replica, storage=storage, schema=lambda: catalog.schema
+            messaging=self.messaging,
+            replica=self.replica,
+            storage=storage,
+            schema=lambda: catalog.schema,
+            node_name=me.name,
         )
         self.messaging.register(Verb.SCHEMA_PUSH_REQ, self._on_schema_push)
         self.messaging.register(Verb.SCHEMA_PULL_REQ, self._on_schema_pull)

@@ -18,6 +18,7 @@ Cassandra's ``Stream failed``, and the ring change is not completed.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ from engine.service.commands import RangeCommand, RangeResponse
 from engine.service.replica import ReplicaHandlers
 from engine.service.response_handlers import Replies
 from engine.streaming.plan import STORAGE_PORT, Transfer
+
+log = logging.getLogger(__name__)
 
 #: Partitions per ``STREAM_REQ`` message.
 BATCH_PARTITIONS = 200
@@ -62,7 +65,9 @@ class StreamSession:
         replica: ReplicaHandlers,
         storage: LocalStorage,
         schema: Callable[[], Schema],
+        node_name: str | None = None,
     ) -> None:
+        self._log_extra = {} if node_name is None else {"node": node_name}  # whose system.log it goes to
         self._messaging = messaging
         self._replica = replica
         self._storage = storage
@@ -73,7 +78,10 @@ class StreamSession:
         return self._messaging.endpoint
 
     def run(self, transfers: Sequence[Transfer], description: str = "Bootstrap") -> StreamResult:
+        """Run every transfer; ``description`` names the plan in the node's log, as Cassandra's
+        ``StreamPlan`` does (``Bootstrap``, ``Unbootstrap``, ``Removenode``)."""
         plan_id = uuid.uuid4()
+        log.info("[Stream #%s] Executing streaming plan for %s", plan_id, description, extra=self._log_extra)
         moved = 0
         for transfer in transfers:
             keyspace = self._schema().keyspace(transfer.keyspace)
@@ -86,6 +94,7 @@ class StreamSession:
                 mutations = [Mutation(table.keyspace, p.key, ((table.id, p),)) for p in partitions]
                 self._write(plan_id, transfer.target, mutations)
                 moved += len(mutations)
+        log.info("[Stream #%s] All sessions completed", plan_id, extra=self._log_extra)
         return StreamResult(plan_id, len(transfers), moved)
 
     # ------------------------------------------------------------------------------------ reading

@@ -91,6 +91,7 @@ def test_add_cleanup_decommission_and_removenode(
     assert _all_rows(session) == list(range(ROWS))
     log = (home / "clusters" / "c" / "node4" / "logs" / "system.log").read_text()
     assert "JOINING: Starting to bootstrap..." in log and "state jump to NORMAL" in log
+    assert re.search(r"\[Stream #[0-9a-f-]{36}\] Executing streaming plan for Bootstrap", log)
 
     # node1 handed some of its ranges to node4; cleanup drops them from its SSTables
     cleaned = cli("nodetool", "-h", "127.0.0.1", "cleanup", "ks")
