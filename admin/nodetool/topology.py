@@ -2,13 +2,15 @@
 
 Both block until the data has moved and print nothing on success, as nodetool does. A refused
 decommission is nodetool's ``nodetool: Unsupported operation: …`` with the usage hint (exit 1);
-``removenode status`` and ``removenode force`` print ``RemovalStatus: …``.
+``removenode status`` prints ``RemovalStatus: …``; ``removenode force`` prints it too, then fails as
+Cassandra's ``forceRemoveCompletion`` does when no removal is in progress.
 """
 
 from __future__ import annotations
 
 from admin.nodetool.command import Command, Option, Parsed, UsageError
 from admin.nodetool.context import Context
+from engine.probe import ProbeError
 
 
 def decommission(ctx: Context, parsed: Parsed) -> None:
@@ -20,8 +22,10 @@ def removenode(ctx: Context, parsed: Parsed) -> None:
         raise UsageError("Required parameters are missing: remove_operation")
     operation = parsed.arguments[0]
     if operation in ("status", "force"):
-        # nothing is ever left half-removed between commands, so force has nothing to complete
         ctx.line(f"RemovalStatus: {ctx.probe.removal_status()}")
+        if operation == "force":
+            # a removal always completes inside its own command: there is never one left to force
+            raise ProbeError("No tokens to force removal on, call 'removenode' first")
         return
     ctx.probe.remove_node(operation)
 

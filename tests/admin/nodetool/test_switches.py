@@ -107,3 +107,16 @@ def test_compact_partition_compacts_the_sstables_holding_the_key(cluster: engine
     assert len(store.view.sstables) == 1  # every SSTable held key 1
     code, out, _ = nodetool(cluster, "compact", "--partition", "1", "--user-defined", "x-Data.db")
     assert (code, out) == (2, "")
+
+
+def test_removenode_status_and_force_with_no_removal_in_progress(cluster: engine.Cluster) -> None:
+    assert nodetool(cluster, "removenode", "status") == (0, "RemovalStatus: No removals in process.\n", "")
+    code, out, err = nodetool(cluster, "removenode", "force")
+    assert (code, out) == (2, "RemovalStatus: No removals in process.\n")
+    assert err.startswith("error: No tokens to force removal on, call 'removenode' first\n")
+    code, out, _ = nodetool(cluster, "removenode")
+    assert (code, out) == (
+        1,
+        "nodetool: Required parameters are missing: remove_operation\n"
+        "See 'nodetool help' or 'nodetool help <command>'.\n",
+    )
