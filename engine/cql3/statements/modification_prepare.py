@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from engine.cql import ast
 from engine.cql.ast import OperationKind, Operator
 from engine.cql3 import terms
+from engine.cql3.relations import references_duration
 from engine.cql3.restrictions import Restriction, Restrictions
 from engine.cql3.statements.modification import (
     Assignment,
@@ -25,7 +26,7 @@ from engine.cql3.statements.modification import (
     int_types,
 )
 from engine.cql3.terms import BindContext, PrepareContext, Term
-from engine.cql3.where import StatementType, references_duration
+from engine.cql3.where import StatementType
 from engine.cql3.where import prepare as prepare_restrictions
 from engine.errors import InvalidRequest
 from engine.schema.metadata import ColumnKind, ColumnMetadata, TableMetadata

@@ -14,6 +14,7 @@ from types import MappingProxyType
 from engine.cql import ast
 from engine.cql.ast import ddl
 from engine.cql3 import properties
+from engine.cql3.relations import references_duration
 from engine.cql3.statements.base import ExecutionContext
 from engine.cql3.statements.schema_statements import (
     CREATED,
@@ -25,7 +26,6 @@ from engine.cql3.statements.schema_statements import (
     keyspace_or_fail,
 )
 from engine.cql3.vector_functions import SimilarityFunction, is_float_vector
-from engine.cql3.where import references_duration
 from engine.errors import ConfigurationException, InvalidRequest
 from engine.schema.metadata import IndexKind, IndexMetadata, Schema, TableMetadata
 from engine.schema.types import CqlType, UserType

@@ -19,8 +19,8 @@ from types import MappingProxyType
 from engine.cql import ast
 from engine.cql.ast import ddl
 from engine.cql3 import masking, properties
+from engine.cql3.relations import references_duration
 from engine.cql3.statements.base import ClientState, ExecutionContext, Prepared
-from engine.cql3.where import references_duration
 from engine.errors import AlreadyExists, ConfigurationException, InvalidRequest, Unauthorized
 from engine.locator import validate_options
 from engine.schema.metadata import (
