@@ -25,7 +25,7 @@ from engine.cql3.statements.auth_permissions import prepare_permission_statement
 from engine.cql3.statements.base import ClientState, ExecutionContext, Prepared
 from engine.cql3.statements.modification_prepare import prepare_modification
 from engine.cql3.statements.schema_statements import prepare_schema_statement
-from engine.cql3.statements.select import prepare_select
+from engine.cql3.statements.select_prepare import prepare_select
 from engine.cql3.terms import BindVariables, PrepareContext
 from engine.errors import InvalidRequest, Unauthorized, Unprepared
 from engine.schema.metadata import Schema, TableMetadata
