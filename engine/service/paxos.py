@@ -19,8 +19,9 @@ with respect to every other conditional statement on it, through any coordinator
    level: each replica applies the mutations and records the ballot as committed.
 
 A rejected prepare or propose means contention: the attempt is retried with a newer ballot until the CAS
-contention timeout (1 s, cassandra.yaml's ``cas_contention_timeout``) has passed, then ``WriteTimeout``
-with write type ``CAS`` (as when too few replicas answer). Too few live replicas: ``Unavailable`` at the
+contention timeout (1 s, cassandra.yaml's ``cas_contention_timeout``; the node's current value, which
+``nodetool settimeout cascontention`` changes) has passed, then ``WriteTimeout`` with write type ``CAS`` (as
+when too few replicas answer). Too few live replicas: ``Unavailable`` at the
 serial level before anything is sent.
 
 **Replica state** (:class:`PaxosState`) is kept per (table, partition key) in the node's ``system.paxos``
@@ -45,7 +46,7 @@ from engine.db.local_storage import LocalStorage
 from engine.db.mutation import Mutation
 from engine.errors import WriteTimeout, WriteType
 from engine.net import Message, MessagingService, Network, Verb
-from engine.net.verbs import CAS_CONTENTION_TIMEOUT_MS, WRITE_TIMEOUT_MS
+from engine.net.verbs import TimeoutType
 from engine.schema.metadata import Schema
 from engine.service.awaiting import wait_until
 from engine.service.ballot import Ballot, BallotClock, Micros, clock_for
@@ -160,6 +161,7 @@ class PaxosCoordinator:
         self, messaging: MessagingService, local: PaxosState, *, clock_micros: Micros | None = None
     ) -> None:
         self._messaging = messaging
+        self._timeouts = messaging.timeouts
         self._local = local
         self.ballots = BallotClock(
             messaging.endpoint, clock_micros if clock_micros is not None else clock_for(messaging.network)
@@ -190,7 +192,7 @@ class PaxosCoordinator:
             try:
                 return self._attempt(key, live, voters, required, serial, commit_level, factors, ring, decide)
             except _Contention:
-                if self.network.now() - started >= CAS_CONTENTION_TIMEOUT_MS:
+                if self.network.now() - started >= self._timeouts.get(TimeoutType.CAS_CONTENTION):
                     raise self._timeout(serial, 0, required) from None
 
     def _attempt(
@@ -343,7 +345,9 @@ class PaxosCoordinator:
                 on_response=lambda message: round_.respond(message.sender, message.payload),
                 on_failure=round_.fail,
             )
-        timeout = WRITE_TIMEOUT_MS if verb is Verb.PAXOS_COMMIT_REQ else CAS_CONTENTION_TIMEOUT_MS
+        # the node's current timeouts (nodetool settimeout write / cascontention)
+        kind = TimeoutType.WRITE if verb is Verb.PAXOS_COMMIT_REQ else TimeoutType.CAS_CONTENTION
+        timeout = float(self._timeouts.get(kind))
         wait_until(
             self.network,
             round_.condition,

@@ -74,3 +74,14 @@ def test_a_timeout_above_the_default_is_waited_for(cluster: engine.Cluster) -> N
     settings = {r.name: r.value for r in cluster.connect().execute("SELECT * FROM system_views.settings")}
     assert (settings["write_request_timeout"], settings["read_request_timeout"]) == ("5000ms", "5000ms")
     assert (settings["hinted_handoff_enabled"], settings["dynamic_data_masking_enabled"]) == ("true", "false")
+
+
+def test_the_cas_contention_timeout_is_the_nodes(cluster: engine.Cluster) -> None:
+    """A CAS that cannot reach a quorum of promises gives up after the node's ``cascontention`` timeout."""
+    probe = NodeProbe(cluster, cluster.nodes[0])
+    probe.set_timeout("cascontention", 3000)
+    cluster.network.drop(Verb.PAXOS_PREPARE_REQ)  # every prepare is lost: no promise ever arrives
+    started = cluster.network.now()
+    with pytest.raises(WriteTimeout):
+        cluster.connect("ks").execute("INSERT INTO t (k, v) VALUES (9, 'x') IF NOT EXISTS")
+    assert cluster.network.now() - started == 3000.0
