@@ -16,6 +16,7 @@ timestamp outside ``datetime``'s range.
 
 from __future__ import annotations
 
+import abc
 import datetime
 import socket
 import struct
@@ -96,11 +97,12 @@ _SIMPLE: dict[int, tuple[str, bool, Callable[[bytes], object]]] = {
 }
 
 
-class NativeType:
+class NativeType(abc.ABC):
     """A column type: its CQL text as the driver prints it, and how its values decode."""
 
+    @abc.abstractmethod
     def cql_parameterized_type(self) -> str:
-        raise NotImplementedError
+        """The type's CQL text, as the driver's ``cql_parameterized_type`` prints it."""
 
     def holds_user_type(self) -> bool:
         return False
@@ -108,8 +110,9 @@ class NativeType:
     def empty_is_value(self) -> bool:
         return False
 
+    @abc.abstractmethod
     def deserialize(self, value: bytes, protocol_version: int) -> object:
-        raise NotImplementedError
+        """A non-empty value's bytes as the driver decodes them."""
 
     def element(self, value: bytes | None, protocol_version: int) -> object:
         """A value inside a collection (the driver's ``from_binary``: empty means None there)."""
