@@ -9,7 +9,9 @@ memtable passes ``memtable_flush_threshold`` bytes, a flush is submitted to the 
 
 Flush: ``switch_memtable`` moves the current memtable to ``flushing`` and installs a new one; the flush
 task writes its partitions to a new SSTable, installs the SSTable and drops the memtable in one swap,
-then tells the commitlog that this table's data up to the memtable's last position is durable.
+then tells the commitlog that this table's data up to the memtable's last position is durable. A memtable
+of at least ``flush_worker_threshold`` bytes is written by the node's flush worker process
+(``engine.db.sstable.flush_worker``) and opened here; if the worker fails, it is written in-thread.
 
 Read: ``get`` merges the partition's versions from every memtable and every SSTable whose key range and
 bloom filter admit it; ``read_partition`` does the same for the rows within clustering slices (in
@@ -29,6 +31,7 @@ returns is shaped by ``engine.db.slice_reads``.
 from __future__ import annotations
 
 import heapq
+import logging
 import shutil
 import threading
 import time
@@ -58,6 +61,7 @@ from engine.db.slice_reads import slice_counts, sliced, trimmed
 from engine.db.slices import Slices
 from engine.db.sstable import SSTableDirectory, SSTableReader, SSTableWriter
 from engine.db.sstable.bloom import FilterKey, key_probe
+from engine.db.sstable.flush_worker import FlushRequest, FlushWorker, FlushWorkerError, sendable
 from engine.db.sstable_import import DEFAULT_IMPORT, ImportOptions, ImportResult
 from engine.db.storage_params import DEFAULT_PARAMS, StorageParams
 from engine.db.table_view import TableView
@@ -74,6 +78,7 @@ __all__ = [
     "TokenKey",
 ]
 perf_counter_ns = time.perf_counter_ns
+log = logging.getLogger(__name__)
 
 
 #: tries at a snapshot that compactions keep racing (each retry is after a swap: rare, and bounded)
@@ -102,6 +107,7 @@ class ColumnFamilyStore:
         commitlog: FlushListener | None = None,
         monotonic: Callable[[], float] = lambda: 0.0,
         caches: Caches | None = None,
+        flush_worker: FlushWorker | None = None,
     ) -> None:
         self.keyspace = keyspace
         self.name = name
@@ -117,6 +123,10 @@ class ColumnFamilyStore:
         self.metrics = TableMetrics()
         # The node's key and chunk caches (a store of its own when none is given: tests, tools).
         self.caches = caches if caches is not None else Caches()
+        # The node's flush worker process, which writes large memtables (None: every flush in-thread).
+        self.flush_worker = flush_worker
+        # Only a sort key that pickles can go to the worker: other tables flush in-thread.
+        self._key_sendable = sendable(clustering_key)
         directory.mkdir(parents=True, exist_ok=True)
         self.sstable_directory = SSTableDirectory(directory)
         self.sstable_directory.cleanup_incomplete()
@@ -247,19 +257,21 @@ class ColumnFamilyStore:
         reader: SSTableReader | None = None
         if not memtable.is_empty:
             params = self.params
-            writer = SSTableWriter(
-                self.sstable_directory.new_descriptor(),
-                len(memtable),
-                chunk_length_in_kb=params.chunk_length_in_kb,
-                index_interval=params.index_interval,
-                bloom_filter_fp_chance=params.bloom_filter_fp_chance,
-                clustering_key=self.clustering_key,
-                sync=params.sync_sstables,
-                caches=self.caches,
-            )
-            with writer:
-                writer.append_all(memtable.flush_items())
-                reader = writer.finish()
+            reader = self._written_by_worker(memtable)
+            if reader is None:
+                writer = SSTableWriter(
+                    self.sstable_directory.new_descriptor(),
+                    len(memtable),
+                    chunk_length_in_kb=params.chunk_length_in_kb,
+                    index_interval=params.index_interval,
+                    bloom_filter_fp_chance=params.bloom_filter_fp_chance,
+                    clustering_key=self.clustering_key,
+                    sync=params.sync_sstables,
+                    caches=self.caches,
+                )
+                with writer:
+                    writer.append_all(memtable.flush_items())
+                    reader = writer.finish()
             if self.incremental_backups and params.incremental_backups:
                 # Before the SSTable is visible, so no compaction can have deleted it yet.
                 backups.link(self.directory, reader.component_paths(), sync=params.sync_sstables)
@@ -283,6 +295,33 @@ class ColumnFamilyStore:
         for listener in self.flush_listeners:
             listener(self)
         return reader if added else None
+
+    def _written_by_worker(self, memtable: Memtable) -> SSTableReader | None:
+        """Have the flush worker process write ``memtable`` when it is large enough (its CPU work then runs
+        on another core than the writes); None when it did not, and the caller writes it in-thread."""
+        worker, params = self.flush_worker, self.params
+        threshold = params.flush_worker_threshold
+        if worker is None or worker.closed or threshold is None or memtable.live_data_size < threshold:
+            return None
+        if not self._key_sendable:
+            return None
+        descriptor = self.sstable_directory.new_descriptor()
+        request = FlushRequest(
+            descriptor,
+            params.chunk_length_in_kb,
+            params.index_interval,
+            params.bloom_filter_fp_chance,
+            self.clustering_key,
+            params.sync_sstables,
+        )
+        try:
+            worker.write(request, *memtable.flush_parts())
+        except FlushWorkerError as e:
+            log.warning(
+                "flush of %s.%s by the flush worker failed, writing it here: %s", self.keyspace, self.name, e
+            )
+            return None
+        return SSTableReader.open(descriptor, caches=self.caches)
 
     def mark_compacting(self, generations: tuple[int, ...]) -> list[SSTableReader] | None:
         """Reserve these SSTables for a compaction; None if any is gone or already reserved."""

@@ -28,8 +28,12 @@ table's ``backups/`` directory (``engine.db.backups``).
 Dropping a table: after the schema drops it (and its data was snapshotted by ``truncate``),
 ``remove_table`` closes its store and forgets it; the commitlog no longer keeps segments for it.
 
-Shutdown (``drain``): flush every table, then close the commitlog (which deletes the segments that hold
-nothing unflushed), so a clean restart has nothing to replay.
+Large flushes are written by the node's flush worker process (``engine.db.sstable.flush_worker``): one
+per ``LocalStorage``, started by the first memtable of at least ``flush_worker_threshold`` bytes, stopped
+by ``drain``.
+
+Shutdown (``drain``): flush every table, stop the flush worker, then close the commitlog (which deletes
+the segments that hold nothing unflushed), so a clean restart has nothing to replay.
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ from engine.db.compaction.history import FILENAME as HISTORY_FILENAME
 from engine.db.compaction.history import HistoryFile
 from engine.db.mutation import Mutation
 from engine.db.rows import ClusteringKey
+from engine.db.sstable.flush_worker import FlushWorker
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +80,7 @@ class LocalStorage:
         monotonic: Callable[[], float] | None = None,
         cache_config: CacheConfig = DEFAULT_CACHE_CONFIG,
         incremental_backups: bool = False,
+        flush_worker: FlushWorker | None = None,
     ) -> None:
         self.data_directory = data_directory
         self.flush_stage = flush_stage
@@ -95,6 +101,8 @@ class LocalStorage:
         self._tables: dict[uuid.UUID, ColumnFamilyStore] = {}
         # One key cache and one chunk cache for every table of the node, as in Cassandra.
         self.caches = Caches(cache_config)
+        # One flush worker process for every table of the node, started by its first large flush.
+        self.flush_worker = flush_worker if flush_worker is not None else FlushWorker()
         self._lock = threading.Lock()
 
     # ---------------------------------------------------------------------------------- tables
@@ -126,6 +134,7 @@ class LocalStorage:
                 commitlog=self.commitlog,
                 monotonic=self._monotonic or (lambda: 0.0),
                 caches=self.caches,
+                flush_worker=self.flush_worker,
             )
             store.incremental_backups = self._incremental_backups
             if self.compaction_stage is not None:
@@ -247,8 +256,10 @@ class LocalStorage:
             store.flush_all_now()
 
     def drain(self) -> None:
-        """Flush everything and close the commitlog: a clean shutdown leaves nothing to replay."""
+        """Flush everything, close the commitlog and stop the flush worker: a clean shutdown leaves
+        nothing to replay."""
         self.flush_all()
+        self.flush_worker.close()
         self.commitlog.close()
         for store in self.tables:
             store.close()

@@ -357,6 +357,20 @@ class Memtable:
                 if version is not None:
                     yield slot[0], slot[1], version[0]
 
+    def flush_parts(self) -> tuple[list[tuple[int, bytes]], list[bytes]]:
+        """What a flush worker process writes: every partition's ``(token, key)`` and its bytes, in no
+        particular order (the worker sorts them). Partitions held as several updates or row by row are
+        merged and serialized here. For a frozen memtable (no more writes)."""
+        with self._lock:
+            slots = list(self._partitions)
+            values = list(self._partitions.values())
+        for i, value in enumerate(values):
+            if value.__class__ is not bytes:
+                version = self._version(slots[i])
+                assert version is not None  # frozen: nothing removes partitions
+                values[i] = serialize_partition(version[0])
+        return slots, values
+
     def partition_range(
         self,
         start: tuple[int, bytes] | None,

@@ -187,6 +187,12 @@ class SSTableWriter:
 
     def finish(self) -> SSTableReader:
         """Complete the SSTable, make it visible (TOC last) and open it for reading."""
+        self.complete()
+        return SSTableReader.open(self.descriptor, caches=self._caches)
+
+    def complete(self) -> None:
+        """Complete the SSTable and make it visible (TOC last), without opening it: what a flush worker
+        process does, leaving the opening to the process that serves reads."""
         if self._state is not WriterState.OPEN:
             raise SSTableError(f"cannot finish {self.descriptor}: the writer is {self._state.value}")
         if self._first is None or self._last is None:
@@ -198,7 +204,6 @@ class SSTableWriter:
             self.abort()
             raise
         self._state = WriterState.FINISHED
-        return SSTableReader.open(self.descriptor, caches=self._caches)
 
     def _write_components(self, first: tuple[int, bytes], last: tuple[int, bytes]) -> None:
         d = self.descriptor
