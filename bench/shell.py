@@ -8,7 +8,10 @@ Two measurements, each shell run as a user runs it (a fresh process):
   (``shell.connection.native``), cqlsh over cassandra-driver;
 * ``COPY ... FROM 'file.csv'`` of ``--rows`` generated rows (a partition key, a clustering key, text,
   a double, a timestamp and a list): rows per second from the wall time of the process, and the rate
-  the shell itself reports. Each shell loads its own, freshly created table.
+  the shell itself reports. Each shell loads its own, freshly created table. The CPU each side spent per
+  row is printed too: the shell's (its process and every process it waited for, so cqlsh's COPY worker
+  processes count) from ``getrusage``, the server's from ``/proc/<pid>/stat`` around the COPY. The
+  server's share bounds the rate any client gets from it.
 
 Run: ``python bench/shell.py [--rows 20000] [--runs 5] [--keep DIR]`` (``--rows 200000 --runs 9`` for the
 issue's figure; allow a few minutes). Goals (issue 8): ``-e`` at most 0.5x cqlsh's time, COPY FROM at
@@ -23,6 +26,7 @@ import csv
 import os
 import random
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -64,14 +68,31 @@ def start_server(directory: Path, port: int, env: dict[str, str]) -> subprocess.
 
 
 def shell(command: list[str], port: int, args: list[str], env: dict[str, str]) -> tuple[float, str]:
+    return shell_cpu(command, port, args, env)[:2]  # type: ignore[return-value]
+
+
+def shell_cpu(
+    command: list[str], port: int, args: list[str], env: dict[str, str]
+) -> tuple[float, str, float]:
+    """Run one shell: (wall seconds, stdout, CPU seconds of the shell and every process it waited for:
+    cqlsh's COPY worker processes included)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(
         [*command, "127.0.0.1", str(port), *args], capture_output=True, text=True, env=env, timeout=3600
     )
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"{command[0]} failed ({done.returncode}): {done.stderr[-2000:]}")
-    return elapsed, done.stdout
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, done.stdout, cpu
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a running process has used so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def write_csv(path: Path, rows: int, seed: int = 7) -> None:
@@ -130,7 +151,7 @@ def main() -> None:
                 select[name].append(shell(command, port, ["-e", SELECT], env)[0])
         data = work / "items.csv"
         write_csv(data, options.rows)
-        copy: dict[str, tuple[float, str]] = {}
+        copy: dict[str, tuple[float, str, float, float]] = {}
         for name, command in (("cqlsh", real), ("cqlkit", ours)):
             table = f"bench.copy_{name}"
             shell(
@@ -143,14 +164,16 @@ def main() -> None:
                 ],
                 env,
             )
-            elapsed, out = shell(
+            server_before = process_cpu(server.pid)
+            elapsed, out, client_cpu = shell_cpu(
                 command,
                 port,
                 ["-e", f"COPY {table} (shard, id, name, price, added, tags) FROM '{data}'"],
                 env,
             )
+            server_cpu = process_cpu(server.pid) - server_before
             reported = _RATE.search(out)
-            copy[name] = (elapsed, reported.group(2) if reported else "?")
+            copy[name] = (elapsed, reported.group(2) if reported else "?", client_cpu, server_cpu)
             count = shell(
                 ours, port, ["--request-timeout", "600", "-e", f"SELECT count(*) FROM {table}"], env
             )[1]
@@ -179,6 +202,9 @@ def main() -> None:
         f"{our_rate / real_rate:>7.2f}x"
     )
     print(f"{'  (shell reports: in ...)':<34} {copy['cqlsh'][1]:>12} {copy['cqlkit'][1]:>12}")
+    for label, index in (("  shell CPU per row (us)", 2), ("  server CPU per row (us)", 3)):
+        real_us, our_us = (copy[name][index] / options.rows * 1e6 for name in ("cqlsh", "cqlkit"))
+        print(f"{label:<34} {real_us:>12.1f} {our_us:>12.1f} {our_us / real_us:>7.2f}x")
 
 
 if __name__ == "__main__":

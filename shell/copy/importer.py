@@ -336,18 +336,6 @@ def _parse_quietly(
             continue
 
 
-def _parse_quietly(
-    chunk: Sequence[str], options: CopyOptions, skip_indexes: set[int], converter: RowConverter
-) -> Iterator[tuple[Row, Serialized]]:
-    for fields in csv.reader(chunk, **options.dialect.kwargs()):  # type: ignore[arg-type]
-        if skip_indexes:
-            fields = [v for i, v in enumerate(fields) if i not in skip_indexes]
-        try:
-            yield fields, converter.convert(fields)
-        except ParseError:
-            continue
-
-
 @dataclass
 class _Submitted:
     batches: list[list[tuple[Row, Serialized]]]
