@@ -46,6 +46,24 @@ class Restriction:
                 raise InvalidRequest(f"Invalid unset value for column {self.column.name}")
         return out
 
+    def bound_serialized(self, ctx: BindContext) -> list[bytes]:
+        """``bound_values`` as the column's bytes, refusing nulls as a key relation does."""
+        column_type = self.column.type
+        if self.values is None and self.operator is Operator.EQ:
+            assert self.value is not None
+            raw = self.value.bind_serialized(ctx, column_type)
+            if raw is terms.UNSET:
+                raise InvalidRequest(f"Invalid unset value for column {self.column.name}")
+            if raw is None:
+                raise InvalidRequest(f"Invalid null value in condition for column {self.column.name}")
+            return [raw]
+        out = []
+        for value in self.bound_values(ctx):
+            if value is None:
+                raise InvalidRequest(f"Invalid null value in condition for column {self.column.name}")
+            out.append(column_type.serialize(value))
+        return out
+
 
 @dataclass(frozen=True)
 class MultiRestriction:
@@ -110,11 +128,7 @@ class Restrictions:
             restriction = next(
                 r for r in self.partition[column.name] if r.operator in (Operator.EQ, Operator.IN)
             )
-            values = []
-            for value in restriction.bound_values(ctx):
-                if value is None:
-                    raise InvalidRequest(f"Invalid null value in condition for column {column.name}")
-                values.append(column.type.serialize(value))
+            values = restriction.bound_serialized(ctx)
             sort_key = column.type.sort_key
             unique = {sort_key(v): v for v in values}
             per_column.append([unique[k] for k in sorted(unique)])

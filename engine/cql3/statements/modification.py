@@ -160,13 +160,7 @@ class ModificationStatement(Prepared):
             restrictions = self.restrictions.clustering.get(column.name)
             if not restrictions or restrictions[0].operator not in (Operator.EQ, Operator.IN):
                 break
-            restriction = restrictions[0]
-            values = []
-            for value in restriction.bound_values(bind):
-                if value is None:
-                    raise InvalidRequest(f"Invalid null value in condition for column {column.name}")
-                values.append(column.type.serialize(value))
-            per_column.append(values)
+            per_column.append(restrictions[0].bound_serialized(bind))
         return [tuple(c) for c in itertools.product(*per_column)]
 
     def _partition_update(
@@ -251,10 +245,15 @@ class ModificationStatement(Prepared):
                 raise InvalidRequest(
                     "Invalid unset value for list index" if is_list else "Invalid unset map key"
                 )
+        column_type = column.type
+        if a.kind is OperationKind.SET and not column_type.is_multi_cell and not column_type.is_counter:
+            raw = a.value.bind_serialized(bind, column_type)  # a plain column set: its bytes are the cell
+            if raw is UNSET:
+                return None
+            return cells.tombstone() if raw is None else cells.live(raw)  # type: ignore[arg-type]
         value = a.value.bind(bind)
         if value is UNSET:
             return None
-        column_type = column.type
         kind = getattr(column_type, "kind_name", None)
         if column_type.is_counter:
             if a.kind not in (OperationKind.ADD, OperationKind.SUBTRACT):

@@ -89,6 +89,12 @@ class CqlType(ABC):
     #: for every fixed-size type: smallint, tinyint, date and time vectors use length-prefixed elements.
     value_length_if_fixed: ClassVar[int | None] = None
     protocol_code: ClassVar[ProtocolTypeCode] = ProtocolTypeCode.CUSTOM
+    #: Every valid value's bytes are the bytes ``serialize(deserialize(data))`` gives back, so a bound
+    #: value, once validated, is stored as the client sent it (as Cassandra stores every bound value)
+    #: without the round trip through a Python value. False where the round trip normalizes (boolean,
+    #: varint, decimal, duration, collections, tuples, user types, vectors) or checks more than
+    #: ``validate`` does (time's range).
+    bytes_are_canonical: ClassVar[bool] = False
 
     # ------------------------------------------------------------------ kind
 
@@ -338,6 +344,10 @@ class ReversedType(CqlType):
     @property  # type: ignore[override]
     def protocol_code(self) -> ProtocolTypeCode:
         return self.base.protocol_code
+
+    @property  # type: ignore[override]
+    def bytes_are_canonical(self) -> bool:
+        return self.base.bytes_are_canonical
 
     def unwrap(self) -> CqlType:
         return self.base

@@ -105,6 +105,7 @@ class _FixedIntegerType(CqlType):
 
 @dataclass(frozen=True, slots=True)
 class TinyintType(_FixedIntegerType):
+    bytes_are_canonical = True
     bits = 8
     fixed_length = 1
     java_parse_name = "byte"
@@ -121,6 +122,7 @@ class TinyintType(_FixedIntegerType):
 
 @dataclass(frozen=True, slots=True)
 class SmallintType(_FixedIntegerType):
+    bytes_are_canonical = True
     bits = 16
     fixed_length = 2
     java_parse_name = "short"
@@ -146,6 +148,7 @@ def _narrow_from_json(t: _FixedIntegerType, obj: Any) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class IntType(_FixedIntegerType):
+    bytes_are_canonical = True
     bits = 32
     fixed_length = 4
     value_length_if_fixed = 4
@@ -170,6 +173,7 @@ class IntType(_FixedIntegerType):
 
 @dataclass(frozen=True, slots=True)
 class BigintType(_FixedIntegerType):
+    bytes_are_canonical = True
     bits = 64
     fixed_length = 8
     value_length_if_fixed = 8
@@ -354,6 +358,7 @@ def _as_float(value: Any, type_name: str) -> float:
 class FloatType(CqlType):
     """A 32-bit float; Python values are floats rounded to 32 bits."""
 
+    bytes_are_canonical = True
     allows_empty = True
     numeric_key = True
     fixed_length = 4
@@ -413,6 +418,7 @@ class FloatType(CqlType):
 
 @dataclass(frozen=True, slots=True)
 class DoubleType(CqlType):
+    bytes_are_canonical = True
     allows_empty = True
     numeric_key = True
     fixed_length = 8

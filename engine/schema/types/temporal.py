@@ -49,6 +49,7 @@ def _expected(kind: str, obj: Any) -> MarshalException:
 
 @dataclass(frozen=True, slots=True)
 class TimestampType(CqlType):
+    bytes_are_canonical = True
     allows_empty = True
     numeric_key = True
     fixed_length = 8
@@ -124,6 +125,7 @@ class TimestampType(CqlType):
 
 @dataclass(frozen=True, slots=True)
 class DateType(CqlType):
+    bytes_are_canonical = True
     numeric_key = True
     fixed_length = 4
     protocol_code = ProtocolTypeCode.DATE

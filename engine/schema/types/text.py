@@ -45,6 +45,7 @@ def _java_length(text: str) -> int:
 
 @dataclass(frozen=True, slots=True)
 class AsciiType(CqlType):
+    bytes_are_canonical = True
     allows_empty = True
     protocol_code = ProtocolTypeCode.ASCII
 
@@ -106,6 +107,7 @@ class AsciiType(CqlType):
 class TextType(CqlType):
     """``text``; ``varchar`` is the same type (it prints as ``text``)."""
 
+    bytes_are_canonical = True
     allows_empty = True
     protocol_code = ProtocolTypeCode.VARCHAR
 
@@ -163,6 +165,7 @@ def parse_hex(text: str) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class BlobType(CqlType):
+    bytes_are_canonical = True
     allows_empty = True
     protocol_code = ProtocolTypeCode.BLOB
 
@@ -277,6 +280,7 @@ def inet_bytes(text: str) -> bytes:
 class InetType(CqlType):
     """Python values are strings: ``'127.0.0.1'``, ``'::1'`` (compressed, as the driver returns)."""
 
+    bytes_are_canonical = True
     allows_empty = True
     protocol_code = ProtocolTypeCode.INET
 

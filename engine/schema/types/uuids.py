@@ -69,6 +69,7 @@ class _UuidBase(CqlType):
 
 @dataclass(frozen=True, slots=True)
 class UuidType(_UuidBase):
+    bytes_are_canonical = True
     protocol_code = ProtocolTypeCode.UUID
 
     def cql(self) -> str:
@@ -102,6 +103,7 @@ class UuidType(_UuidBase):
 
 @dataclass(frozen=True, slots=True)
 class TimeuuidType(_UuidBase):
+    bytes_are_canonical = True
     protocol_code = ProtocolTypeCode.TIMEUUID
 
     def cql(self) -> str:
