@@ -216,7 +216,8 @@ def _execute_batch(
         timestamp_set=False,
         ttl_set=False,
     )
-    children = [(part, dataclasses.replace(batch.options, values=values)) for part, values in parts]
+    options = batch.options
+    children = [(part, options.with_values(values, options.timestamp)) for part, values in parts]
     return batch_statement.execute(ctx, children, batch.options, batch_type)
 
 

@@ -89,6 +89,13 @@ class CellFactory:
             return ComplexColumn(MappingProxyType({}), deletion)
         return ComplexColumn(MappingProxyType(dict(self.elements(column_type, value))), deletion)
 
+    def list_from_elements(self, elements: list[bytes] | None) -> ComplexColumn:
+        """A non-frozen list set to these element bytes (None: the list deleted), in list order."""
+        deletion = self.collection_deletion()
+        if elements is None:
+            return ComplexColumn(MappingProxyType({}), deletion)
+        return ComplexColumn(MappingProxyType({self.list_path(): self.live(e) for e in elements}), deletion)
+
     def elements(self, column_type: CqlType, value: object) -> Iterable[tuple[bytes, Cell]]:
         """The cells (path → cell) of a collection or user type value."""
         kind = getattr(column_type, "kind_name", None)

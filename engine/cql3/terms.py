@@ -14,12 +14,15 @@ import abc
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from engine.cql import ast
 from engine.errors import InvalidRequest
 from engine.schema.types import CqlType, coerce_literal
 from engine.service.query_options import UNSET, QueryOptions, Unset
 from engine.service.results import ColumnSpec
+
+T = TypeVar("T")
 
 Value = object  # a Python value of some CQL type
 
@@ -160,14 +163,26 @@ class Marker(Term):
         round trip through a Python value: most of a prepared write's binding cost)."""
         if not (receiver.bytes_are_canonical and (receiver is self.type or receiver == self.type)):
             return super().bind_serialized(ctx, receiver)
+        return self.bind_checked(ctx, _validated_by(receiver))
+
+    def bind_checked(self, ctx: BindContext, check: Callable[[bytes], T]) -> T | Unset | None:
+        """The bound bytes through ``check`` (which validates them, raising Cassandra's error, and gives
+        what the caller stores), errors prefixed as binding's are; null and unset as they come."""
         raw = ctx.value(self.index)
         if raw is None or raw is UNSET:
             return raw
         try:
-            receiver.validate(raw)  # type: ignore[arg-type]
+            return check(raw)  # type: ignore[arg-type]
         except InvalidRequest as e:
             raise InvalidRequest(f"Exception while binding column {self.receiver}: {e.message}") from None
-        return raw  # type: ignore[return-value]
+
+
+def _validated_by(value_type: CqlType) -> Callable[[bytes], bytes]:
+    def check(raw: bytes) -> bytes:
+        value_type.validate(raw)
+        return raw
+
+    return check
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,10 @@ def execute(
     one taken from the node's clock for the whole batch), as Cassandra's ``BatchQueryOptions`` does.
     """
     timestamp = options.timestamp if options.timestamp is not None else ctx.next_timestamp()
-    parts = [(statement, replace(part_options, timestamp=timestamp)) for statement, part_options in parts]
+    parts = [
+        (statement, o if o.timestamp == timestamp else o.with_values(o.values, timestamp))
+        for statement, o in parts
+    ]
     if any(statement.is_conditional for statement, _ in parts):
         return _execute_conditional(ctx, parts, options)
     tables_written = {s.table_metadata.id: s.table_metadata for s, _ in parts}

@@ -21,7 +21,7 @@ from engine.cql3 import keys
 from engine.cql3.cells import CellFactory, counter_cell, live_value
 from engine.cql3.restrictions import Restrictions
 from engine.cql3.statements.base import ClientState, ExecutionContext, Prepared
-from engine.cql3.terms import BindContext, Term
+from engine.cql3.terms import BindContext, Marker, Term
 from engine.db.mutation import Mutation
 from engine.db.rows import (
     LIVE,
@@ -35,7 +35,7 @@ from engine.db.rows import (
 )
 from engine.errors import InvalidRequest
 from engine.schema.metadata import ColumnMetadata, TableMetadata
-from engine.schema.types import NATIVE_TYPES
+from engine.schema.types import NATIVE_TYPES, ListType
 from engine.service.query_options import UNSET, QueryOptions
 from engine.service.results import ColumnSpec, ResultMessage, Rows, Void
 
@@ -219,7 +219,9 @@ class ModificationStatement(Prepared):
         static_row = Row((), None, LIVE, MappingProxyType(static_columns)) if static_columns else None
         if not rows and static_row is None:
             return None
-        rows.sort(key=lambda r: table_key(table)(r.clustering))
+        if len(rows) > 1:
+            order = table_key(table)
+            rows.sort(key=lambda r: order(r.clustering))
         return PartitionUpdate(key, token, LIVE, static_row, tuple(rows))
 
     def _assign(
@@ -246,11 +248,23 @@ class ModificationStatement(Prepared):
                     "Invalid unset value for list index" if is_list else "Invalid unset map key"
                 )
         column_type = column.type
-        if a.kind is OperationKind.SET and not column_type.is_multi_cell and not column_type.is_counter:
-            raw = a.value.bind_serialized(bind, column_type)  # a plain column set: its bytes are the cell
-            if raw is UNSET:
-                return None
-            return cells.tombstone() if raw is None else cells.live(raw)  # type: ignore[arg-type]
+        if a.kind is OperationKind.SET and not column_type.is_counter:
+            if not column_type.is_multi_cell:
+                raw = a.value.bind_serialized(bind, column_type)  # a plain column: its bytes are the cell
+                if raw is UNSET:
+                    return None
+                return cells.tombstone() if raw is None else cells.live(raw)  # type: ignore[arg-type]
+            if (
+                isinstance(a.value, Marker)
+                and isinstance(column_type, ListType)
+                and column_type.element.bytes_are_canonical
+                and a.value.type == column_type
+            ):
+                # a bound list of canonical elements: each element's bytes are a cell, as sent
+                elements = a.value.bind_checked(bind, column_type.validated_elements)
+                if elements is UNSET:
+                    return None
+                return cells.list_from_elements(elements)  # type: ignore[arg-type]
         value = a.value.bind(bind)
         if value is UNSET:
             return None

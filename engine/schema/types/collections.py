@@ -179,7 +179,12 @@ class ListType(_CollectionType):
 
     def _deserialize(self, data: bytes) -> Any:
         element = self.element
-        return [element.deserialize(p) for p in _validated(element, read_elements(data, "list"))]
+        return [element.deserialize(p) for p in self.validated_elements(data)]
+
+    def validated_elements(self, data: bytes) -> list[bytes]:
+        """The elements' bytes, in order, each validated: with an element type whose bytes are canonical,
+        the whole of the list's validation (and what a write stores, one cell per element)."""
+        return _validated(self.element, read_elements(data, "list"))
 
     def _cql_literal(self, data: bytes) -> str:
         parts = read_elements(data, "list")
