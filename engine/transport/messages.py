@@ -130,7 +130,7 @@ def _query_parameters(reader: BodyReader, version: int) -> tuple[QueryOptions, b
             names = tuple(n for n, _ in pairs)
             values = tuple(v for _, v in pairs)
         else:
-            values = tuple(reader.read_value() for _ in range(count))
+            values = reader.read_values(count)
     page_size = reader.read_int() if QueryFlag.PAGE_SIZE in flags else None
     paging_state = reader.read_bytes() if QueryFlag.PAGING_STATE in flags else None
     serial = _consistency(reader) if QueryFlag.SERIAL_CONSISTENCY in flags else ConsistencyLevel.SERIAL
@@ -198,7 +198,7 @@ def _batch(reader: BodyReader, version: int) -> Batch:
             statement = reader.read_short_bytes()
         else:
             raise ProtocolError(f"Invalid query kind in BATCH messages. Must be 0 or 1 but got {child_kind}")
-        values = tuple(reader.read_value() for _ in range(reader.read_short()))
+        values = reader.read_values(reader.read_short())
         children.append(BatchChild(statement, values))
     consistency = _consistency(reader)
     flags = QueryFlag(_flags(reader, version) & 0x1FF)

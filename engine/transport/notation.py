@@ -25,10 +25,11 @@ _LONG = struct.Struct(">q")
 class BodyReader:
     """Reads [notations] from a message body, front to back."""
 
-    __slots__ = ("_data", "_offset", "what")
+    __slots__ = ("_bytes", "_data", "_offset", "what")
 
     def __init__(self, data: bytes, what: str = "message") -> None:
-        self._data = memoryview(data)
+        self._bytes = bytes(data)  # sliced into values: one copy each (a memoryview slice would add one)
+        self._data = memoryview(self._bytes)
         self._offset = 0
         self.what = what  # e.g. "QUERY", to name the message in errors
 
@@ -111,6 +112,37 @@ class BodyReader:
         if length < -2:
             raise ProtocolError(f"Invalid [value] length {length} in {self.what} body")
         return bytes(self._take(length, "a [value]"))
+
+    def read_values(self, count: int) -> tuple[BoundValue, ...]:
+        """``count`` bound [value]s: what EXECUTE and each BATCH statement carry, read in one loop (a
+        large batch has thousands); a value that does not fit is left to :meth:`read_value`, which
+        raises its error."""
+        data, offset, end = self._bytes, self._offset, len(self._bytes)
+        unpack = _INT.unpack_from
+        out: list[BoundValue] = []
+        append = out.append
+        for _ in range(count):
+            if end - offset < 4:
+                break
+            length = unpack(data, offset)[0]
+            if length >= 0:
+                if offset + 4 + length > end:
+                    break
+                offset += 4
+                append(data[offset : offset + length])
+                offset += length
+            elif length == -1:
+                offset += 4
+                append(None)
+            elif length == -2:
+                offset += 4
+                append(UNSET)
+            else:
+                break
+        self._offset = offset
+        for _ in range(count - len(out)):
+            append(self.read_value())
+        return tuple(out)
 
     def read_short_bytes(self) -> bytes:
         return bytes(self._take(self.read_short(), "a [short bytes]"))

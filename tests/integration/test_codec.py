@@ -126,6 +126,31 @@ def test_body_reader_values_and_errors() -> None:
         BodyReader(write_short(2) + b"\xff\xfe", "QUERY").read_string()
 
 
+@given(
+    st.lists(st.one_of(st.none(), st.just(UNSET), st.binary(max_size=40)), max_size=30), st.integers(0, 12)
+)
+@settings(max_examples=200, deadline=None)
+def test_read_values_is_read_value_repeated(values: list, cut: int) -> None:
+    """The batched reader gives what reading one value at a time gives, errors included (the body cut
+    short by ``cut`` bytes, or ending in a length below -2)."""
+    body = b"".join(write_value(v) for v in values)
+    for data in (body, body[: max(0, len(body) - cut)], body + b"\xff\xff\xff\xfd"):
+        count = len(values) + (1 if data is not body and data.endswith(b"\xfd") else 0)
+        one, many = BodyReader(data, "BATCH"), BodyReader(data, "BATCH")
+        try:
+            expected: object = tuple(one.read_value() for _ in range(count))
+        except ProtocolError as e:
+            expected = e.message
+        try:
+            got: object = many.read_values(count)
+        except ProtocolError as e:
+            got = e.message
+        assert got == expected
+        if not isinstance(expected, str):
+            assert many.remaining == one.remaining
+            assert all(v is None or v is UNSET or type(v) is bytes for v in got)  # type: ignore[union-attr]
+
+
 ADDRESS = UserType("ks", "address", ("street", "zip"), (TEXT, INT))
 
 
