@@ -8,9 +8,12 @@ store), as Cassandra's trie memtable keeps its data serialized rather than as ob
 * **a list of bytes** — several updates, in arrival order, reconciled when read; when the list reaches
   ``_COLLAPSE`` fragments they are merged (``merge_partitions``) and stored back as one;
 * **wide** (``_Wide``) — a collapse that found more than ``_WIDE`` rows: the partition deletion, static row
-  and range tombstones as values, and each row serialized on its own in a ``SortedDict`` keyed by the
-  table's clustering sort key, so a write of one row into a wide partition costs one row, not the
-  partition, and a slice read decodes only the rows it selects.
+  and range tombstones as values, and each row serialized on its own in a dict keyed by the table's
+  clustering sort key, so a write of one row into a wide partition costs one row, not the partition (a
+  one-row update's row bytes are cut from its serialized form, not encoded again), and a slice read decodes
+  only the rows it selects. The keys are put in clustering order only when something reads them in order
+  (a read, a flush): a write pays no sorted insert. A flush joins the serialized rows behind the
+  partition's header (``serialized``), without decoding them.
 
 The ``(token, key)`` order (the SSTable order) is kept by a ``SortedList`` of the keys that is brought up to
 date only when something iterates in order (a flush, a range read): a write of a new partition appends its
@@ -41,7 +44,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from sortedcontainers import SortedDict, SortedList
+from sortedcontainers import SortedList
 
 from engine.db.partition_decoder import decode_partition, decode_row
 from engine.db.rows import (
@@ -54,7 +57,13 @@ from engine.db.rows import (
     latest,
     merge_partitions,
 )
-from engine.db.serialization import serialize_partition, write_row
+from engine.db.serialization import (
+    serialize_partition,
+    single_row_bytes,
+    write_partition_head,
+    write_row,
+    write_vint,
+)
 from engine.db.slices import Slices
 
 # Measured with tracemalloc (100k partitions of one ~190-byte update each: ~416 bytes a partition): the
@@ -64,23 +73,26 @@ _FRAGMENT_OVERHEAD = 50  # a bytes header and a list slot
 _ROW_OVERHEAD = 150  # a wide partition's row: sort key, (clustering, bytes) tuple, dict and list slots
 # Fragments of one partition merged into one when there are this many.
 _COLLAPSE = 8
-# Rows beyond which a collapsed partition is kept row by row.
-_WIDE = 16
+# Rows beyond which a collapsed partition is kept row by row: past one collapse's worth of one-row updates,
+# so a partition written row by row is decoded once on its way to being wide, not at each collapse.
+_WIDE = _COLLAPSE - 1
 
 
 class _Wide:
     """A partition with many rows: partition-level data as values, rows serialized one by one."""
 
-    __slots__ = ("deletion", "range_tombstones", "rows", "static_row")
+    __slots__ = ("_keys", "_unordered", "deletion", "range_tombstones", "rows", "static_row")
 
     def __init__(self) -> None:
         self.deletion: DeletionTime = LIVE
         self.static_row: Row | None = None
         self.range_tombstones: list[RangeTombstone] = []
-        self.rows: Any = SortedDict()  # clustering sort key -> (clustering, serialized row)
+        self.rows: dict[Any, tuple[Any, bytes]] = {}  # clustering sort key -> (clustering, serialized row)
+        self._keys: Any = SortedList()  # the keys of rows in order, but those still in _unordered
+        self._unordered: list[Any] = []
 
-    def apply(self, update: PartitionUpdate, sort_key: ClusteringKey) -> int:
-        """Merge ``update`` in; returns the bytes it added."""
+    def apply(self, update: PartitionUpdate, sort_key: ClusteringKey, serialized: bytes | None = None) -> int:
+        """Merge ``update`` (``serialized``: its bytes, if at hand) in; returns the bytes it added."""
         self.deletion = latest(self.deletion, update.deletion)
         if update.static_row is not None:
             current = self.static_row
@@ -94,19 +106,41 @@ class _Wide:
             if current_row is not None:
                 row = decode_row(current_row[1]).merge(row)
                 added -= len(current_row[1])
+                encoded = _encode_row(row)
             else:
                 added += _ROW_OVERHEAD
-            encoded = _encode_row(row)
+                self._unordered.append(k)
+                encoded = single_row_bytes(update, serialized) if serialized is not None else None
+                if encoded is None:
+                    encoded = _encode_row(row)
             rows[k] = (row.clustering, encoded)
             added += len(encoded)
         return added
 
+    def ordered_rows(self) -> list[tuple[Any, bytes]]:
+        """``(clustering, serialized row)`` in clustering order."""
+        if self._unordered:
+            self._keys.update(self._unordered)
+            self._unordered = []
+        rows = self.rows
+        return [rows[k] for k in self._keys]
+
+    def serialized(self, key: bytes, token: int) -> bytes:
+        """The partition in the serialized format (``serialize_partition`` of ``freeze``), from the rows'
+        bytes as they are."""
+        out = bytearray()
+        write_partition_head(out, key, token, self.deletion, self.static_row, self.range_tombstones)
+        rows = self.ordered_rows()
+        write_vint(out, len(rows))
+        out += b"".join(blob for _, blob in rows)
+        return bytes(out)
+
     def freeze(
         self, key: bytes, token: int, slices: Slices | None, sort_key: ClusteringKey
     ) -> PartitionUpdate:
-        values = self.rows.values()
+        values = self.ordered_rows()
         if slices is None:
-            encoded = list(values)
+            encoded = values
         else:
             encoded = slices.select(values, sort_key, _clustering_of)
         return PartitionUpdate(
@@ -253,7 +287,7 @@ class Memtable:
                 if len(current) >= _COLLAPSE:
                     added += self._collapse(slot, current)
             else:
-                added = current.apply(update, sort_key)
+                added = current.apply(update, sort_key, serialized)
             self.live_data_size += added
             # Cassandra's PartitionUpdate.operationCount (tablestats' "Memtable cell count").
             self.operation_count += (
@@ -352,6 +386,10 @@ class Memtable:
             current = partitions.get(slot)
             if current.__class__ is bytes:
                 yield slot[0], slot[1], current
+            elif current.__class__ is _Wide:
+                with self._lock:
+                    data = current.serialized(slot[1], slot[0])
+                yield slot[0], slot[1], data
             else:
                 version = self._version(slot)
                 if version is not None:
@@ -365,7 +403,10 @@ class Memtable:
             slots = list(self._partitions)
             values = list(self._partitions.values())
         for i, value in enumerate(values):
-            if value.__class__ is not bytes:
+            if value.__class__ is _Wide:
+                with self._lock:
+                    values[i] = value.serialized(slots[i][1], slots[i][0])
+            elif value.__class__ is not bytes:
                 version = self._version(slots[i])
                 assert version is not None  # frozen: nothing removes partitions
                 values[i] = serialize_partition(version[0])

@@ -27,6 +27,7 @@ callers (commitlog replay, SSTable reads) add the file name.
 from __future__ import annotations
 
 import struct
+from collections.abc import Sequence
 from types import MappingProxyType
 
 from engine.db.rows import (
@@ -207,20 +208,42 @@ def write_row(out: bytearray, row: Row) -> None:
 
 
 def write_partition(out: bytearray, partition: PartitionUpdate) -> None:
-    key = partition.key
+    write_partition_head(
+        out,
+        partition.key,
+        partition.token,
+        partition.deletion,
+        partition.static_row,
+        partition.range_tombstones,
+    )
+    rows = partition.rows
+    if len(rows) < 0x80:
+        out.append(len(rows))
+    else:
+        write_vint(out, len(rows))
+    for row in rows:
+        write_row(out, row)
+
+
+def write_partition_head(
+    out: bytearray,
+    key: bytes,
+    token: int,
+    deletion: DeletionTime,
+    static: Row | None,
+    tombstones: Sequence[RangeTombstone],
+) -> None:
+    """Everything of a partition before its row count: key, token, deletion, static row, range tombstones."""
     if len(key) < 0x80:
         out.append(len(key))
     else:
         write_vint(out, len(key))
     out += key
-    deletion = partition.deletion
-    static = partition.static_row
     out += _PARTITION_HEAD.pack(
-        partition.token, deletion.marked_for_delete_at, deletion.local_deletion_time, static is not None
+        token, deletion.marked_for_delete_at, deletion.local_deletion_time, static is not None
     )
     if static is not None:
         write_row(out, static)
-    tombstones = partition.range_tombstones
     if tombstones:
         write_vint(out, len(tombstones))
         for rt in tombstones:
@@ -230,13 +253,23 @@ def write_partition(out: bytearray, partition: PartitionUpdate) -> None:
             _write_deletion(out, rt.deletion)
     else:
         out.append(0)
-    rows = partition.rows
-    if len(rows) < 0x80:
-        out.append(len(rows))
-    else:
-        write_vint(out, len(rows))
-    for row in rows:
-        write_row(out, row)
+
+
+def single_row_bytes(partition: PartitionUpdate, serialized: bytes) -> bytes | None:
+    """The bytes of the one row of ``partition`` (``write_row``'s), cut from ``serialized`` (its
+    ``serialize_partition``), when the partition holds that row and no static row or range tombstone
+    (its deletion, if any, is in the partition's head); None otherwise."""
+    if len(partition.rows) != 1 or partition.static_row is not None or partition.range_tombstones:
+        return None
+    key_length = len(partition.key)
+    head = (1 if key_length < 0x80 else len(_vint(key_length))) + key_length + _PARTITION_HEAD.size
+    return serialized[head + 2 :]  # + the tombstone count (0) and the row count (1), a byte each
+
+
+def _vint(value: int) -> bytes:
+    out = bytearray()
+    write_vint(out, value)
+    return bytes(out)
 
 
 def serialize_partition(partition: PartitionUpdate) -> bytes:

@@ -34,6 +34,7 @@ from engine.db.serialization import (
     CorruptDataError,
     deserialize_partition,
     serialize_partition,
+    single_row_bytes,
     write_row,
 )
 from engine.db.sstable.statistics import StatsCollector
@@ -220,6 +221,51 @@ def test_truncated_or_extended_bytes_are_refused(partition: PartitionUpdate, dat
         deserialize_partition(encoded[:cut])
     with pytest.raises(CorruptDataError, match="end of partition"):
         deserialize_partition(encoded + b"\x00")
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(partitions)
+def test_single_row_bytes_are_the_rows_own(partition: PartitionUpdate) -> None:
+    cut = single_row_bytes(partition, serialize_partition(partition))
+    if len(partition.rows) != 1 or partition.static_row is not None or partition.range_tombstones:
+        assert cut is None
+    else:
+        out = bytearray()
+        write_row(out, partition.rows[0])
+        assert cut == bytes(out)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(st.lists(partitions, min_size=1, max_size=40))
+def test_a_partition_written_many_times_flushes_as_it_reads(updates: list[PartitionUpdate]) -> None:
+    """Updates of one partition (enough of them to keep it row by row): the bytes a flush takes
+    (``flush_items``, ``flush_parts``) are the serialized partition a read gives, and decode to it."""
+    memtable = Memtable(by_bytes)
+    for update in updates:
+        memtable.apply(replace(update, key=b"k", token=3))
+    read = memtable.get(b"k", 3)
+    assert read is not None
+    ((_, _, flushed),) = list(memtable.flush_items())
+    if not isinstance(flushed, bytes):
+        flushed = serialize_partition(flushed)
+    assert flushed == serialize_partition(read)
+    assert decode_partition(flushed) == read
+    slots, parts = memtable.flush_parts()
+    assert slots == [(3, b"k")] and parts == [flushed]
+
+
+def test_rows_written_one_by_one_make_a_wide_partition_that_flushes_its_row_bytes() -> None:
+    memtable = Memtable(by_bytes)
+    memtable.apply(PartitionUpdate(b"k", 3, static_row=Row((), None, LIVE, Frozen({"s": Cell(b"s", 1)}))))
+    for i in reversed(range(20)):  # newest clustering first: the wide partition orders them
+        memtable.apply(PartitionUpdate(b"k", 3, rows=(row(bytes([i]), v=Cell(bytes([i]) * 3, i)),)))
+    memtable.apply(PartitionUpdate(b"k", 3, rows=(row(bytes([4]), v=Cell(b"new", 99)),)))  # overwrite
+    assert type(memtable._partitions[(3, b"k")]).__name__ == "_Wide"
+    read = memtable.get(b"k", 3)
+    assert read is not None and [r.clustering for r in read.rows] == [(bytes([i]),) for i in range(20)]
+    assert read.rows[4].columns["v"] == Cell(b"new", 99) and read.static_row is not None
+    ((_, _, flushed),) = list(memtable.flush_items())
+    assert flushed == serialize_partition(read)
 
 
 # ------------------------------------------------------------------------------------ fast decoder
