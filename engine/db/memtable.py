@@ -24,7 +24,8 @@ Why serialized: a row of three cells takes ~200 bytes this way and ~1.5 KB as Py
 objects are all tracked by the cyclic garbage collector, whose full collections walk every one of them
 (a third of the write time with 32 MiB of memtable as objects). Reads decode (``partition_decoder``),
 which costs a few microseconds per partition; flushes hand the bytes of single-update partitions to the
-SSTable writer as they are.
+SSTable writer as they are (``flush_items``), or, for the flush worker process, every partition's bytes in
+no order (``flush_parts``: the worker sorts them).
 
 ``live_data_size`` estimates the memory the memtable holds — the serialized bytes plus a measured
 per-partition, per-fragment and per-row overhead of the Python objects around them — so the flush threshold

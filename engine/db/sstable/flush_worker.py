@@ -26,9 +26,12 @@ Partitions come in no particular order (the memtable's dict order): the worker s
 exactly what was written or ends (the worker died), and the SSTable written checksums itself.
 
 **Lifetime.** The worker exits at the end of its stdin, so it ends with its parent even when the parent is
-SIGKILLed (the kernel closes the pipe); during a write it also checks every few thousand partitions that its
-parent is still the one that started it, and abandons the SSTable (deleting its files) if not. It ignores
-SIGINT: Ctrl-C in a terminal reaches the parent, which decides.
+SIGKILLed (the kernel closes the pipe); during a write it also checks every 64 partitions, and before
+the TOC, that its parent is still the one that started it, and abandons the SSTable (deleting its files)
+if not. An orphaned worker thus stops within about a millisecond, long before a restarted node could list
+the table directory; only a parent killed during the final renames leaves a complete SSTable whose data
+the commitlog replays again, as with a flush in-thread interrupted at the same point. It ignores SIGINT:
+Ctrl-C in a terminal reaches the parent, which decides.
 
 **Failure.** When the worker dies or answers an error, :class:`FlushWorker` deletes every file of the
 generation it was writing (TOC first, then the components, temporary or not) and raises
@@ -37,7 +40,6 @@ generation it was writing (TOC first, then the components, temporary or not) and
 
 from __future__ import annotations
 
-import logging
 import os
 import pickle
 import signal
@@ -57,14 +59,13 @@ from engine.db.sstable.descriptor import ALL_COMPONENTS, Component, Descriptor
 from engine.db.sstable.files import remove_if_exists
 from engine.db.sstable.writer import SSTableWriter
 
-log = logging.getLogger(__name__)
-
 MODULE = "engine.db.sstable.flush_worker"
 _U32 = struct.Struct("<I")
 _U64 = struct.Struct("<Q")
 _ANSWER = struct.Struct("<BQ")
-#: partitions written between two checks that the parent is still alive
-_PARENT_CHECK_EVERY = 4096
+#: partitions written between two checks that the parent is still alive (it is a cheap system call, so
+#: an orphaned worker stops within about a millisecond)
+_PARENT_CHECK_EVERY = 64
 #: seconds a closing worker gets to exit on its own before it is killed
 _CLOSE_TIMEOUT = 10.0
 # array typecodes of the request's columns, with the item sizes the format says
@@ -353,7 +354,11 @@ class FlushWorker:
         no file of the generation left behind."""
         header = encode_header(request)
         with self._lock:
-            process = self._started()
+            try:
+                process = self._started()
+            except OSError as e:  # no process to be had (limits, memory): the caller writes in-thread
+                self.failures += 1
+                raise FlushWorkerError(f"cannot start the flush worker: {e}") from None
             assert process.stdin is not None and process.stdout is not None
             try:
                 write_request(process.stdin, header, slots, values)

@@ -18,11 +18,13 @@ from types import MappingProxyType as Frozen
 
 import pytest
 
+import engine
 from engine.db.background import ManualStage
+from engine.db.clustering_sort_key import ClusteringSortKey
 from engine.db.column_family_store import ColumnFamilyStore, StorageParams
 from engine.db.local_storage import LocalStorage
 from engine.db.mutation import Mutation
-from engine.db.rows import LIVE, Cell, LivenessInfo, PartitionUpdate, Row
+from engine.db.rows import LIVE, Cell, ClusteringKey, LivenessInfo, PartitionUpdate, Row
 from engine.db.serialization import serialize_partition
 from engine.db.sstable import ALL_COMPONENTS, SSTableReader
 from engine.db.sstable.descriptor import Descriptor
@@ -36,19 +38,25 @@ from engine.db.sstable.flush_worker import (
     write_sstable,
 )
 from engine.dht.murmur3_partitioner import get_token
+from engine.schema.types import IntType, ReversedType, TextType
 from tests.unit.db.test_sstable import shaped
 
 TABLE_ID = uuid.UUID(int=11)
 PARTITIONS = 1200
 
 
-def store(directory: Path, worker: FlushWorker | None, threshold: int | None = 1) -> ColumnFamilyStore:
+def store(
+    directory: Path,
+    worker: FlushWorker | None,
+    threshold: int | None = 1,
+    clustering_key: ClusteringKey = tuple,  # bytes order, like the tests' ``lambda c: c``, but it pickles
+) -> ColumnFamilyStore:
     return ColumnFamilyStore(
         keyspace="ks",
         name="t",
         table_id=TABLE_ID,
         directory=directory,
-        clustering_key=tuple,  # bytes order, like the tests' ``lambda c: c``, but it pickles
+        clustering_key=clustering_key,
         flush_stage=ManualStage("flush"),
         params=StorageParams(sync_sstables=False, flush_worker_threshold=threshold, chunk_length_in_kb=4),
         flush_worker=worker,
@@ -105,6 +113,27 @@ def test_worker_writes_the_same_sstable_as_an_in_thread_flush(tmp_path: Path, wo
     # The worker's SSTable is the table's: readable through the store, and opened with the node's caches.
     assert there.get(b"wide", get_token(b"wide")) == here.get(b"wide", get_token(b"wide"))
     assert theirs.caches is there.caches
+
+
+def test_a_tables_clustering_order_goes_to_the_worker(tmp_path: Path, worker: FlushWorker) -> None:
+    """The min/max clustering statistics follow the table's order (int DESC, text), not the bytes'."""
+    order = ClusteringSortKey.of([ReversedType(IntType()), TextType()])
+    here = store(tmp_path / "here", worker, threshold=None, clustering_key=order)
+    there = store(tmp_path / "there", worker, clustering_key=order)
+    for cfs in (here, there):
+        for i in range(300):
+            key = b"p%d" % i
+            c = ((i % 11 - 5) * 1000).to_bytes(4, "big", signed=True), b"t%d" % (i % 3)
+            row = Row(c, LivenessInfo(10 + i), LIVE, Frozen({"v": Cell(b"x", 10 + i)}))
+            cfs.apply(PartitionUpdate(key, get_token(key), rows=(row,)))
+    ours, theirs = here.flush_now(), there.flush_now()
+    assert ours is not None and theirs is not None and worker.flushes == 1
+    assert components(theirs) == components(ours)
+    stats = theirs.statistics
+    assert (stats.min_clustering, stats.max_clustering) == (
+        ((5000).to_bytes(4, "big", signed=True), b"t0"),
+        ((-5000).to_bytes(4, "big", signed=True), b"t2"),
+    )
 
 
 def test_small_memtables_and_unpicklable_sort_keys_flush_in_thread(
@@ -297,3 +326,40 @@ def test_read_request_is_none_at_the_end_of_the_stream() -> None:
     assert read_request(io.BytesIO(b"")) is None
     with pytest.raises(EOFError, match="header length"):
         read_request(io.BytesIO(b"\x01\x00"))
+
+
+def test_a_nodes_large_flush_goes_to_its_worker_with_the_tables_order(tmp_path: Path) -> None:
+    with engine.Cluster.open(tmp_path / "c", nodes=1) as cluster:
+        session = cluster.connect()
+        session.execute(
+            "CREATE KEYSPACE ks WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}"
+        )
+        session.execute(
+            "CREATE TABLE ks.t (k int, c int, d text, v blob, PRIMARY KEY (k, c, d)) "
+            "WITH CLUSTERING ORDER BY (c DESC, d ASC)"
+        )
+        insert = session.prepare("INSERT INTO ks.t (k, c, d, v) VALUES (?, ?, ?, ?)")
+        for i in range(30):  # 9 MB: above the default flush_worker_threshold
+            session.execute(insert, (i % 3, i - 15, f"x{i}", bytes([i]) * 300_000))
+        storage = cluster.node("node1").storage
+        (table,) = [s for s in storage.tables if s.name == "t"]
+        reader = table.flush_now()
+        assert reader is not None and storage.flush_worker.flushes == 1
+        stats = reader.statistics
+        assert stats.min_clustering == ((14).to_bytes(4, "big"), b"x29")  # c DESC: the largest c first
+        assert stats.max_clustering == ((-15).to_bytes(4, "big", signed=True), b"x0")
+        rows = session.execute("SELECT c, d FROM ks.t WHERE k = 2")
+        assert [(r.c, r.d) for r in rows] == [(c, f"x{c + 15}") for c in range(14, -16, -3)]
+    assert storage.flush_worker.closed
+
+
+def test_a_worker_that_cannot_start_falls_back_in_thread(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    worker = FlushWorker(lambda: [str(tmp_path / "no-such-interpreter")])
+    cfs = store(tmp_path / "t", worker)
+    fill(cfs)
+    reader = cfs.flush_now()
+    worker.close()
+    assert reader is not None and worker.failures == 1 and "cannot start the flush worker" in caplog.text
+    assert files(tmp_path / "t") == sorted(f"nb-2-big-{c.value}" for c in ALL_COMPONENTS)
