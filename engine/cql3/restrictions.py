@@ -129,9 +129,13 @@ class Restrictions:
                 r for r in self.partition[column.name] if r.operator in (Operator.EQ, Operator.IN)
             )
             values = restriction.bound_serialized(ctx)
-            sort_key = column.type.sort_key
-            unique = {sort_key(v): v for v in values}
-            per_column.append([unique[k] for k in sorted(unique)])
+            if len(values) > 1:
+                sort_key = column.type.sort_key
+                unique = {sort_key(v): v for v in values}
+                values = [unique[k] for k in sorted(unique)]
+            per_column.append(values)
+        if len(per_column) == 1:
+            return [(v,) for v in per_column[0]]
         return list(itertools.product(*per_column))
 
     def token_bounds(self, ctx: BindContext) -> tuple[tuple[int, bool] | None, tuple[int, bool] | None]:
