@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 
 from engine.db.rows import Clustering, ClusteringKey
@@ -52,9 +53,16 @@ def clustering_comparator(table: TableMetadata) -> ClusteringKey:
     types = [c.storage_type for c in table.clustering]
     if not types:
         return lambda clustering: ()
-    sort_keys = [t.sort_key for t in types]
+    sort_keys = tuple(t.sort_key for t in types)
+    if len(sort_keys) == 1:  # the common table: one clustering column (a prefix of it is empty)
+        only = sort_keys[0]
+
+        def single(clustering: Clustering) -> object:
+            return (only(clustering[0]),) if clustering else ()
+
+        return single
 
     def key(clustering: Clustering) -> object:
-        return tuple(f(v) for f, v in zip(sort_keys, clustering, strict=False))
+        return tuple(map(operator.call, sort_keys, clustering))  # a prefix gives a shorter key
 
     return key
