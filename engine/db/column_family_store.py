@@ -301,9 +301,9 @@ class ColumnFamilyStore:
         on another core than the writes); None when it did not, and the caller writes it in-thread."""
         worker, params = self.flush_worker, self.params
         threshold = params.flush_worker_threshold
-        if worker is None or worker.closed or threshold is None or memtable.live_data_size < threshold:
+        if worker is None or worker.closed or not self._key_sendable:
             return None
-        if not self._key_sendable:
+        if threshold is None or memtable.live_data_size < threshold:
             return None
         descriptor = self.sstable_directory.new_descriptor()
         request = FlushRequest(
