@@ -5,8 +5,9 @@ matching each comma-separated glob (HEADER skips each file's first line; SKIPROW
 lines across files; empty lines are dropped), parsed as CSV, stripped of SKIPCOLS, converted and
 serialized (``shell.copy.conversion``), grouped into batches, and written through the connection:
 over the driver one prepared INSERT (``UPDATE ... SET c = c + ?`` for counter tables), unlogged
-batches, NUMPROCESSES x 4 batches in flight with ``execute_concurrent`` — where cqlsh forks worker
-processes. Batching follows cqlsh's ``split_into_batches``: a partition with at least MINBATCHSIZE rows
+batches, up to NUMPROCESSES x MAXINFLIGHTMESSAGES (cqlsh's per-connection limit, 512) in flight —
+where cqlsh forks worker processes. With that window a chunk's batches are all sent at once, and the
+server works through them while the next chunk is parsed. Batching follows cqlsh's ``split_into_batches``: a partition with at least MINBATCHSIZE rows
 goes in batches of its own of up to MAXBATCHSIZE rows, the other rows share batches of MAXBATCHSIZE.
 INGESTRATE caps the rows sent per second.
 
@@ -41,9 +42,6 @@ from shell.connection.base import PendingWrite, TableLayout
 from shell.copy.conversion import ParseError, RowConverter
 from shell.copy.options import CopyOptions
 from shell.copy.progress import Clock, RateMeter, describe_interval
-
-#: batches in flight per "process" (cqlsh's workers each keep several requests going)
-IN_FLIGHT_PER_PROCESS = 4
 
 Row = list[str]
 Serialized = list[bytes | None]
@@ -358,7 +356,7 @@ def _submit(
     rows: int,
 ) -> _Submitted:
     batches = _batches(parsed, key_indexes, options)
-    concurrency = max(1, options.numprocesses) * IN_FLIGHT_PER_PROCESS
+    concurrency = max(1, options.numprocesses) * max(1, options.maxinflightmessages)
     pending = context.connection.write(
         query, _values(order, batches), context.state.consistency, concurrency, counter=layout.is_counter
     )
@@ -376,7 +374,7 @@ def _settle(
 ) -> int:
     """Wait for a chunk's writes, retrying failed batches as cqlsh does; returns the chunk's row count."""
     batches, pending, attempt = submitted.batches, submitted.pending, 1
-    concurrency = max(1, options.numprocesses) * IN_FLIGHT_PER_PROCESS
+    concurrency = max(1, options.numprocesses) * max(1, options.maxinflightmessages)
     while batches:
         failed = {f.batch: f for f in pending.failures()}
         retry = []

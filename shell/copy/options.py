@@ -78,6 +78,8 @@ class CopyOptions:
     maxinserterrors: int = 1000
     errfile: str = ""
     ratefile: str = ""
+    #: requests in flight per process (cqlsh's hidden MAXINFLIGHTMESSAGES, per connection): COPY FROM's window
+    maxinflightmessages: int = 512
     maxoutputsize: int = -1
     preparedstatements: bool = True
     ttl: int = -1
@@ -168,10 +170,10 @@ def parse_options(opts: Mapping[str, str], *, keyspace: str, table: str, display
         preparedstatements=opts.pop("preparedstatements", "true").lower() == "true",
         ttl=int(opts.pop("ttl", -1)),
     )
-    # hidden options cqlsh accepts (tuning of its worker processes); cqlkit has no use for them
+    # hidden options cqlsh accepts: the in-flight window, and tunings of its worker processes cqlkit has no
+    # use for (converted all the same, so a bad value is refused as cqlsh refuses it)
+    values["maxinflightmessages"] = int(opts.pop("maxinflightmessages", "512"))
     for hidden in (
-        "maxinflightmessages",
-        "maxbackoffattempts",
         "maxpendingchunks",
         "requesttimeout",
         "childtimeout",

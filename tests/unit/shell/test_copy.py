@@ -141,6 +141,31 @@ def test_options_follow_cqlsh() -> None:
         parse_options({"maxattempts": "x"}, keyspace="ks", table="t", display_format="%Y")
     with pytest.raises(ValueError, match=r"Invalid boolean styles \['a'\]"):
         parse_options({"boolstyle": "a"}, keyspace="ks", table="t", display_format="%Y")
+    assert options.maxinflightmessages == 512  # cqlsh's hidden option, and its default
+    with pytest.raises(ValueError, match="invalid literal for int"):
+        parse_options({"maxinflightmessages": "many"}, keyspace="ks", table="t", display_format="%Y")
+
+
+def test_the_in_flight_window_is_processes_times_maxinflightmessages(
+    connection: EmbeddedConnection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    windows: list[int] = []
+    write = connection.write
+
+    def recording(query, batches, consistency, concurrency, counter=False):  # type: ignore[no-untyped-def]
+        windows.append(concurrency)
+        return write(query, batches, consistency, concurrency, counter)
+
+    monkeypatch.setattr(connection, "write", recording)
+    (tmp_path / "in.csv").write_text("1,,,,one\n2,,,,two\n")
+    batch(connection, "COPY ks.kv FROM 'in.csv';\n", tmp_path, monkeypatch)
+    batch(
+        connection,
+        "COPY ks.kv FROM 'in.csv' WITH NUMPROCESSES = 2 AND MAXINFLIGHTMESSAGES = 3;\n",
+        tmp_path,
+        monkeypatch,
+    )
+    assert windows == [2 * 512, 2 * 3]  # CQLSH_COPY_TEST_NUM_CORES=3: two processes by default
 
 
 def test_conversion() -> None:
