@@ -26,12 +26,14 @@ Partitions come in no particular order (the memtable's dict order): the worker s
 exactly what was written or ends (the worker died), and the SSTable written checksums itself.
 
 **Lifetime.** The worker exits at the end of its stdin, so it ends with its parent even when the parent is
-SIGKILLed (the kernel closes the pipe); during a write it also checks every 64 partitions, and before
-the TOC, that its parent is still the one that started it, and abandons the SSTable (deleting its files)
-if not. An orphaned worker thus stops within about a millisecond, long before a restarted node could list
-the table directory; only a parent killed during the final renames leaves a complete SSTable whose data
-the commitlog replays again, as with a flush in-thread interrupted at the same point. It ignores SIGINT:
-Ctrl-C in a terminal reaches the parent, which decides.
+SIGKILLed (the kernel closes the pipe). During a write, a thread of the worker (:class:`OrphanWatch`) waits
+for the same end of the pipe and ends the process at once, so an orphan never finishes an SSTable in a
+directory a restarted node may already be using; as a second guard (the pipe stays open while another
+process holds a copy of the parent's side), the write checks every 64 partitions, and before the TOC, that
+its parent is still the one that started it, and abandons the SSTable (deleting its files) if not. A parent
+killed just after the TOC was renamed leaves a complete SSTable whose data the commitlog replays again, as
+a flush in-thread interrupted at the same point does. It ignores SIGINT: Ctrl-C in a terminal reaches the
+parent, which decides.
 
 **Failure.** When the worker dies or answers an error, :class:`FlushWorker` deletes every file of the
 generation it was writing (TOC first, then the components, temporary or not) and raises
@@ -42,6 +44,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import select
 import signal
 import struct
 import subprocess
@@ -63,8 +66,7 @@ MODULE = "engine.db.sstable.flush_worker"
 _U32 = struct.Struct("<I")
 _U64 = struct.Struct("<Q")
 _ANSWER = struct.Struct("<BQ")
-#: partitions written between two checks that the parent is still alive (it is a cheap system call, so
-#: an orphaned worker stops within about a millisecond)
+#: partitions written between two checks that the parent is still alive (a cheap system call)
 _PARENT_CHECK_EVERY = 64
 #: seconds a closing worker gets to exit on its own before it is killed
 _CLOSE_TIMEOUT = 10.0
@@ -251,7 +253,51 @@ def peak_rss_kb() -> int:
     return peak // 1024 if sys.platform == "darwin" else peak  # bytes on macOS, KiB elsewhere
 
 
-def serve(requests: IO[bytes], answers: IO[bytes], parent: int) -> int:
+class OrphanWatch:
+    """Ends the worker the moment its parent goes away while it writes an SSTable.
+
+    The parent sends nothing while a request is being written (it waits for the answer), so the request
+    pipe turning readable then can only be its end: the parent exited, and the kernel closed its side (a
+    SIGKILL too). A thread waits for that in ``select`` and calls ``orphaned`` (by default ends the process
+    at once), so no orphan renames an SSTable into a directory that a restarted node may already use; it
+    leaves temporary files, which start-up cleanup deletes. Between requests the thread does not look:
+    the next request makes the pipe readable too.
+    """
+
+    def __init__(self, fd: int, orphaned: Callable[[], None] = lambda: os._exit(1)) -> None:
+        self._fd = fd
+        self._orphaned = orphaned
+        self._changed = threading.Condition()
+        self._writing: int | None = None  # the serial of the request being written
+        self._serial = 0
+        threading.Thread(target=self._watch, name="orphan-watch", daemon=True).start()
+
+    def writing(self) -> None:
+        """A request was read in full and is being written."""
+        with self._changed:
+            self._serial += 1
+            self._writing = self._serial
+            self._changed.notify()
+
+    def written(self) -> None:
+        """The request is written: call before answering (the parent may send again after the answer)."""
+        with self._changed:
+            self._writing = None
+
+    def _watch(self) -> None:
+        watched = 0
+        while True:
+            with self._changed:
+                while self._writing is None or self._writing == watched:
+                    self._changed.wait()
+                watched = self._writing
+            select.select([self._fd], [], [])
+            with self._changed:
+                if self._writing == watched:  # still the same write: nothing but the end can be there
+                    self._orphaned()
+
+
+def serve(requests: IO[bytes], answers: IO[bytes], parent: int, watch: OrphanWatch | None = None) -> int:
     """The worker's loop: answer requests until the end of ``requests``; returns the exit status."""
 
     def parent_alive() -> bool:
@@ -262,6 +308,8 @@ def serve(requests: IO[bytes], answers: IO[bytes], parent: int) -> int:
         if received is None:
             return 0
         request, partitions = received
+        if watch is not None:
+            watch.writing()
         try:
             write_sstable(request, partitions, parent_alive)
             error = None
@@ -270,6 +318,8 @@ def serve(requests: IO[bytes], answers: IO[bytes], parent: int) -> int:
         except Exception as e:  # the parent decides what a failure means: it gets the text
             error = f"{type(e).__name__}: {e}"
         del received, partitions
+        if watch is not None:
+            watch.written()
         write_answer(answers, Answer(error, peak_rss_kb()))
 
 
@@ -280,7 +330,7 @@ def main() -> int:
     answers = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     try:
-        return serve(sys.stdin.buffer, answers, parent)
+        return serve(sys.stdin.buffer, answers, parent, OrphanWatch(sys.stdin.fileno()))
     except EOFError:
         return 1  # the parent went away in the middle of a request
 

@@ -10,6 +10,7 @@ import select
 import signal
 import subprocess
 import sys
+import threading
 import uuid
 from array import array
 from collections.abc import Callable, Iterator
@@ -32,6 +33,7 @@ from engine.db.sstable.flush_worker import (
     MODULE,
     FlushRequest,
     FlushWorker,
+    OrphanWatch,
     ParentGone,
     Partitions,
     read_request,
@@ -363,3 +365,24 @@ def test_a_worker_that_cannot_start_falls_back_in_thread(
     worker.close()
     assert reader is not None and worker.failures == 1 and "cannot start the flush worker" in caplog.text
     assert files(tmp_path / "t") == sorted(f"nb-2-big-{c.value}" for c in ALL_COMPONENTS)
+
+
+def test_orphan_watch_fires_only_when_the_pipe_ends_during_a_write() -> None:
+    read_end, write_end = os.pipe()
+    fired: list[int] = []
+    done = threading.Event()
+
+    def orphaned() -> None:
+        fired.append(1)
+        done.set()
+
+    watch = OrphanWatch(read_end, orphaned)
+    watch.writing()
+    watch.written()
+    os.write(write_end, b"the next request")  # readable between writes: not an end
+    assert os.read(read_end, 100) == b"the next request"
+    watch.writing()
+    os.close(write_end)  # the parent is gone in the middle of this write
+    assert done.wait(20)
+    assert fired == [1]
+    os.close(read_end)
