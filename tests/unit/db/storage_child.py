@@ -5,7 +5,8 @@ Usage: ``python storage_child.py ROOT SEED``
 It runs a node's storage the way a node does, then writes as fast as it can:
 
 1. opens ``LocalStorage`` on ``ROOT/data`` and ``ROOT/commitlog`` (BATCH commitlog, 256 KiB segments,
-   flushes on a ``ThreadStage`` once a memtable passes 64 KiB), registers the two tables, and replays what
+   flushes on a ``ThreadStage`` once a memtable passes 64 KiB; memtables of 32 KiB or more are written by
+   the flush worker process, smaller ones in-thread), registers the two tables, and replays what
    a killed predecessor left (``replay_commitlog`` flushes it and deletes the replayed segments);
 2. prints ``REPLAYED <mutations> <segments>``, then ``READY <n>`` where n is the number of partitions a
    scan of both tables reads back;
@@ -48,6 +49,9 @@ TABLES = {USERS: "users", EVENTS: "events"}
 
 SEGMENT_SIZE = 256 * 1024
 FLUSH_THRESHOLD = 64 * 1024
+# Threshold flushes go to the flush worker; flush_now of a smaller memtable stays in-thread: kills land in
+# both kinds of flush.
+FLUSH_WORKER_THRESHOLD = 32 * 1024
 WRITERS = 4
 FLUSH_EVERY = 200
 DELETE_CHANCE = 1 / 20
@@ -124,9 +128,12 @@ def open_storage(root: Path, flush_stage: Stage) -> LocalStorage:
         flush_stage=flush_stage,
         commitlog_config=CommitLogConfig(sync=CommitLogSync.BATCH, segment_size=SEGMENT_SIZE),
     )
-    params = StorageParams(memtable_flush_threshold=FLUSH_THRESHOLD)
+    params = StorageParams(
+        memtable_flush_threshold=FLUSH_THRESHOLD, flush_worker_threshold=FLUSH_WORKER_THRESHOLD
+    )
     for table_id, name in TABLES.items():
-        storage.add_table(KEYSPACE, name, table_id, lambda clustering: clustering, params)
+        # ``tuple``: the clustering's bytes order, as a sort key that pickles (the flush worker needs it).
+        storage.add_table(KEYSPACE, name, table_id, tuple, params)
     return storage
 
 
