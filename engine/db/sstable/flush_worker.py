@@ -37,7 +37,8 @@ parent, which decides.
 
 **Failure.** When the worker dies or answers an error, :class:`FlushWorker` deletes every file of the
 generation it was writing (TOC first, then the components, temporary or not) and raises
-:class:`FlushWorkerError`; the caller writes the memtable in-thread. The next request starts a new worker.
+:class:`FlushWorkerError`; the caller writes the memtable in-thread. The next request starts a new worker;
+after ``MAX_FAILURES_IN_A_ROW`` failures in a row the worker is given up and every flush stays in-thread.
 """
 
 from __future__ import annotations
@@ -70,6 +71,8 @@ _ANSWER = struct.Struct("<BQ")
 _PARENT_CHECK_EVERY = 64
 #: seconds a closing worker gets to exit on its own before it is killed
 _CLOSE_TIMEOUT = 10.0
+#: failures in a row after which the worker is given up (an interpreter that cannot run it, say)
+MAX_FAILURES_IN_A_ROW = 3
 # array typecodes of the request's columns, with the item sizes the format says
 _TOKENS, _LENGTHS = "q", "I"
 assert array(_TOKENS).itemsize == 8 and array(_LENGTHS).itemsize == 4
@@ -364,6 +367,7 @@ class FlushWorker:
         self.peak_rss_kb = 0
         self.flushes = 0
         self.failures = 0
+        self._failures_in_a_row = 0
 
     @property
     def closed(self) -> bool:
@@ -407,8 +411,7 @@ class FlushWorker:
             try:
                 process = self._started()
             except OSError as e:  # no process to be had (limits, memory): the caller writes in-thread
-                self.failures += 1
-                raise FlushWorkerError(f"cannot start the flush worker: {e}") from None
+                raise self._failed(f"cannot start the flush worker: {e}") from None
             assert process.stdin is not None and process.stdout is not None
             try:
                 write_request(process.stdin, header, slots, values)
@@ -416,8 +419,7 @@ class FlushWorker:
             except (OSError, EOFError) as e:
                 self._stop(process)
                 remove_sstable_files(request.descriptor)
-                self.failures += 1
-                raise FlushWorkerError(
+                raise self._failed(
                     f"the flush worker (pid {process.pid}) ended ({_ending(process)}): {e}"
                 ) from None
             except BaseException:
@@ -428,9 +430,21 @@ class FlushWorker:
             self.peak_rss_kb = max(self.peak_rss_kb, answer.peak_rss_kb)
             if answer.error is not None:
                 remove_sstable_files(request.descriptor)
-                self.failures += 1
-                raise FlushWorkerError(answer.error)
+                raise self._failed(answer.error)
             self.flushes += 1
+            self._failures_in_a_row = 0
+
+    def _failed(self, message: str) -> FlushWorkerError:
+        """Count a failure (lock held); after ``MAX_FAILURES_IN_A_ROW`` the worker is given up for good,
+        so a worker that cannot work costs neither a process start nor a warning per flush."""
+        self.failures += 1
+        self._failures_in_a_row += 1
+        if self._failures_in_a_row >= MAX_FAILURES_IN_A_ROW:
+            self._closed = True
+            message += (
+                f"; {self._failures_in_a_row} failures in a row: flushes are written in-thread from now on"
+            )
+        return FlushWorkerError(message)
 
     def _stop(self, process: subprocess.Popen[Any]) -> None:
         """Forget a worker that failed: kill it (if it still runs) and reap it."""

@@ -30,6 +30,7 @@ from engine.db.serialization import serialize_partition
 from engine.db.sstable import ALL_COMPONENTS, SSTableReader
 from engine.db.sstable.descriptor import Descriptor
 from engine.db.sstable.flush_worker import (
+    MAX_FAILURES_IN_A_ROW,
     MODULE,
     FlushRequest,
     FlushWorker,
@@ -365,6 +366,18 @@ def test_a_worker_that_cannot_start_falls_back_in_thread(
     worker.close()
     assert reader is not None and worker.failures == 1 and "cannot start the flush worker" in caplog.text
     assert files(tmp_path / "t") == sorted(f"nb-2-big-{c.value}" for c in ALL_COMPONENTS)
+
+
+def test_a_worker_that_keeps_failing_is_given_up(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    worker = FlushWorker(lambda: [str(tmp_path / "no-such-interpreter")])
+    cfs = store(tmp_path / "t", worker)
+    for attempt in range(MAX_FAILURES_IN_A_ROW + 1):
+        fill(cfs)
+        assert cfs.flush_now() is not None
+        assert worker.failures == min(attempt + 1, MAX_FAILURES_IN_A_ROW)
+    assert worker.closed and caplog.text.count("writing it here") == MAX_FAILURES_IN_A_ROW
+    assert "3 failures in a row: flushes are written in-thread from now on" in caplog.text
+    assert cfs.live_sstable_count == MAX_FAILURES_IN_A_ROW + 1
 
 
 def test_orphan_watch_fires_only_when_the_pipe_ends_during_a_write() -> None:
