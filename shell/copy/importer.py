@@ -3,13 +3,12 @@
 The flow is cqlsh's ``ImportTask``, in one process: lines are read CHUNKSIZE at a time from the files
 matching each comma-separated glob (HEADER skips each file's first line; SKIPROWS and MAXROWS count
 lines across files; empty lines are dropped), parsed as CSV, stripped of SKIPCOLS, converted and
-serialized (``shell.copy.conversion``), grouped into batches, and written through the connection:
+serialized (``shell.copy.conversion``), grouped into batches (``shell.copy.grouping``: by partition,
+across chunks, where cqlsh's workers group within each chunk), and written through the connection:
 over the driver one prepared INSERT (``UPDATE ... SET c = c + ?`` for counter tables), unlogged
 batches, up to NUMPROCESSES x MAXINFLIGHTMESSAGES (cqlsh's per-connection limit, 512) in flight —
 where cqlsh forks worker processes. With that window a chunk's batches are all sent at once, and the
-server works through them while the next chunk is parsed. Batching follows cqlsh's ``split_into_batches``: a partition with at least MINBATCHSIZE rows
-goes in batches of its own of up to MAXBATCHSIZE rows, the other rows share batches of MAXBATCHSIZE.
-INGESTRATE caps the rows sent per second.
+server works through them while the next chunk is parsed. INGESTRATE caps the rows sent per second.
 
 Errors, as cqlsh reports them on stderr: rows that do not parse (grouped by message per chunk) are
 written to ERRFILE and never retried (``Failed to import 2 rows: ParseError - Invalid row length 1
@@ -38,8 +37,9 @@ from typing import TextIO
 from cassandra.metadata import protect_name
 
 from shell.commands.registry import CommandContext
-from shell.connection.base import PendingWrite, TableLayout
+from shell.connection.base import PendingWrite, TableLayout, WriteDone
 from shell.copy.conversion import ParseError, RowConverter
+from shell.copy.grouping import PartitionGrouper
 from shell.copy.options import CopyOptions
 from shell.copy.progress import Clock, RateMeter, describe_interval
 
@@ -163,24 +163,6 @@ def _statement(layout: TableLayout, columns: Sequence[str], ttl: int) -> tuple[s
     return query, list(range(len(columns)))
 
 
-def _batches(
-    rows: Sequence[tuple[Row, Serialized]], key_indexes: Sequence[int], options: CopyOptions
-) -> list[list[tuple[Row, Serialized]]]:
-    by_partition: dict[tuple[bytes | None, ...], list[tuple[Row, Serialized]]] = defaultdict(list)
-    for row in rows:
-        by_partition[tuple(row[1][i] for i in key_indexes)].append(row)
-    batches: list[list[tuple[Row, Serialized]]] = []
-    rest: list[tuple[Row, Serialized]] = []
-    size = max(1, options.maxbatchsize)
-    for group in by_partition.values():
-        if len(group) >= options.minbatchsize:
-            batches.extend(group[i : i + size] for i in range(0, len(group), size))
-        else:
-            rest.extend(group)
-    batches.extend(rest[i : i + size] for i in range(0, len(rest), size))
-    return batches
-
-
 def import_rows(
     context: CommandContext,
     layout: TableLayout,
@@ -227,7 +209,9 @@ def import_rows(
         datetimeformat=options.datetimeformat,
         protocol_version=getattr(context.connection, "protocol_version", 5),
     )
-    key_indexes = [valid.index(c) for c in layout.partition_key]
+    grouper = PartitionGrouper(
+        [valid.index(c) for c in layout.partition_key], [valid.index(c) for c in layout.primary_key], options
+    )
     errors = _Errors(context, options)
     meter = RateMeter(say, options.reportfrequency, options.ratefile, clock)
     if file is None:
@@ -238,7 +222,7 @@ def import_rows(
         lines = _Lines(_files(file, options.encoding), options)
     sent = 0
     aborted = False
-    in_flight: _Submitted | None = None  # the previous chunk's writes, settled while the next is parsed
+    in_flight: list[_Submitted] = []  # the previous chunk's writes, settled while the next is parsed
     try:
         for chunk in _chunks(lines, max(1, options.chunksize)):
             try:
@@ -247,32 +231,32 @@ def import_rows(
                 # the rows of the chunk that did parse are written all the same (cqlsh's worker has them);
                 # uncounted, as in cqlsh, which stops listening before the chunk's report arrives
                 parsed = list(_parse_quietly(chunk, options, skip_indexes, converter))
-                for submitted in (
-                    in_flight,
-                    _submit(context, query, order, parsed, key_indexes, options, layout, 0),
-                ):
-                    if submitted is not None:
-                        _settle(context, query, order, submitted, options, errors, layout)
-                in_flight = None
+                batches = grouper.add(parsed) + grouper.finish()
+                in_flight.append(_submit(context, query, order, batches, options, layout, 0))
+                while in_flight:
+                    _settle(context, query, order, in_flight.pop(0), options, errors, layout)
                 raise
-            submitted = _submit(context, query, order, parsed, key_indexes, options, layout, len(chunk))
-            if in_flight is not None:
-                meter.increment(_settle(context, query, order, in_flight, options, errors, layout))
+            # the chunk's lines count once this submission settles, whether or not all its rows are in it
+            submitted = _submit(context, query, order, grouper.add(parsed), options, layout, len(chunk))
+            while in_flight:
+                meter.increment(_settle(context, query, order, in_flight.pop(0), options, errors, layout))
                 errors.check()
-            in_flight = submitted
+            in_flight.append(submitted)
             sent += len(parsed)
             _pace(sent, clock() - started, options.ingestrate, sleep)
-        if in_flight is not None:
-            meter.increment(_settle(context, query, order, in_flight, options, errors, layout))
-            in_flight = None
+        in_flight.append(_submit(context, query, order, grouper.finish(), options, layout, 0))
+        while in_flight:
+            meter.increment(_settle(context, query, order, in_flight.pop(0), options, errors, layout))
             errors.check()
     except _Abort:
         aborted = True
-        if in_flight is not None:
-            _settle(context, query, order, in_flight, options, errors, layout)
+        while in_flight:
+            _settle(context, query, order, in_flight.pop(0), options, errors, layout)
     except OSError as error:
-        if in_flight is not None:
-            meter.increment(_settle(context, query, order, in_flight, options, errors, layout))
+        # the rows read before the failure are written, as cqlsh's workers write the chunks they got
+        in_flight.append(_submit(context, query, order, grouper.finish(), options, layout, 0))
+        while in_flight:
+            meter.increment(_settle(context, query, order, in_flight.pop(0), options, errors, layout))
         # cqlsh's feeder process reports a file it cannot read as a failed insert of no rows
         context.error(f"Failed to import 0 rows: OSError - {error},  given up after 1 attempts")
         errors.write([])  # which creates the error file, empty, as cqlsh's does
@@ -349,13 +333,13 @@ def _submit(
     context: CommandContext,
     query: str,
     order: Sequence[int],
-    parsed: Sequence[tuple[Row, Serialized]],
-    key_indexes: Sequence[int],
+    batches: list[list[tuple[Row, Serialized]]],
     options: CopyOptions,
     layout: TableLayout,
     rows: int,
 ) -> _Submitted:
-    batches = _batches(parsed, key_indexes, options)
+    if not batches:
+        return _Submitted(batches, WriteDone(), rows)
     concurrency = max(1, options.numprocesses) * max(1, options.maxinflightmessages)
     pending = context.connection.write(
         query, _values(order, batches), context.state.consistency, concurrency, counter=layout.is_counter

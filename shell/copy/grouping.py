@@ -1,0 +1,105 @@
+"""COPY FROM's batches: which rows travel together in one unlogged batch.
+
+cqlsh's workers batch each chunk (CHUNKSIZE rows) on its own (``split_into_batches``): a partition with at
+least MINBATCHSIZE rows in the chunk gets batches of its own of up to MAXBATCHSIZE rows, the other rows
+share batches of MAXBATCHSIZE, in the order their partitions first appeared.
+
+cqlkit goes beyond that (:class:`PartitionGrouper`): rows are held back across chunks until their
+partition has MAXBATCHSIZE of them, so a file whose partitions are interleaved (a time series of many
+devices, rows in time order) still goes as full batches of one partition each, which the server applies
+as one mutation. At most ``4 x CHUNKSIZE`` rows are held: past that, the partitions waiting longest go
+out, batched as cqlsh batches a chunk, until a chunk's worth of room is free again; the end of the input
+sends the rest the same way. A row whose primary key is already waiting in its partition's batch sends
+that batch first, so two rows of one key never share a batch (and its timestamp): the later row of the
+file wins, as separate statements would make it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from shell.copy.options import CopyOptions
+
+Row = list[str]
+Serialized = list[bytes | None]
+Parsed = tuple[Row, Serialized]
+Batch = list[Parsed]
+
+#: chunks of rows held back at most, waiting for more rows of their partitions
+HELD_CHUNKS = 4
+
+
+def split_into_batches(groups: Iterable[list[Parsed]], options: CopyOptions) -> list[Batch]:
+    """cqlsh's batching of rows grouped by partition (in first-seen order)."""
+    size = max(1, options.maxbatchsize)
+    batches: list[Batch] = []
+    rest: list[Parsed] = []
+    for group in groups:
+        if len(group) >= options.minbatchsize:
+            batches.extend(group[i : i + size] for i in range(0, len(group), size))
+        else:
+            rest.extend(group)
+    batches.extend(rest[i : i + size] for i in range(0, len(rest), size))
+    return batches
+
+
+class PartitionGrouper:
+    """Rows by partition, released as batches when full, when too many are held, and at the end."""
+
+    def __init__(
+        self, key_indexes: Sequence[int], primary_indexes: Sequence[int], options: CopyOptions
+    ) -> None:
+        self.key_indexes = tuple(key_indexes)
+        self.primary_indexes = tuple(primary_indexes)
+        self.options = options
+        self.size = max(1, options.maxbatchsize)
+        chunk = max(1, options.chunksize)
+        self.limit = HELD_CHUNKS * chunk  # rows held at most
+        self.low = self.limit - chunk  # what a release brings them down to
+        self.groups: dict[tuple[bytes | None, ...], list[Parsed]] = {}
+        self.keys: dict[tuple[bytes | None, ...], set[tuple[bytes | None, ...]]] = {}
+        self.held = 0
+
+    def add(self, rows: Iterable[Parsed]) -> list[Batch]:
+        """Take a chunk's rows; the batches ready to go."""
+        ready: list[Batch] = []
+        groups, keys = self.groups, self.keys
+        for row in rows:
+            values = row[1]
+            partition = tuple(values[i] for i in self.key_indexes)
+            primary = tuple(values[i] for i in self.primary_indexes)
+            group = groups.get(partition)
+            if group is None:
+                group = groups[partition] = []
+                keys[partition] = set()
+            elif primary in keys[partition]:  # the same row again: what is waiting goes first
+                ready.append(group)
+                self.held -= len(group)
+                group = groups[partition] = []
+                keys[partition] = set()
+            group.append(row)
+            keys[partition].add(primary)
+            self.held += 1
+            if len(group) >= self.size:
+                ready.append(group)
+                self.held -= len(group)
+                del groups[partition], keys[partition]
+        if self.held > self.limit:
+            ready.extend(self._release(self.low))
+        return ready
+
+    def finish(self) -> list[Batch]:
+        """Everything still held."""
+        return self._release(0)
+
+    def _release(self, keep: int) -> list[Batch]:
+        """The partitions waiting longest (dicts keep insertion order), until ``keep`` rows are held."""
+        released: list[list[Parsed]] = []
+        for partition in list(self.groups):
+            if self.held <= keep:
+                break
+            group = self.groups.pop(partition)
+            del self.keys[partition]
+            self.held -= len(group)
+            released.append(group)
+        return split_into_batches(released, self.options)
