@@ -30,6 +30,14 @@ from cassandra.util import Date, Duration, Time
 Converter = Callable[[str], object]
 
 #: every timestamp form CQL accepts (cqlsh's pattern): date, optional time, fraction, zone
+#: cqlsh's default time format, ``%Y-%m-%d %H:%M:%S.%f%z``, in its common spelling (``+HHMM`` offsets):
+#: read without ``strptime`` (a fifth of COPY FROM's time otherwise), to the same value
+DEFAULT_TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f%z"
+_DEFAULT_FORMAT_TEXT = re.compile(
+    r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2}) ([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})\.([0-9]{1,6})([+-])([0-9]{2})([0-9]{2})"
+)
+_ZONES: dict[tuple[str, str, str], datetime.timezone] = {}
+
 _TIMESTAMP = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})\s?(?:'T')?"
     r"(?:(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?))?"
@@ -186,6 +194,10 @@ class RowConverter:
         return text
 
     def _timestamp(self, text: str) -> float | int:
+        if self.datetimeformat == DEFAULT_TIME_FORMAT:
+            moment = _default_format(text)
+            if moment is not None:
+                return moment.timestamp() * 1000
         try:
             return datetime.datetime.strptime(text, self.datetimeformat).timestamp() * 1000
         except ValueError:
@@ -307,3 +319,27 @@ def parse_duration(text: str) -> Duration:
 
 def _reason(error: BaseException) -> str:
     return error.message if hasattr(error, "message") else str(error)  # type: ignore[attr-defined]
+
+
+def _default_format(text: str) -> datetime.datetime | None:
+    """``datetime.strptime(text, DEFAULT_TIME_FORMAT)`` for the texts it reads the common way; None for any
+    other text (strptime decides those)."""
+    match = _DEFAULT_FORMAT_TEXT.fullmatch(text)
+    if match is None:
+        return None
+    g = match.groups()
+    zone_key = (g[7], g[8], g[9])
+    zone = _ZONES.get(zone_key)
+    if zone is None:
+        minutes = int(g[8]) * 60 + int(g[9])
+        if int(g[9]) >= 60 or minutes >= 24 * 60:
+            return None
+        zone = _ZONES.setdefault(
+            zone_key, datetime.timezone(datetime.timedelta(minutes=minutes if g[7] == "+" else -minutes))
+        )
+    try:
+        return datetime.datetime(
+            int(g[0]), int(g[1]), int(g[2]), int(g[3]), int(g[4]), int(g[5]), int(g[6].ljust(6, "0")), zone
+        )
+    except ValueError:
+        return None  # out of range (a 13th month, second 60, ...): strptime's answer, whatever it is
