@@ -163,7 +163,7 @@ class Marker(Term):
         round trip through a Python value: most of a prepared write's binding cost)."""
         if not (receiver.bytes_are_canonical and (receiver is self.type or receiver == self.type)):
             return super().bind_serialized(ctx, receiver)
-        return self.bind_checked(ctx, _validated_by(receiver))
+        return self.bind_checked(ctx, validated_by(receiver))
 
     def bind_checked(self, ctx: BindContext, check: Callable[[bytes], T]) -> T | Unset | None:
         """The bound bytes through ``check`` (which validates them, raising Cassandra's error, and gives
@@ -177,7 +177,9 @@ class Marker(Term):
             raise InvalidRequest(f"Exception while binding column {self.receiver}: {e.message}") from None
 
 
-def _validated_by(value_type: CqlType) -> Callable[[bytes], bytes]:
+def validated_by(value_type: CqlType) -> Callable[[bytes], bytes]:
+    """A check for :meth:`Marker.bind_checked`: the bytes, once ``value_type`` finds them valid."""
+
     def check(raw: bytes) -> bytes:
         value_type.validate(raw)
         return raw

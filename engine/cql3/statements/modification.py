@@ -11,8 +11,10 @@ write lock).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
@@ -21,7 +23,7 @@ from engine.cql3 import keys
 from engine.cql3.cells import CellFactory, counter_cell, live_value
 from engine.cql3.restrictions import Restrictions
 from engine.cql3.statements.base import ClientState, ExecutionContext, Prepared
-from engine.cql3.terms import BindContext, Marker, Term
+from engine.cql3.terms import BindContext, Marker, Term, validated_by
 from engine.db.mutation import Mutation
 from engine.db.rows import (
     LIVE,
@@ -82,6 +84,45 @@ class Deletion:
     field: str | None = None
 
 
+DirectSetter = Callable[[BindContext, CellFactory], object | None]
+
+
+def _direct_setter(a: Assignment) -> DirectSetter | None:
+    """The cell(s) of ``SET column = ?`` straight from the bound bytes, when the column's type takes them as
+    they come (decision 36): a plain column, or a non-frozen list of such elements. None otherwise."""
+    column_type = a.column.type
+    marker = a.value
+    if a.kind is not OperationKind.SET or column_type.is_counter or not isinstance(marker, Marker):
+        return None
+    if not column_type.is_multi_cell:
+        if not (column_type.bytes_are_canonical and marker.type == column_type):
+            return None
+        validated = validated_by(column_type)
+
+        def plain(bind: BindContext, cells: CellFactory) -> object | None:
+            raw = marker.bind_checked(bind, validated)
+            if raw is UNSET:
+                return None
+            return cells.tombstone() if raw is None else cells.live(raw)  # type: ignore[arg-type]
+
+        return plain
+    if (
+        isinstance(column_type, ListType)
+        and column_type.element.bytes_are_canonical
+        and marker.type == column_type
+    ):
+        elements_of = column_type.validated_elements
+
+        def elements(bind: BindContext, cells: CellFactory) -> object | None:
+            found = marker.bind_checked(bind, elements_of)
+            if found is UNSET:
+                return None
+            return cells.list_from_elements(found)  # type: ignore[arg-type]
+
+        return elements
+    return None
+
+
 @dataclass
 class ModificationStatement(Prepared):
     table_metadata: TableMetadata
@@ -99,6 +140,20 @@ class ModificationStatement(Prepared):
     @property
     def is_conditional(self) -> bool:
         return self.if_not_exists or self.if_exists or bool(self.conditions)
+
+    @functools.cached_property
+    def _plan(self) -> list[tuple[Assignment, str, bool, DirectSetter | None]]:
+        """Per assignment (worked out once: a prepared statement runs many times): the column's name,
+        whether it is static, and a direct setter when the assignment is a bound value set as it came."""
+        return [(a, a.column.name, a.column.is_static, _direct_setter(a)) for a in self.assignments]
+
+    @functools.cached_property
+    def _reads_lists(self) -> bool:
+        """Whether an assignment needs the current list (setting an element by index, removing values)."""
+        return any(
+            a.kind in (OperationKind.SET_ELEMENT, OperationKind.SUBTRACT) and _kind(a.column) == "list"
+            for a in self.assignments
+        )
 
     # --------------------------------------------------------------------------------- execution
 
@@ -182,11 +237,7 @@ class ModificationStatement(Prepared):
             return self._deletion(bind, cells, key, token, clusterings, full, current)
         static_columns: dict[str, object] = {}
         rows: list[Row] = []
-        needs_current = table.is_counter or any(
-            (a.kind in (OperationKind.SET_ELEMENT,) and getattr(a.column.type, "kind_name", None) == "list")
-            or (a.kind is OperationKind.SUBTRACT and getattr(a.column.type, "kind_name", None) == "list")
-            for a in self.assignments
-        )
+        needs_current = table.is_counter or self._reads_lists
         shard = COUNTER_SHARD
         leader = getattr(ctx.proxy, "counter_leader", None) if table.is_counter else None
         if leader is not None:  # a cluster: the leader replica's own shard, as the leader has it
@@ -200,16 +251,19 @@ class ModificationStatement(Prepared):
             partial = bool(full) and len(clustering) < full  # a write of static columns only
             columns: dict[str, object] = {}
             current_row = _find_row(current, clustering) if current is not None else None
-            for assignment in self.assignments:
-                if assignment.column.is_static and static_done:
+            for assignment, name, is_static, direct in self._plan:
+                if is_static and static_done:
                     continue  # static columns are written once per partition, not once per row
-                target = static_columns if assignment.column.is_static else columns
-                data = self._assign(assignment, bind, cells, current, current_row, shard)
+                target = static_columns if is_static else columns
+                if direct is not None:
+                    data = direct(bind, cells)
+                else:
+                    data = self._assign(assignment, bind, cells, current, current_row, shard)
                 if data is not None:
-                    earlier = target.get(assignment.column.name)
+                    earlier = target.get(name)
                     if isinstance(earlier, ComplexColumn) and isinstance(data, ComplexColumn):
                         data = earlier.merge(data)  # several operations on one collection
-                    target[assignment.column.name] = data
+                    target[name] = data
             static_done = True
             if partial:
                 continue
@@ -248,23 +302,11 @@ class ModificationStatement(Prepared):
                     "Invalid unset value for list index" if is_list else "Invalid unset map key"
                 )
         column_type = column.type
-        if a.kind is OperationKind.SET and not column_type.is_counter:
-            if not column_type.is_multi_cell:
-                raw = a.value.bind_serialized(bind, column_type)  # a plain column: its bytes are the cell
-                if raw is UNSET:
-                    return None
-                return cells.tombstone() if raw is None else cells.live(raw)  # type: ignore[arg-type]
-            if (
-                isinstance(a.value, Marker)
-                and isinstance(column_type, ListType)
-                and column_type.element.bytes_are_canonical
-                and a.value.type == column_type
-            ):
-                # a bound list of canonical elements: each element's bytes are a cell, as sent
-                elements = a.value.bind_checked(bind, column_type.validated_elements)
-                if elements is UNSET:
-                    return None
-                return cells.list_from_elements(elements)  # type: ignore[arg-type]
+        if a.kind is OperationKind.SET and not column_type.is_counter and not column_type.is_multi_cell:
+            raw = a.value.bind_serialized(bind, column_type)  # a plain column: its bytes are the cell
+            if raw is UNSET:
+                return None
+            return cells.tombstone() if raw is None else cells.live(raw)  # type: ignore[arg-type]
         value = a.value.bind(bind)
         if value is UNSET:
             return None
