@@ -34,10 +34,10 @@ from typing import IO
 from engine.cluster.layout import ClusterLayout, NodeLayout, legacy_layout
 from engine.cluster.local_tables import NodeInfo, load_or_create_host_id, node_state_rows
 from engine.cluster.membership import Membership
+from engine.cql3 import keys
 from engine.cql3.query_processor import QueryProcessor
 from engine.cql3.statements.base import ExecutionContext
 from engine.db.background import ThreadStage
-from engine.db.clustering_sort_key import ClusteringSortKey
 from engine.db.column_family_store import StorageParams
 from engine.db.commitlog import CommitLogConfig
 from engine.db.local_storage import LocalStorage
@@ -207,9 +207,8 @@ class Node:
         stored = (table.keyspace, table.name) in STORED_SYSTEM_TABLES  # system.paxos
         if table.virtual or (self.catalog.is_system_keyspace(table.keyspace) and not stored):
             return  # the other system tables are served from memory (engine.schema.system_schema)
-        # The order of clustering_comparator(table), as a value that pickles: large flushes can then go to
-        # the flush worker process.
-        order = ClusteringSortKey.of(c.storage_type for c in table.clustering)
+        # The table's order is a value that pickles: large flushes can then go to the flush worker process.
+        order = keys.clustering_comparator(table)
         self.storage.add_table(table.keyspace, table.name, table.id, order, _storage_params(table))
 
     def _on_schema_change(self, old: Schema, new: Schema) -> None:

@@ -10,10 +10,10 @@
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Sequence
 
-from engine.db.rows import Clustering, ClusteringKey
+from engine.db.clustering_sort_key import ClusteringSortKey
+from engine.db.rows import ClusteringKey
 from engine.dht.murmur3_partitioner import composite_key, get_token
 from engine.errors import InvalidRequest
 from engine.schema.metadata import TableMetadata
@@ -50,19 +50,5 @@ def token(key: bytes) -> int:
 
 
 def clustering_comparator(table: TableMetadata) -> ClusteringKey:
-    types = [c.storage_type for c in table.clustering]
-    if not types:
-        return lambda clustering: ()
-    sort_keys = tuple(t.sort_key for t in types)
-    if len(sort_keys) == 1:  # the common table: one clustering column (a prefix of it is empty)
-        only = sort_keys[0]
-
-        def single(clustering: Clustering) -> object:
-            return (only(clustering[0]),) if clustering else ()
-
-        return single
-
-    def key(clustering: Clustering) -> object:
-        return tuple(map(operator.call, sort_keys, clustering))  # a prefix gives a shorter key
-
-    return key
+    """The sort key of the table's rows, the order its storage keeps them in (a value: it pickles)."""
+    return ClusteringSortKey.of(c.storage_type for c in table.clustering)
