@@ -305,21 +305,37 @@ class Block:
         """The entry for exactly ``token_key``, by binary search."""
         i = self.first_at_or_after(token_key)
         if i < self._count:
-            token, key, _ = self._token_key(i)
-            if (token, key) == token_key:
-                return self.entry(i)
+            token, key, offset = self._token_key(i)
+            if token == token_key[0] and key == token_key[1]:
+                position, offset = self._vint(offset, "position")
+                size, _ = self._vint(offset, "size")
+                return IndexEntry(token, key, position, size)
         return None
 
     def first_at_or_after(self, token_key: TokenKey) -> int:
-        """How many entries sort before ``token_key``."""
+        """How many entries sort before ``token_key``. Entries are compared by token alone (two unpacks),
+        their keys decoded only on a tie of tokens: tokens of different keys rarely collide."""
+        target = token_key[0]
+        body = self._body
+        limit = len(body) - _I64.size
+        entry_offset, unpack_token = U32.unpack_from, _I64.unpack_from
         lo, hi = 0, self._count
         while lo < hi:
             mid = (lo + hi) // 2
-            token, key, _ = self._token_key(mid)
-            if (token, key) < token_key:
+            offset = entry_offset(body, U32.size * (mid + 1))[0]
+            if offset >= limit:
+                raise self._corrupt(offset, "token")
+            token = unpack_token(body, offset)[0]
+            if token < target:
                 lo = mid + 1
-            else:
+            elif token > target:
                 hi = mid
+            else:
+                token, key, _ = self._token_key(mid)
+                if (token, key) < token_key:
+                    lo = mid + 1
+                else:
+                    hi = mid
         return lo
 
     def entries(self, start: int = 0) -> Iterator[IndexEntry]:
