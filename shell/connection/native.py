@@ -29,7 +29,8 @@ What the driver's session adds on top is reproduced where it shows in output:
   that hold a user type), as the driver's schema metadata would give them;
 * the keyspace after ``USE`` (from the SET_KEYSPACE result).
 
-Everything else a shell can ask of a connection (COPY's table layout and writes, traces, schema names
+COPY FROM's writes go out on a second socket of the same kind (``shell.connection.native_writes``).
+Everything else a shell can ask of a connection (COPY's table layout, traces, schema names
 for completion, replicas, LOGIN, a SOURCE'd file's session) goes to a driver connection opened on
 first use with the same options and keyspace. A connection the native client cannot set up (TLS,
 ``--cqlversion``, a server asking for credentials none were given for, any failure while connecting) is not
@@ -75,6 +76,7 @@ from shell.output.tracing import Trace
 
 if TYPE_CHECKING:
     from shell.completion.names import SchemaLike
+    from shell.connection.native_writes import NativeWriter
 
 #: the versions tried, newest first, when none is given (the driver's order for a Cassandra server)
 VERSIONS = (5, 4, 3)
@@ -129,11 +131,11 @@ def retry_decision(error: ServerError, retries: int) -> Retry:
     return Retry.RETHROW
 
 
-class _Closed(Exception):
+class WireClosed(Exception):
     """The server closed the connection (or broke v5's framing)."""
 
 
-class _Wire:
+class Wire:
     """One socket: request frames out, response frames in; v5 frames inside segments once STARTUP is
     answered. Requests go one at a time; an answer to an older stream (one that timed out) is skipped."""
 
@@ -155,14 +157,14 @@ class _Wire:
         self.sock.sendall(encode_segments([frame]) if self.segments is not None else frame)
         deadline = time.monotonic() + timeout
         while True:
-            answer = self._next_frame(deadline)
+            answer = self.next_frame(deadline)
             if answer is None:
                 return None
             _version, flags, stream, code, _length = decode_header(answer)
             if stream == self._stream:
                 return decode_response(code, flags, answer[HEADER_LENGTH:], self.version)
 
-    def _next_frame(self, deadline: float) -> bytes | None:
+    def next_frame(self, deadline: float) -> bytes | None:
         buffered = self._frames
         while True:
             if len(buffered) >= HEADER_LENGTH:
@@ -180,20 +182,20 @@ class _Wire:
             except TimeoutError:
                 return None
             if not data:
-                raise _Closed()
+                raise WireClosed()
             if self.segments is None:
                 buffered += data
                 continue
             for payload in self.segments.feed(data):
                 buffered += payload
             if self.segments.error is not None:
-                raise _Closed()
+                raise WireClosed()
 
     def close(self) -> None:
         self.sock.close()
 
 
-def _open_wire(options: DriverOptions, version: int) -> _Wire:
+def _open_wire(options: DriverOptions, version: int) -> Wire:
     """A connection at ``version``, started (and authenticated); Unsupported if the server refuses."""
     try:
         # an ASCII host goes to getaddrinfo as bytes: a str is IDNA-encoded first, which loads the
@@ -203,7 +205,7 @@ def _open_wire(options: DriverOptions, version: int) -> _Wire:
     except OSError as error:
         raise Unsupported(str(error)) from None
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    wire = _Wire(sock, version)
+    wire = Wire(sock, version)
     try:
         answer = wire.call(Opcode.STARTUP, startup_body(), options.connect_timeout)
         wire.start_segments()
@@ -234,7 +236,7 @@ class NativeConnection:
         self.options = options
         self._column_kinds = column_kinds
         versions = (options.protocol_version,) if options.protocol_version else VERSIONS
-        wire: _Wire | None = None
+        wire: Wire | None = None
         for version in versions:
             try:
                 wire = _open_wire(options, version)
@@ -251,6 +253,7 @@ class NativeConnection:
         self._kinds: dict[tuple[str, str], dict[str, ColumnKind]] = {}
         self._datacenter: str | None = None
         self._timestamps = Timestamps()
+        self._writer: NativeWriter | None = None  # COPY FROM's, opened by its first write
         if keyspace:
             try:
                 self.set_keyspace(keyspace)
@@ -322,7 +325,7 @@ class NativeConnection:
     def _call(self, body: bytes, *, tracing: bool = False) -> Response:
         try:
             answer = self._wire.call(Opcode.QUERY, body, self.options.request_timeout, tracing=tracing)
-        except (_Closed, OSError):
+        except (WireClosed, OSError):
             endpoint = self._endpoint
             raise QueryError(
                 "NoHostAvailable: ('Unable to complete the operation against any hosts', "
@@ -478,7 +481,18 @@ class NativeConnection:
         concurrency: int,
         counter: bool = False,
     ) -> PendingWrite:
-        return self._driver_connection().write(query, batches, consistency, concurrency, counter)
+        """COPY FROM's batches, pipelined on a connection of their own (``shell.connection.native_writes``)."""
+        if self._delegate:
+            return self._driver_connection().write(query, batches, consistency, concurrency, counter)
+        if self._writer is None:
+            from shell.connection.native_writes import NativeWriter  # COPY FROM only
+
+            try:
+                wire = _open_wire(self.options, self._wire.version)
+            except Unsupported:
+                return self._driver_connection().write(query, batches, consistency, concurrency, counter)
+            self._writer = NativeWriter(wire, self._endpoint, self._data_center, self.options.request_timeout)
+        return self._writer.write(query, batches, consistency, concurrency, counter)
 
     def trace(
         self, session_id: uuid.UUID, max_wait: float, consistency: str, complete: bool = True
@@ -495,6 +509,8 @@ class NativeConnection:
 
     def close(self) -> None:
         self._wire.close()
+        if self._writer is not None:
+            self._writer.close()
         if self._driver is not None:
             self._driver.close()
 

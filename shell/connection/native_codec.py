@@ -24,6 +24,7 @@ import socket
 import struct
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from engine.transport.frame import Opcode
@@ -45,6 +46,7 @@ CONSISTENCY_VALUES = {
     "LOCAL_ONE": 0x000A,
 }
 
+_INT = struct.Struct(">i")
 _PAGE_SIZE = 0x04
 _PAGING_STATE = 0x08
 _SERIAL_CONSISTENCY = 0x10
@@ -188,6 +190,40 @@ class Response:
     columns: tuple[Column, ...] = ()
     rows: list[list[bytes | None]] = field(default_factory=list)
     paging_state: bytes | None = None
+    prepared_id: bytes | None = None
+
+
+def prepare_body(statement: str, version: int) -> bytes:
+    """PREPARE: the statement ([long string]); v5 adds its flags (none: no per-query keyspace)."""
+    text = statement.encode("utf-8")
+    return struct.pack(">i", len(text)) + text + (struct.pack(">I", 0) if version >= 5 else b"")
+
+
+def batch_body(
+    kind: int,
+    statement_id: bytes,
+    rows: Sequence[Sequence[bytes | None]],
+    version: int,
+    *,
+    consistency: str,
+    timestamp: int,
+) -> bytes:
+    """BATCH of one prepared statement with each row's values (already serialized; None is null), at
+    ``consistency`` with a client timestamp, as the driver sends a ``BatchStatement`` of bound statements."""
+    head = b"\x01" + struct.pack(">H", len(statement_id)) + statement_id
+    parts = [struct.pack(">BH", kind, len(rows))]
+    pack_int = _INT.pack
+    for values in rows:
+        parts.append(head + struct.pack(">H", len(values)))
+        for value in values:
+            if value is None:
+                parts.append(b"\xff\xff\xff\xff")
+            else:
+                parts.append(pack_int(len(value)))
+                parts.append(value)
+    flags = struct.pack(">I", _TIMESTAMP) if version >= 5 else struct.pack(">B", _TIMESTAMP)
+    parts.append(struct.pack(">H", CONSISTENCY_VALUES[consistency]) + flags + struct.pack(">q", timestamp))
+    return b"".join(parts)
 
 
 def decode_response(opcode: int, flags: int, body: bytes, version: int) -> Response:
@@ -209,6 +245,8 @@ def decode_response(opcode: int, flags: int, body: bytes, version: int) -> Respo
             _rows(reader, response)
         elif response.kind == ResultKind.SET_KEYSPACE:
             response.new_keyspace = reader.string()
+        elif response.kind == ResultKind.PREPARED:
+            response.prepared_id = reader.short_bytes()
     return response
 
 

@@ -5,6 +5,7 @@ the later row of the file wins (they never share a batch, whose statements share
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from cassandra.cluster import Session
 
 from engine.cluster.server import NodeServer
 from shell.cli import main as cqlsh
-from shell.connection.driver import DriverConnection
+from shell.connection.native_writes import NativeWriter
 
 
 def test_interleaved_partitions_load_as_batches_of_one_partition(
@@ -26,13 +27,13 @@ def test_interleaved_partitions_load_as_batches_of_one_partition(
     (tmp_path / "rows.csv").write_text("\n".join(lines) + "\n")
     (tmp_path / "cqlshrc").write_text("")
     sent: list[list[list[bytes | None]]] = []
-    write = DriverConnection.write
+    write = NativeWriter.write
 
     def recording(self, query, batches, consistency, concurrency, counter=False):  # type: ignore[no-untyped-def]
         sent.extend(batches)
         return write(self, query, batches, consistency, concurrency, counter)
 
-    monkeypatch.setattr(DriverConnection, "write", recording)
+    monkeypatch.setattr(NativeWriter, "write", recording)  # a batch run writes over its native connection
     out, err = io.StringIO(), io.StringIO()
     copy = f"COPY {keyspace}.copied FROM 'rows.csv' WITH CHUNKSIZE = 4 AND MAXBATCHSIZE = 5"
     monkeypatch.chdir(tmp_path)
@@ -48,3 +49,37 @@ def test_interleaved_partitions_load_as_batches_of_one_partition(
     assert sorted(len(batch) for batch in sent) == [2, 4, 5, 5, 5, 5, 5, 5, 5]
     rows = {(r.p, r.c): r.v for r in session.execute(f"SELECT p, c, v FROM {keyspace}.copied")}
     assert len(rows) == 40 and rows[(2, 3)] == "later"
+
+
+def test_a_batch_the_server_refuses_is_reported_as_through_the_driver(
+    served: NodeServer, session: Session, keyspace: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The native writes' retries, messages and error file are the driver path's (``--cqlversion`` makes a
+    shell use the driver): a key over 65,535 bytes is refused by the server on every attempt."""
+    session.execute(f"CREATE TABLE {keyspace}.refused (k text PRIMARY KEY, v int)")
+    (tmp_path / "rows.csv").write_text(f"ok,1\n{'k' * 70_000},2\n")  # one batch of two partitions
+    (tmp_path / "cqlshrc").write_text("")
+    monkeypatch.chdir(tmp_path)
+    runs = []
+    for extra in ([], ["--cqlversion", "3.4.7"]):
+        out, err = io.StringIO(), io.StringIO()
+        copy = f"COPY {keyspace}.refused FROM 'rows.csv' WITH MAXATTEMPTS = 2 AND ERRFILE = 'refused.err'"
+        status = cqlsh(
+            ["127.0.0.1", str(served.port), "--cqlshrc", str(tmp_path / "cqlshrc"), *extra, "-e", copy],
+            stdout=out,
+            stderr=err,
+        )
+        error_file = (tmp_path / "refused.err").read_text()
+        (tmp_path / "refused.err").unlink()
+        summary = re.sub(r"Processed: .*?\r\r", "", out.getvalue()).split(" in ")[0]  # no rates
+        runs.append((status, err.getvalue(), summary, error_file))
+    native, driver = runs
+    assert native == driver
+    assert native[1] == (
+        "<stdin>:1:Failed to import 2 rows: InvalidRequest - Error from server: code=2200 [Invalid query] "
+        'message="Key length of 70000 is longer than maximum of 65535",  will retry later, attempt 1 of 2\n'
+        "<stdin>:1:Failed to import 2 rows: InvalidRequest - Error from server: code=2200 [Invalid query] "
+        'message="Key length of 70000 is longer than maximum of 65535",  given up after 2 attempts\n'
+        "<stdin>:1:Failed to process 2 rows; failed rows written to refused.err\n"
+    )
+    assert native[3] == f"ok,1\n{'k' * 70_000},2\n"
