@@ -39,9 +39,13 @@ from cassandra.metadata import protect_name
 from shell.commands.registry import CommandContext
 from shell.connection.base import PendingWrite, TableLayout, WriteDone
 from shell.copy.conversion import ParseError, RowConverter
-from shell.copy.grouping import PartitionGrouper
+from shell.copy.grouping import HELD_CHUNKS, PartitionGrouper
 from shell.copy.options import CopyOptions
 from shell.copy.progress import Clock, RateMeter, describe_interval
+
+#: chunks whose writes may still be under way while the next chunk is parsed (the writes themselves are
+#: bounded by the connection's window, NUMPROCESSES x MAXINFLIGHTMESSAGES batches)
+SETTLE_LAG = HELD_CHUNKS
 
 Row = list[str]
 Serialized = list[bytes | None]
@@ -222,7 +226,9 @@ def import_rows(
         lines = _Lines(_files(file, options.encoding), options)
     sent = 0
     aborted = False
-    in_flight: list[_Submitted] = []  # the previous chunk's writes, settled while the next is parsed
+    # the writes of the last chunks, settled SETTLE_LAG chunks later: batches leave the grouper in bursts
+    # (a round of partitions fills at once), and the server works through one while the next chunks parse
+    in_flight: list[_Submitted] = []
     try:
         for chunk in _chunks(lines, max(1, options.chunksize)):
             try:
@@ -237,11 +243,10 @@ def import_rows(
                     _settle(context, query, order, in_flight.pop(0), options, errors, layout)
                 raise
             # the chunk's lines count once this submission settles, whether or not all its rows are in it
-            submitted = _submit(context, query, order, grouper.add(parsed), options, layout, len(chunk))
-            while in_flight:
+            in_flight.append(_submit(context, query, order, grouper.add(parsed), options, layout, len(chunk)))
+            while len(in_flight) > SETTLE_LAG:
                 meter.increment(_settle(context, query, order, in_flight.pop(0), options, errors, layout))
                 errors.check()
-            in_flight.append(submitted)
             sent += len(parsed)
             _pace(sent, clock() - started, options.ingestrate, sleep)
         in_flight.append(_submit(context, query, order, grouper.finish(), options, layout, 0))
