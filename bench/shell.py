@@ -8,7 +8,9 @@ Two measurements, each shell run as a user runs it (a fresh process):
   (``shell.connection.native``), cqlsh over cassandra-driver;
 * ``COPY ... FROM 'file.csv'`` of ``--rows`` generated rows (a partition key, a clustering key, text,
   a double, a timestamp and a list): rows per second from the wall time of the process, and the rate
-  the shell itself reports. Each shell loads its own, freshly created table. The CPU each side spent per
+  the shell itself reports. Each shell loads its own, freshly created table, ``--copy-rounds`` times in
+  ABBA order (the server's background work after one load, its flushes and compactions, falls on the next
+  load, so each shell gets both places), and its fastest round is kept. The CPU each side spent per
   row is printed too: the shell's (its process and every process it waited for, so cqlsh's COPY worker
   processes count) from ``getrusage``, the server's from ``/proc/<pid>/stat`` around the COPY. The
   server's share bounds the rate any client gets from it.
@@ -41,7 +43,7 @@ BIN = Path(sys.executable).parent
 CQLSH = BIN / "cqlsh"
 CQLKIT = BIN / "cqlkit"
 SELECT = "SELECT * FROM bench.items WHERE shard = 7"
-_RATE = re.compile(r"(\d+) rows imported from 1 files in (.+?) \(")
+_RATE = re.compile(r"(\d+) rows imported from 1 files in (?:0 day, 0 hour, 0 minute, and )?(.+?) seconds \(")
 
 
 def free_port() -> int:
@@ -119,6 +121,12 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=20000, help="rows in the COPY FROM file (default 20000)")
     parser.add_argument("--runs", type=int, default=5, help="runs of the -e SELECT per shell (default 5)")
     parser.add_argument(
+        "--copy-rounds",
+        type=int,
+        default=2,
+        help="rounds of COPY FROM per shell, in ABBA order; the fastest of each shell is kept (default 2)",
+    )
+    parser.add_argument(
         "--keep", help="keep the cluster and CSV in this directory instead of a temporary one"
     )
     options = parser.parse_args()
@@ -152,8 +160,10 @@ def main() -> None:
         data = work / "items.csv"
         write_csv(data, options.rows)
         copy: dict[str, tuple[float, str, float, float]] = {}
-        for name, command in (("cqlsh", real), ("cqlkit", ours)):
-            table = f"bench.copy_{name}"
+        shells = [("cqlsh", real), ("cqlkit", ours)]
+        rounds = [shells if r % 2 == 0 else shells[::-1] for r in range(max(1, options.copy_rounds))]
+        for attempt, (name, command) in enumerate(pair for round_ in rounds for pair in round_):
+            table = f"bench.copy_{name}_{attempt}"
             shell(
                 ours,
                 port,
@@ -173,7 +183,8 @@ def main() -> None:
             )
             server_cpu = process_cpu(server.pid) - server_before
             reported = _RATE.search(out)
-            copy[name] = (elapsed, reported.group(2) if reported else "?", client_cpu, server_cpu)
+            if name not in copy or elapsed < copy[name][0]:
+                copy[name] = (elapsed, reported.group(2) if reported else "?", client_cpu, server_cpu)
             count = shell(
                 ours, port, ["--request-timeout", "600", "-e", f"SELECT count(*) FROM {table}"], env
             )[1]
@@ -201,7 +212,7 @@ def main() -> None:
         f"{f'COPY FROM {options.rows} rows (rows/s)':<34} {real_rate:>12.0f} {our_rate:>12.0f} "
         f"{our_rate / real_rate:>7.2f}x"
     )
-    print(f"{'  (shell reports: in ...)':<34} {copy['cqlsh'][1]:>12} {copy['cqlkit'][1]:>12}")
+    print(f"{'  (shell reports: seconds)':<34} {copy['cqlsh'][1]:>12} {copy['cqlkit'][1]:>12}")
     for label, index in (("  shell CPU per row (us)", 2), ("  server CPU per row (us)", 3)):
         real_us, our_us = (copy[name][index] / options.rows * 1e6 for name in ("cqlsh", "cqlkit"))
         print(f"{label:<34} {real_us:>12.1f} {our_us:>12.1f} {our_us / real_us:>7.2f}x")
