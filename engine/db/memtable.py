@@ -6,7 +6,8 @@ store), as Cassandra's trie memtable keeps its data serialized rather than as ob
 
 * **bytes** — one serialized update: a partition written once (the common case);
 * **a list of bytes** — several updates, in arrival order, reconciled when read; when the list reaches
-  ``_COLLAPSE`` fragments they are merged (``merge_partitions``) and stored back as one;
+  ``_COLLAPSE`` fragments or ``_COLLAPSE_BYTES`` bytes (a few updates of many rows each, as a batch of
+  one partition makes) they are merged (``merge_partitions``) and stored back as one;
 * **wide** (``_Wide``) — a collapse that found more than ``_WIDE`` rows: the partition deletion, static row
   and range tombstones as values, and each row serialized on its own in a dict keyed by the table's
   clustering sort key, so a write of one row into a wide partition costs one row, not the partition (a
@@ -74,6 +75,9 @@ _FRAGMENT_OVERHEAD = 50  # a bytes header and a list slot
 _ROW_OVERHEAD = 150  # a wide partition's row: sort key, (clustering, bytes) tuple, dict and list slots
 # Fragments of one partition merged into one when there are this many.
 _COLLAPSE = 8
+# ... or when they hold this many bytes: fragments of many rows each would otherwise be decoded and merged
+# again by every read and by the flush (a partition held row by row is flushed without decoding).
+_COLLAPSE_BYTES = 4096
 # Rows beyond which a collapsed partition is kept row by row: past one collapse's worth of one-row updates,
 # so a partition written row by row is decoded once on its way to being wide, not at each collapse.
 _WIDE = _COLLAPSE - 1
@@ -280,12 +284,14 @@ class Memtable:
                 self._unordered.append(slot)
                 added = len(serialized) + _PARTITION_OVERHEAD
             elif current.__class__ is bytes:
-                partitions[slot] = [current, serialized]
+                fragments = partitions[slot] = [current, serialized]
                 added = len(serialized) + 2 * _FRAGMENT_OVERHEAD
+                if len(current) + len(serialized) >= _COLLAPSE_BYTES:
+                    added += self._collapse(slot, fragments)
             elif current.__class__ is list:
                 current.append(serialized)
                 added = len(serialized) + _FRAGMENT_OVERHEAD
-                if len(current) >= _COLLAPSE:
+                if len(current) >= _COLLAPSE or sum(map(len, current)) >= _COLLAPSE_BYTES:
                     added += self._collapse(slot, current)
             else:
                 added = current.apply(update, sort_key, serialized)

@@ -268,6 +268,20 @@ def test_rows_written_one_by_one_make_a_wide_partition_that_flushes_its_row_byte
     assert flushed == serialize_partition(read)
 
 
+def test_a_few_updates_of_many_rows_make_a_wide_partition() -> None:
+    """Two batches of one partition (20 rows each) pass the collapse's byte threshold: the partition is kept
+    row by row at once instead of as fragments that every read and the flush would decode again."""
+    memtable = Memtable(by_bytes)
+    for batch in range(2):
+        rows_ = tuple(row(bytes([batch, i]), v=Cell(b"x" * 100, 1)) for i in range(20))
+        memtable.apply(PartitionUpdate(b"k", 3, rows=rows_))
+    assert type(memtable._partitions[(3, b"k")]).__name__ == "_Wide"
+    read = memtable.get(b"k", 3)
+    assert read is not None and len(read.rows) == 40
+    ((_, _, flushed),) = list(memtable.flush_items())
+    assert flushed == serialize_partition(read)
+
+
 # ------------------------------------------------------------------------------------ fast decoder
 
 
