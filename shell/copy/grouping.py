@@ -1,8 +1,10 @@
 """COPY FROM's batches: which rows travel together in one unlogged batch.
 
-cqlsh's workers batch each chunk (CHUNKSIZE rows) on its own (``split_into_batches``): a partition with at
-least MINBATCHSIZE rows in the chunk gets batches of its own of up to MAXBATCHSIZE rows, the other rows
-share batches of MAXBATCHSIZE, in the order their partitions first appeared.
+cqlsh's workers batch each chunk (CHUNKSIZE rows) on its own, by token range (``split_into_batches``: a ring
+range with more than MINBATCHSIZE rows of the chunk gets batches of MAXBATCHSIZE, the rest share batches
+per replica). cqlkit batches by partition instead (:func:`split_into_batches` here: a partition with at
+least MINBATCHSIZE rows gets batches of its own, the other rows share batches of MAXBATCHSIZE, in the order
+their partitions first appeared): the rows of one partition reach the server as one mutation.
 
 cqlkit goes beyond that (:class:`PartitionGrouper`): rows are held back across chunks until their
 partition has MAXBATCHSIZE of them, so a file whose partitions are interleaved (a time series of many
