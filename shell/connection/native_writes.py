@@ -51,6 +51,9 @@ class _Pending:
     """The batches of one :meth:`NativeWriter.write`; ``failures`` reads answers until the last."""
 
     writer: NativeWriter
+    query: str
+    consistency: str
+    kind: int  # UNLOGGED or COUNTER
     left: int
     failed: list[WriteFailure] = field(default_factory=list)
 
@@ -78,9 +81,6 @@ class NativeWriter:
         self.prepared: dict[str, bytes] = {}
         self.in_flight: dict[int, _Batch] = {}
         self.stream = 0
-        self.query = ""
-        self.consistency = "ONE"
-        self.kind = UNLOGGED
         self.broken: QueryError | None = None
 
     # ------------------------------------------------------------------------------------- writes
@@ -94,8 +94,7 @@ class NativeWriter:
         except QueryError as error:
             name = error.text.partition(":")[0]
             return WriteDone(tuple(WriteFailure(i, error, name) for i in range(len(batches))))
-        self.query, self.consistency, self.kind = query, consistency, COUNTER if counter else UNLOGGED
-        pending = _Pending(self, len(batches))
+        pending = _Pending(self, query, consistency, COUNTER if counter else UNLOGGED, len(batches))
         for index, rows in enumerate(batches):
             while len(self.in_flight) >= max(1, concurrency):
                 self.answer_one()
@@ -118,11 +117,11 @@ class NativeWriter:
             batch.pending.fail(batch.index, self.broken)
             return
         body = batch_body(
-            self.kind,
-            self.prepared[self.query],
+            batch.pending.kind,
+            self.prepared[batch.pending.query],
             batch.rows,
             self.wire.version,
-            consistency=self.consistency,
+            consistency=batch.pending.consistency,
             timestamp=self.timestamps.next(),
         )
         self.stream = self.stream % STREAMS + 1
@@ -184,9 +183,9 @@ class NativeWriter:
 
     def _failed(self, batch: _Batch, error: ServerError) -> None:
         if error.code == ErrorCode.UNPREPARED:  # the server forgot the statement: prepare it again
-            self.prepared.pop(self.query, None)
+            self.prepared.pop(batch.pending.query, None)
             try:
-                self._prepare(self.query)
+                self._prepare(batch.pending.query)
             except QueryError as failure:
                 batch.pending.fail(batch.index, failure)
                 return

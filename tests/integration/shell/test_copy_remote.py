@@ -83,3 +83,35 @@ def test_a_batch_the_server_refuses_is_reported_as_through_the_driver(
         "<stdin>:1:Failed to process 2 rows; failed rows written to refused.err\n"
     )
     assert native[3] == f"ok,1\n{'k' * 70_000},2\n"
+
+
+def test_a_statement_the_server_forgot_is_prepared_again(
+    served: NodeServer, session: Session, keyspace: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """UNPREPARED (a restarted node has forgotten the statement): the batch is prepared again and resent,
+    as the driver does, and no row is lost or reported."""
+    session.execute(f"CREATE TABLE {keyspace}.forgotten (p int, c int, PRIMARY KEY (p, c))")
+    (tmp_path / "rows.csv").write_text("".join(f"{i % 3},{i}\n" for i in range(60)))
+    (tmp_path / "cqlshrc").write_text("")
+    write = NativeWriter.write
+    calls = 0
+
+    def forgetting(self, query, batches, consistency, concurrency, counter=False):  # type: ignore[no-untyped-def]
+        nonlocal calls
+        calls += 1
+        if calls > 1:
+            served.handler._prepared.clear()  # every statement id the node knew
+        return write(self, query, batches, consistency, concurrency, counter)
+
+    monkeypatch.setattr(NativeWriter, "write", forgetting)
+    monkeypatch.chdir(tmp_path)
+    out, err = io.StringIO(), io.StringIO()
+    copy = f"COPY {keyspace}.forgotten FROM 'rows.csv' WITH CHUNKSIZE = 5 AND MAXBATCHSIZE = 5"
+    status = cqlsh(
+        ["127.0.0.1", str(served.port), "--cqlshrc", str(tmp_path / "cqlshrc"), "-e", copy],
+        stdout=out,
+        stderr=err,
+    )
+    assert (status, err.getvalue()) == (0, "") and calls > 2
+    assert "60 rows imported from 1 files" in out.getvalue()
+    assert session.execute(f"SELECT count(*) FROM {keyspace}.forgotten").one()[0] == 60
