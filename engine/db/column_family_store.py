@@ -193,12 +193,13 @@ class ColumnFamilyStore:
         position: object = None,
         size: int | None = None,
         serialized: bytes | None = None,
+        row_bounds: tuple[int, ...] | None = None,
     ) -> None:
         """Apply ``update`` to the memtable reserved by ``begin_write`` (and release it); ``serialized`` is
-        its partition bytes when the caller has them."""
+        its partition bytes and ``row_bounds`` where its rows are in them, when the caller has them."""
         started = time.perf_counter_ns()
         try:
-            memtable.apply(update, position, size, serialized)
+            memtable.apply(update, position, size, serialized, row_bounds)
         finally:
             memtable.release()
         elapsed_us = (time.perf_counter_ns() - started) // 1000

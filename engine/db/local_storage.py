@@ -203,7 +203,7 @@ class LocalStorage:
             except BaseException:
                 memtable.release()
                 raise
-            store.apply_reserved(memtable, update, position, None, partitions[0])
+            store.apply_reserved(memtable, update, position, None, *partitions[0])
             return
         stores = []
         for table_id, update in mutation.updates:
@@ -223,7 +223,7 @@ class LocalStorage:
             position = self.commitlog.append(mutation, body)
             for (store, memtable, update), partition in zip(reserved, partitions, strict=True):
                 applied += 1
-                store.apply_reserved(memtable, update, position, None, partition)
+                store.apply_reserved(memtable, update, position, None, *partition)
         finally:
             for _store, memtable, _update in reserved[applied:]:
                 memtable.release()

@@ -8,11 +8,12 @@ store), as Cassandra's trie memtable keeps its data serialized rather than as ob
 * **a list of bytes** — several updates, in arrival order, reconciled when read; when the list reaches
   ``_COLLAPSE`` fragments or ``_COLLAPSE_BYTES`` bytes (a few updates of many rows each, as a batch of
   one partition makes) they are merged (``merge_partitions``) and stored back as one;
-* **wide** (``_Wide``) — a collapse that found more than ``_WIDE`` rows: the partition deletion, static row
-  and range tombstones as values, and each row serialized on its own in a dict keyed by the table's
-  clustering sort key, so a write of one row into a wide partition costs one row, not the partition (a
-  one-row update's row bytes are cut from its serialized form, not encoded again), and a slice read decodes
-  only the rows it selects. The keys are put in clustering order only when something reads them in order
+* **wide** (``_Wide``) — a collapse that found more than ``_WIDE`` rows, or a first update of more than
+  ``_WIDE`` rows (a batch of one partition): the partition deletion, static row and range tombstones as
+  values, and each row serialized on its own in a dict keyed by the table's clustering sort key, so a write
+  of one row into a wide partition costs one row, not the partition (an update's new rows are cut from its
+  serialized form by the row bounds ``encode_partition`` records, not encoded again), and a slice read
+  decodes only the rows it selects. The keys are put in clustering order only when something reads them in order
   (a read, a flush): a write pays no sorted insert. A flush joins the serialized rows behind the
   partition's header (``serialized``), without decoding them.
 
@@ -60,8 +61,8 @@ from engine.db.rows import (
     merge_partitions,
 )
 from engine.db.serialization import (
+    encode_partition,
     serialize_partition,
-    single_row_bytes,
     write_partition_head,
     write_row,
     write_vint,
@@ -96,8 +97,15 @@ class _Wide:
         self._keys: Any = SortedList()  # the keys of rows in order, but those still in _unordered
         self._unordered: list[Any] = []
 
-    def apply(self, update: PartitionUpdate, sort_key: ClusteringKey, serialized: bytes | None = None) -> int:
-        """Merge ``update`` (``serialized``: its bytes, if at hand) in; returns the bytes it added."""
+    def apply(
+        self,
+        update: PartitionUpdate,
+        sort_key: ClusteringKey,
+        serialized: bytes | None = None,
+        row_bounds: tuple[int, ...] | None = None,
+    ) -> int:
+        """Merge ``update`` in; returns the bytes it added. ``serialized`` and ``row_bounds``, if at hand,
+        are its bytes and where its rows are in them (``encode_partition``'s): new rows are cut from them."""
         self.deletion = latest(self.deletion, update.deletion)
         if update.static_row is not None:
             current = self.static_row
@@ -105,7 +113,8 @@ class _Wide:
         self.range_tombstones.extend(update.range_tombstones)
         added = 0
         rows = self.rows
-        for row in update.rows:
+        unordered = self._unordered
+        for i, row in enumerate(update.rows):
             k = sort_key(row.clustering)
             current_row = rows.get(k)
             if current_row is not None:
@@ -114,9 +123,10 @@ class _Wide:
                 encoded = _encode_row(row)
             else:
                 added += _ROW_OVERHEAD
-                self._unordered.append(k)
-                encoded = single_row_bytes(update, serialized) if serialized is not None else None
-                if encoded is None:
+                unordered.append(k)
+                if row_bounds is not None:
+                    encoded = serialized[row_bounds[i] : row_bounds[i + 1]]  # type: ignore[index]
+                else:
                     encoded = _encode_row(row)
             rows[k] = (row.clustering, encoded)
             added += len(encoded)
@@ -265,24 +275,32 @@ class Memtable:
         position: object = None,
         size: int | None = None,
         serialized: bytes | None = None,
+        row_bounds: tuple[int, ...] | None = None,
     ) -> None:
         """Merge ``update`` into the memtable; ``position`` is where the commitlog logged it, ``serialized``
-        its bytes in the partition format if the caller has them (``size`` is accepted for callers that
-        only know the size: it is not needed)."""
+        its bytes in the partition format and ``row_bounds`` where its rows are in them
+        (``encode_partition``'s), if the caller has them (``size`` is accepted for callers that only know
+        the size: it is not needed)."""
         sort_key = self._clustering_key
         if len(update.rows) > 1 and not _ordered(update, sort_key):
             update, serialized = _normalized(update, sort_key), None
-        if serialized is None:
-            serialized = serialize_partition(update)
+        if serialized is None or row_bounds is None:
+            serialized, row_bounds = encode_partition(update)
         oldest = update.min_timestamp
         slot = (update.token, update.key)
         with self._lock:
             partitions = self._partitions
             current = partitions.get(slot)
             if current is None:
-                partitions[slot] = serialized
                 self._unordered.append(slot)
-                added = len(serialized) + _PARTITION_OVERHEAD
+                if len(update.rows) > _WIDE:
+                    # Many rows at once (a batch of one partition): kept row by row from the start, cut
+                    # from the bytes just encoded, so later updates never decode this one to merge it.
+                    wide = partitions[slot] = _Wide()
+                    added = wide.apply(update, sort_key, serialized, row_bounds) + _PARTITION_OVERHEAD
+                else:
+                    partitions[slot] = serialized
+                    added = len(serialized) + _PARTITION_OVERHEAD
             elif current.__class__ is bytes:
                 fragments = partitions[slot] = [current, serialized]
                 added = len(serialized) + 2 * _FRAGMENT_OVERHEAD
@@ -294,7 +312,7 @@ class Memtable:
                 if len(current) >= _COLLAPSE or sum(map(len, current)) >= _COLLAPSE_BYTES:
                     added += self._collapse(slot, current)
             else:
-                added = current.apply(update, sort_key, serialized)
+                added = current.apply(update, sort_key, serialized, row_bounds)
             self.live_data_size += added
             # Cassandra's PartitionUpdate.operationCount (tablestats' "Memtable cell count").
             self.operation_count += (

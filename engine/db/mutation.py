@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 
 from engine.db.rows import PartitionUpdate
-from engine.db.serialization import CorruptDataError, Reader, read_partition, serialize_partition, write_vint
+from engine.db.serialization import CorruptDataError, Reader, encode_partition, read_partition, write_vint
 
 
 @dataclass(slots=True, unsafe_hash=True)  # immutable by contract, like the values of engine.db.rows
@@ -25,9 +25,9 @@ class Mutation:
     def serialize(self) -> bytes:
         return self.encode()[0]
 
-    def encode(self) -> tuple[bytes, tuple[bytes, ...]]:
-        """The serialized mutation, and each table update's partition bytes (which it contains): the
-        commitlog logs the first, the memtables keep the others."""
+    def encode(self) -> tuple[bytes, tuple[tuple[bytes, tuple[int, ...]], ...]]:
+        """The serialized mutation, and each table update's partition bytes (which it contains) with its row
+        bounds (``encode_partition``'s): the commitlog logs the first, the memtables keep the others."""
         out = bytearray()
         encoded = self.keyspace.encode()
         write_vint(out, len(encoded))
@@ -38,8 +38,8 @@ class Mutation:
         partitions = []
         for table_id, update in self.updates:
             out += table_id.bytes
-            partition = serialize_partition(update)
-            out += partition
+            partition = encode_partition(update)
+            out += partition[0]
             partitions.append(partition)
         return bytes(out), tuple(partitions)
 

@@ -207,7 +207,9 @@ def write_row(out: bytearray, row: Row) -> None:
                 _write_cell(out, cell)
 
 
-def write_partition(out: bytearray, partition: PartitionUpdate) -> None:
+def write_partition(out: bytearray, partition: PartitionUpdate, row_bounds: list[int] | None = None) -> None:
+    """Append ``partition``; with ``row_bounds``, append to it the offset in ``out`` where the rows start and
+    where each one ends (so each row's bytes can be cut out: see ``encode_partition``)."""
     write_partition_head(
         out,
         partition.key,
@@ -221,8 +223,14 @@ def write_partition(out: bytearray, partition: PartitionUpdate) -> None:
         out.append(len(rows))
     else:
         write_vint(out, len(rows))
-    for row in rows:
-        write_row(out, row)
+    if row_bounds is None:
+        for row in rows:
+            write_row(out, row)
+    else:
+        row_bounds.append(len(out))
+        for row in rows:
+            write_row(out, row)
+            row_bounds.append(len(out))
 
 
 def write_partition_head(
@@ -255,21 +263,14 @@ def write_partition_head(
         out.append(0)
 
 
-def single_row_bytes(partition: PartitionUpdate, serialized: bytes) -> bytes | None:
-    """The bytes of the one row of ``partition`` (``write_row``'s), cut from ``serialized`` (its
-    ``serialize_partition``), when the partition holds that row and no static row or range tombstone
-    (its deletion, if any, is in the partition's head); None otherwise."""
-    if len(partition.rows) != 1 or partition.static_row is not None or partition.range_tombstones:
-        return None
-    key_length = len(partition.key)
-    head = (1 if key_length < 0x80 else len(_vint(key_length))) + key_length + _PARTITION_HEAD.size
-    return serialized[head + 2 :]  # + the tombstone count (0) and the row count (1), a byte each
-
-
-def _vint(value: int) -> bytes:
+def encode_partition(partition: PartitionUpdate) -> tuple[bytes, tuple[int, ...]]:
+    """``serialize_partition``, and where each row's bytes (``write_row``'s) are in it: row ``i`` is
+    ``data[bounds[i]:bounds[i + 1]]``. A memtable keeping a partition row by row cuts the rows out instead
+    of encoding them again."""
     out = bytearray()
-    write_vint(out, value)
-    return bytes(out)
+    bounds: list[int] = []
+    write_partition(out, partition, bounds)
+    return bytes(out), tuple(bounds)
 
 
 def serialize_partition(partition: PartitionUpdate) -> bytes:

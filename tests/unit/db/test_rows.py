@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 from types import MappingProxyType as Frozen
 
@@ -33,8 +34,8 @@ from engine.db.rows import (
 from engine.db.serialization import (
     CorruptDataError,
     deserialize_partition,
+    encode_partition,
     serialize_partition,
-    single_row_bytes,
     write_row,
 )
 from engine.db.sstable.statistics import StatsCollector
@@ -225,14 +226,14 @@ def test_truncated_or_extended_bytes_are_refused(partition: PartitionUpdate, dat
 
 @settings(max_examples=300, deadline=None, derandomize=True)
 @given(partitions)
-def test_single_row_bytes_are_the_rows_own(partition: PartitionUpdate) -> None:
-    cut = single_row_bytes(partition, serialize_partition(partition))
-    if len(partition.rows) != 1 or partition.static_row is not None or partition.range_tombstones:
-        assert cut is None
-    else:
+def test_encode_partition_bounds_each_rows_own_bytes(partition: PartitionUpdate) -> None:
+    data, bounds = encode_partition(partition)
+    assert data == serialize_partition(partition)
+    assert len(bounds) == len(partition.rows) + 1 and bounds[-1] == len(data)
+    for i, row_ in enumerate(partition.rows):
         out = bytearray()
-        write_row(out, partition.rows[0])
-        assert cut == bytes(out)
+        write_row(out, row_)
+        assert data[bounds[i] : bounds[i + 1]] == bytes(out)
 
 
 @settings(max_examples=150, deadline=None, derandomize=True)
@@ -269,15 +270,39 @@ def test_rows_written_one_by_one_make_a_wide_partition_that_flushes_its_row_byte
 
 
 def test_a_few_updates_of_many_rows_make_a_wide_partition() -> None:
-    """Two batches of one partition (20 rows each) pass the collapse's byte threshold: the partition is kept
-    row by row at once instead of as fragments that every read and the flush would decode again."""
+    """Two batches of one partition of a few rows each pass the collapse's byte threshold: the partition is
+    kept row by row at once instead of as fragments that every read and the flush would decode again."""
     memtable = Memtable(by_bytes)
     for batch in range(2):
-        rows_ = tuple(row(bytes([batch, i]), v=Cell(b"x" * 100, 1)) for i in range(20))
+        rows_ = tuple(row(bytes([batch, i]), v=Cell(b"x" * 400, 1)) for i in range(6))
         memtable.apply(PartitionUpdate(b"k", 3, rows=rows_))
     assert type(memtable._partitions[(3, b"k")]).__name__ == "_Wide"
     read = memtable.get(b"k", 3)
-    assert read is not None and len(read.rows) == 40
+    assert read is not None and len(read.rows) == 12
+    ((_, _, flushed),) = list(memtable.flush_items())
+    assert flushed == serialize_partition(read)
+
+
+def test_an_update_of_many_rows_is_kept_row_by_row_from_its_own_bytes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A batch of one partition (20 rows) into a new partition is kept row by row at once, each row cut from
+    the bytes the update was encoded to, so neither this write nor the next ones decode or encode it again."""
+    memtable = Memtable(by_bytes)
+    first = tuple(row(bytes([0, i]), v=Cell(b"x" * 10, 1)) for i in range(20))
+    data, bounds = encode_partition(PartitionUpdate(b"k", 3, rows=first))
+    encoded: list[Row] = []
+    monkeypatch.setattr("engine.db.memtable._encode_row", lambda r: encoded.append(r) or b"")
+    memtable.apply(PartitionUpdate(b"k", 3, rows=first), serialized=data, row_bounds=bounds)
+    wide = memtable._partitions[(3, b"k")]
+    assert type(wide).__name__ == "_Wide" and encoded == []
+    assert [blob for _, blob in wide.ordered_rows()] == [data[a:b] for a, b in itertools.pairwise(bounds)]
+    second = tuple(row(bytes([1, i]), v=Cell(b"y", 2)) for i in range(20))
+    memtable.apply(PartitionUpdate(b"k", 3, rows=second))  # bytes computed by the memtable: cut too
+    assert encoded == []
+    monkeypatch.undo()
+    read = memtable.get(b"k", 3)
+    assert read is not None and read.rows == first + second
     ((_, _, flushed),) = list(memtable.flush_items())
     assert flushed == serialize_partition(read)
 
