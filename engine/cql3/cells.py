@@ -8,9 +8,12 @@
   collection writes a complex deletion at ``timestamp - 1`` first, so the old elements are shadowed
   and the new ones (at ``timestamp``) are not.
 * **List paths.** Cassandra keys list cells by a TimeUUID; cqlkit uses 16 bytes that sort by unsigned
-  byte order in list order: 8 bytes big-endian ``2**63 + t`` then 8 bytes of a per-node sequence, where
-  ``t`` is the write timestamp (µs) times 1024 for appends, and its negation for prepends (so a later
-  prepend lands before an earlier one, as in Cassandra's ``PrecisionTime`` for prepends).
+  byte order in list order: 8 bytes big-endian ``2**63 + t``, where ``t`` is the write timestamp (µs)
+  times 1024 for appends and its negation for prepends (so a later prepend lands before an earlier one,
+  as in Cassandra's ``PrecisionTime`` for prepends), then 8 bytes of a per-process sequence ``n`` that
+  only grows (``2**64 - 1 - n`` for prepends): elements written at one timestamp keep the order they were
+  written in (a prepend writes its elements last first). Paths written before the sequence moved out of
+  the first 8 bytes (``t`` plus the sequence modulo 1024 there) still sort among these by timestamp.
 * A counter is a cell holding a :class:`~engine.db.rows.CounterValue`; an update reads the node's
   shard and writes it back with the next clock and the new count (Cassandra's counter leader).
 
@@ -39,6 +42,7 @@ from engine.schema.types import CqlType
 
 EMPTY = b""
 _LIST_OFFSET = 2**63
+_MAX_SEQUENCE = 2**64 - 1
 
 
 class CellFactory:
@@ -71,9 +75,12 @@ class CellFactory:
         return DeletionTime(self.timestamp - 1, self.now)
 
     def list_path(self, prepend: bool = False) -> bytes:
-        t = self.timestamp * 1024 + next(self._sequence) % 1024
-        t = -t if prepend else t
-        return (_LIST_OFFSET + t).to_bytes(8, "big") + next(self._sequence).to_bytes(8, "big")
+        n = next(self._sequence)
+        if prepend:
+            return (_LIST_OFFSET - self.timestamp * 1024).to_bytes(8, "big") + (_MAX_SEQUENCE - n).to_bytes(
+                8, "big"
+            )
+        return (_LIST_OFFSET + self.timestamp * 1024).to_bytes(8, "big") + n.to_bytes(8, "big")
 
     # ------------------------------------------------------------------------ whole column values
 
