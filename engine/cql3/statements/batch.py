@@ -75,18 +75,21 @@ def execute(
     one taken from the node's clock for the whole batch), as Cassandra's ``BatchQueryOptions`` does.
     """
     timestamp = options.timestamp if options.timestamp is not None else ctx.next_timestamp()
-    parts = [
-        (statement, o if o.timestamp == timestamp else o.with_values(o.values, timestamp))
-        for statement, o in parts
-    ]
-    if any(statement.is_conditional for statement, _ in parts):
-        return _execute_conditional(ctx, parts, options)
+    binds = []
+    mutations = _plain_mutations(ctx, parts, timestamp, options)
+    if mutations is None:
+        parts = [
+            (statement, o if o.timestamp == timestamp else o.with_values(o.values, timestamp))
+            for statement, o in parts
+        ]
+        if any(statement.is_conditional for statement, _ in parts):
+            return _execute_conditional(ctx, parts, options)
+        binds = [(s, o, ctx.bind_context(o)) for s, o in parts]
+        mutations = [
+            m for statement, part_options, bind in binds for m in statement.mutations(ctx, bind, part_options)
+        ]
     tables_written = {s.table_metadata.id: s.table_metadata for s, _ in parts}
     batch_limits.warn_low_gc_grace(batch_type, tables_written.values(), ctx.warnings)
-    binds = [(statement, part_options, ctx.bind_context(part_options)) for statement, part_options in parts]
-    mutations = [
-        m for statement, part_options, bind in binds for m in statement.mutations(ctx, bind, part_options)
-    ]
     tables = ctx.catalog.schema.table_by_id
     batch_limits.verify_batch_size(mutations, tables, ctx.warnings)
     batch_limits.verify_batch_type(batch_type, mutations, tables, ctx.warnings)
@@ -101,6 +104,20 @@ def execute(
         for statement, part_options, bind in binds:
             ctx.proxy.mutate(statement.mutations(ctx, bind, part_options), options.consistency)
     return ResultMessage(Void(), tuple(ctx.warnings))
+
+
+def _plain_mutations(
+    ctx: ExecutionContext, parts: Sequence[Part], timestamp: int, options: QueryOptions
+) -> list[Mutation] | None:
+    """A batch of one plain prepared write run many times (``plain_write``), built in one pass; None for
+    any other batch, or when its values need the general path."""
+    if not parts:
+        return None
+    first = parts[0][0]
+    plain = first.plain_write
+    if plain is None or any(statement is not first for statement, _ in parts):
+        return None
+    return plain.mutations(ctx, [part_options.values for _, part_options in parts], timestamp, options)
 
 
 def per_partition(mutations: Sequence[Mutation], schema: Schema) -> Sequence[Mutation]:

@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from engine.cql.ast import OperationKind, Operator
 from engine.cql3 import keys
@@ -40,6 +41,9 @@ from engine.schema.metadata import ColumnMetadata, TableMetadata
 from engine.schema.types import NATIVE_TYPES, ListType
 from engine.service.query_options import UNSET, QueryOptions
 from engine.service.results import ColumnSpec, ResultMessage, Rows, Void
+
+if TYPE_CHECKING:
+    from engine.cql3.statements.plain_write import PlainWrite
 
 MAX_TTL = 630720000
 LWT_LOCK = threading.Lock()  # conditional writes of this node run one at a time (Paxos's role)
@@ -142,13 +146,20 @@ class ModificationStatement(Prepared):
         return self.if_not_exists or self.if_exists or bool(self.conditions)
 
     @functools.cached_property
-    def _plan(self) -> list[tuple[Assignment, str, bool, DirectSetter | None]]:
+    def assignment_plan(self) -> list[tuple[Assignment, str, bool, DirectSetter | None]]:
         """Per assignment (worked out once: a prepared statement runs many times): the column's name,
         whether it is static, and a direct setter when the assignment is a bound value set as it came."""
         return [(a, a.column.name, a.column.is_static, _direct_setter(a)) for a in self.assignments]
 
     @functools.cached_property
-    def _reads_lists(self) -> bool:
+    def plain_write(self) -> PlainWrite | None:
+        """This statement as a plain write, whose executions a batch builds in one pass (None: it is not)."""
+        from engine.cql3.statements.plain_write import plain_write_of  # that module builds on this one
+
+        return plain_write_of(self)
+
+    @functools.cached_property
+    def reads_lists(self) -> bool:
         """Whether an assignment needs the current list (setting an element by index, removing values)."""
         return any(
             a.kind in (OperationKind.SET_ELEMENT, OperationKind.SUBTRACT) and _kind(a.column) == "list"
@@ -237,7 +248,7 @@ class ModificationStatement(Prepared):
             return self._deletion(bind, cells, key, token, clusterings, full, current)
         static_columns: dict[str, object] = {}
         rows: list[Row] = []
-        needs_current = table.is_counter or self._reads_lists
+        needs_current = table.is_counter or self.reads_lists
         shard = COUNTER_SHARD
         leader = getattr(ctx.proxy, "counter_leader", None) if table.is_counter else None
         if leader is not None:  # a cluster: the leader replica's own shard, as the leader has it
@@ -251,7 +262,7 @@ class ModificationStatement(Prepared):
             partial = bool(full) and len(clustering) < full  # a write of static columns only
             columns: dict[str, object] = {}
             current_row = _find_row(current, clustering) if current is not None else None
-            for assignment, name, is_static, direct in self._plan:
+            for assignment, name, is_static, direct in self.assignment_plan:
                 if is_static and static_done:
                     continue  # static columns are written once per partition, not once per row
                 target = static_columns if is_static else columns
