@@ -184,6 +184,10 @@ class Connection(Protocol):
         """The trace of ``session_id``; None if the server has none; raises TraceIncomplete when the
         session did not finish within ``max_wait`` seconds (and ``complete`` is asked for)."""
 
+    def collect_writes(self) -> None:
+        """Settle the answers to ``write``'s batches that have arrived, without waiting, so that batches
+        waiting for room go out (a connection whose answers are handled in the background does nothing)."""
+
     def fork(self) -> Connection:
         """A second session on the same cluster, in the same keyspace (a ``SOURCE``d file's sub-shell)."""
 

@@ -352,6 +352,9 @@ class DriverConnection:
             )
         return pending
 
+    def collect_writes(self) -> None:
+        """Nothing to do: the driver's event loop settles answers as they come."""
+
     def fork(self) -> DriverConnection:
         forked = object.__new__(DriverConnection)
         forked.options = self.options

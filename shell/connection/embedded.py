@@ -214,6 +214,9 @@ class EmbeddedConnection:
             ),
         )
 
+    def collect_writes(self) -> None:
+        """Nothing to do: ``write`` runs the batches before it returns."""
+
     def fork(self) -> EmbeddedConnection:
         forked = copy.copy(self)
         forked.session = self.cluster.connect(self.keyspace)

@@ -41,6 +41,7 @@ words.
 from __future__ import annotations
 
 import enum
+import select
 import socket
 import time
 import uuid
@@ -165,14 +166,11 @@ class Wire:
                 return decode_response(code, flags, answer[HEADER_LENGTH:], self.version)
 
     def next_frame(self, deadline: float) -> bytes | None:
-        buffered = self._frames
+        """The next response frame, or None when ``deadline`` (``time.monotonic()``) passes first."""
         while True:
-            if len(buffered) >= HEADER_LENGTH:
-                end = HEADER_LENGTH + int.from_bytes(buffered[5:9], "big")
-                if len(buffered) >= end:
-                    frame = bytes(buffered[:end])
-                    del buffered[:end]
-                    return frame
+            frame = self._buffered_frame()
+            if frame is not None:
+                return frame
             left = deadline - time.monotonic()
             if left <= 0:
                 return None
@@ -181,15 +179,38 @@ class Wire:
                 data = self.sock.recv(1 << 16)
             except TimeoutError:
                 return None
-            if not data:
-                raise WireClosed()
-            if self.segments is None:
-                buffered += data
-                continue
-            for payload in self.segments.feed(data):
-                buffered += payload
-            if self.segments.error is not None:
-                raise WireClosed()
+            self._feed(data)
+
+    def ready_frame(self) -> bytes | None:
+        """The next response frame if it has arrived, without waiting for one."""
+        while True:
+            frame = self._buffered_frame()
+            if frame is not None:
+                return frame
+            if not select.select([self.sock], [], [], 0)[0]:
+                return None
+            self._feed(self.sock.recv(1 << 16))
+
+    def _buffered_frame(self) -> bytes | None:
+        buffered = self._frames
+        if len(buffered) >= HEADER_LENGTH:
+            end = HEADER_LENGTH + int.from_bytes(buffered[5:9], "big")
+            if len(buffered) >= end:
+                frame = bytes(buffered[:end])
+                del buffered[:end]
+                return frame
+        return None
+
+    def _feed(self, data: bytes) -> None:
+        if not data:
+            raise WireClosed()
+        if self.segments is None:
+            self._frames += data
+            return
+        for payload in self.segments.feed(data):
+            self._frames += payload
+        if self.segments.error is not None:
+            raise WireClosed()
 
     def close(self) -> None:
         self.sock.close()
@@ -498,6 +519,10 @@ class NativeConnection:
         self, session_id: uuid.UUID, max_wait: float, consistency: str, complete: bool = True
     ) -> Trace | None:
         return self._driver_connection().trace(session_id, max_wait, consistency, complete)
+
+    def collect_writes(self) -> None:
+        if self._writer is not None:  # COPY's own connection (a delegated one writes through the driver)
+            self._writer.collect()
 
     def fork(self) -> Connection:
         if self._delegate:

@@ -4,8 +4,16 @@ A batch-mode remote shell (``shell.connection.native``) writes COPY FROM's batch
 through cassandra-driver: the driver's per-request machinery (bound statements, futures, callbacks, and an
 event-loop thread that needs the interpreter lock the shell's parsing holds) cost as much as converting
 the rows, and a starved event-loop thread leaves the server waiting for requests. Here the shell's own
-thread sends each batch as soon as it is made and reads the answers when it settles a chunk, on a
-connection of its own (:class:`NativeWriter`), so answers to COPY's requests never meet a statement's.
+thread sends each batch as soon as it is made, on a connection of its own (:class:`NativeWriter`), so
+answers to COPY's requests never meet a statement's.
+
+At most ``concurrency`` batches are in flight (COPY's NUMPROCESSES x MAXINFLIGHTMESSAGES). Batches made
+while the window is full wait in a queue, up to one more window of them, instead of stopping the shell's
+parsing until answers come: COPY's batches leave its partition grouping in bursts (every partition of a
+file that cycles through its keys fills at once), and a shell that waited for the server during a burst
+would leave it idle while it then parsed the next chunks. Each ``write`` first settles the answers that
+have arrived (without waiting) and sends queued batches into the window they free; a chunk's settling
+reads the remaining answers, sending the queue on as it goes.
 
 What the driver's session does is reproduced where it shows in COPY's messages: the statement is
 prepared once (and again when the server answers UNPREPARED); a batch goes out as a ``BatchStatement``
@@ -20,6 +28,7 @@ timeout is ``OperationTimedOut``; a closed connection fails what is in flight as
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -80,6 +89,8 @@ class NativeWriter:
         self.timestamps = Timestamps()
         self.prepared: dict[str, bytes] = {}
         self.in_flight: dict[int, _Batch] = {}
+        self.queued: deque[_Batch] = deque()  # made while the window was full, sent as it frees
+        self.window = 1
         self.stream = 0
         self.broken: QueryError | None = None
 
@@ -88,18 +99,39 @@ class NativeWriter:
     def write(
         self, query: str, batches: Sequence[Rows], consistency: str, concurrency: int, counter: bool
     ) -> PendingWrite:
-        """Send every batch (answers read as needed to keep at most ``concurrency`` in flight)."""
+        """Send the batches, at most ``concurrency`` in flight; those beyond wait in the queue (up to one
+        more window of them: past that, answers are read until the queue is back within it)."""
         try:
             self._prepare(query)
         except QueryError as error:
             name = error.text.partition(":")[0]
             return WriteDone(tuple(WriteFailure(i, error, name) for i in range(len(batches))))
         pending = _Pending(self, query, consistency, COUNTER if counter else UNLOGGED, len(batches))
-        for index, rows in enumerate(batches):
-            while len(self.in_flight) >= max(1, concurrency):
-                self.answer_one()
-            self._send(_Batch(pending, index, rows))
+        self.window = max(1, concurrency)
+        self.collect()
+        self.queued.extend(_Batch(pending, index, rows) for index, rows in enumerate(batches))
+        self._refill()
+        while len(self.queued) > 2 * self.window:
+            self.answer_one()
         return pending
+
+    def collect(self) -> None:
+        """Settle the answers that have arrived, without waiting, and send queued batches in their place."""
+        while self.in_flight:
+            try:
+                frame = self.wire.ready_frame()
+            except (WireClosed, OSError):
+                self._break()
+                return
+            if frame is None:
+                break
+            self._settle(frame)
+        self._refill()
+
+    def _refill(self) -> None:
+        queued = self.queued
+        while queued and len(self.in_flight) < self.window:
+            self._send(queued.popleft())
 
     def _prepare(self, query: str) -> bytes:
         found = self.prepared.get(query)
@@ -156,7 +188,9 @@ class NativeWriter:
     # ------------------------------------------------------------------------------------ answers
 
     def answer_one(self) -> None:
-        """Read the next answer and settle its batch (or time out, or break, everything in flight)."""
+        """Read the next answer and settle its batch (or time out, or break, everything in flight); queued
+        batches go out as the window frees."""
+        self._refill()
         if not self.in_flight:
             return
         try:
@@ -171,6 +205,10 @@ class NativeWriter:
                 batch.pending.fail(batch.index, error)
             self.in_flight.clear()
             return
+        self._settle(frame)
+        self._refill()
+
+    def _settle(self, frame: bytes) -> None:
         _version, flags, stream, opcode, _length = decode_header(frame)
         batch = self.in_flight.pop(stream, None)
         if batch is None:
@@ -208,9 +246,10 @@ class NativeWriter:
             f"{{<Host: {endpoint} {self.data_center()}>: "
             f"ConnectionShutdown('Connection to {endpoint} was closed')}})"
         )
-        for batch in self.in_flight.values():
+        for batch in (*self.in_flight.values(), *self.queued):
             batch.pending.fail(batch.index, self.broken)
         self.in_flight.clear()
+        self.queued.clear()
         return self.broken
 
     def close(self) -> None:

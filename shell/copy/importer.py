@@ -45,7 +45,7 @@ from shell.copy.progress import Clock, RateMeter, describe_interval
 
 #: chunks whose writes may still be under way while the next chunk is parsed (the writes themselves are
 #: bounded by the connection's window, NUMPROCESSES x MAXINFLIGHTMESSAGES batches)
-SETTLE_LAG = HELD_CHUNKS
+SETTLE_LAG = 2 * HELD_CHUNKS
 
 Row = list[str]
 Serialized = list[bytes | None]
@@ -344,6 +344,9 @@ def _submit(
     rows: int,
 ) -> _Submitted:
     if not batches:
+        # a chunk whose rows all wait for their partitions' batches to fill: the answers that came in the
+        # meantime still free room for batches waiting to go out, or the server runs dry while this parses
+        context.connection.collect_writes()
         return _Submitted(batches, WriteDone(), rows)
     concurrency = max(1, options.numprocesses) * max(1, options.maxinflightmessages)
     pending = context.connection.write(

@@ -13,7 +13,9 @@ from cassandra.cluster import Session
 
 from engine.cluster.server import NodeServer
 from shell.cli import main as cqlsh
+from shell.connection.native import NativeConnection
 from shell.connection.native_writes import NativeWriter
+from shell.connection.remote_options import DriverOptions
 
 
 def test_interleaved_partitions_load_as_batches_of_one_partition(
@@ -115,3 +117,32 @@ def test_a_statement_the_server_forgot_is_prepared_again(
     assert (status, err.getvalue()) == (0, "") and calls > 2
     assert "60 rows imported from 1 files" in out.getvalue()
     assert session.execute(f"SELECT count(*) FROM {keyspace}.forgotten").one()[0] == 60
+
+
+def test_batches_beyond_the_window_wait_in_a_queue_without_stopping_the_shell(
+    served: NodeServer, session: Session, keyspace: str
+) -> None:
+    """With the window full, ``write`` queues the batches (up to one more window of them) and returns, so
+    the shell goes on parsing; ``collect`` sends them as answers free the window, and settling reads the rest.
+    The node is held busy (its execution lock taken) so that no answer comes while the queue is looked at."""
+    session.execute(f"CREATE TABLE {keyspace}.windowed (p int, c int, PRIMARY KEY (p, c))")
+    connection = NativeConnection(DriverOptions(port=served.port), keyspace)
+    query = f"INSERT INTO {keyspace}.windowed (p, c) VALUES (?, ?)"
+
+    def batch(p: int) -> list[list[bytes | None]]:
+        return [[p.to_bytes(4, "big"), c.to_bytes(4, "big")] for c in range(3)]
+
+    try:
+        assert connection.write(query, [batch(0)], "ONE", 2).failures() == []  # prepared, answered
+        writer = connection._writer
+        assert writer is not None
+        with served.handler.execution_lock:
+            pending = connection.write(query, [batch(p) for p in range(1, 7)], "ONE", 2)
+            assert (len(writer.in_flight), len(writer.queued)) == (2, 4)
+            connection.collect_writes()  # no answer yet: nothing more goes out
+            assert (len(writer.in_flight), len(writer.queued)) == (2, 4)
+        assert pending.failures() == []
+        assert not writer.in_flight and not writer.queued
+    finally:
+        connection.close()
+    assert session.execute(f"SELECT count(*) FROM {keyspace}.windowed").one()[0] == 21
