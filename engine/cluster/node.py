@@ -41,7 +41,7 @@ from engine.db.background import ThreadStage
 from engine.db.column_family_store import StorageParams
 from engine.db.commitlog import CommitLogConfig
 from engine.db.local_storage import LocalStorage
-from engine.locator import ANY_DATACENTER, Topology, create_strategy
+from engine.locator import ANY_DATACENTER, ReplicationStrategy, Topology, create_strategy
 from engine.net import Network
 from engine.probe.system_views import NodeViews
 from engine.schema.catalog import Catalog
@@ -153,6 +153,7 @@ class Node:
         # validated against (Datacenters.getValidDatacenters) and what replicas a keyspace asks for.
         self.topology = Topology.of({n.address: (n.datacenter, n.rack) for n in self.layout.nodes})
         # every client request through the proxy is timed (nodetool proxyhistograms), as Cassandra's are
+        self._strategies: dict[str, tuple[object, ReplicationStrategy]] = {}  # see _replication_factors
         self.proxy: MeteredProxy
         if network is None:
             self.proxy = MeteredProxy(
@@ -200,8 +201,14 @@ class Node:
         metadata = self.catalog.schema.keyspace(keyspace)
         if metadata is None or self.catalog.is_system_keyspace(keyspace):
             return {ANY_DATACENTER: 1}
-        strategy = create_strategy(metadata.replication, keyspace=keyspace, local_endpoint=self.me.address)
-        return strategy.replication_factors(self.topology)
+        # The strategy is worked out once per keyspace definition (every write checks the factors).
+        cached = self._strategies.get(keyspace)
+        if cached is None or cached[0] is not metadata:
+            strategy = create_strategy(
+                metadata.replication, keyspace=keyspace, local_endpoint=self.me.address
+            )
+            cached = self._strategies[keyspace] = (metadata, strategy)
+        return cached[1].replication_factors(self.topology)
 
     def _open_table(self, table: TableMetadata) -> None:
         stored = (table.keyspace, table.name) in STORED_SYSTEM_TABLES  # system.paxos

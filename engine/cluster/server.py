@@ -171,12 +171,18 @@ class NodeSession:
     def batch(self, batch: BatchRequest) -> ResultMessage:
         client = self._client(batch.options.keyspace)
         with self.handler.execution_lock:
-            parts = [self._batch_part(child.statement, child.values, client) for child in batch.children]
+            parts = []
+            last: tuple[str | bytes, ModificationStatement] | None = None
+            for child in batch.children:
+                if last is None or child.statement != last[0]:  # children often repeat one statement
+                    last = (child.statement, self._batch_statement(child.statement, client))
+                part = last[1]
+                if len(part.bind_specs) != len(child.values):
+                    raise _markers_mismatch(len(part.bind_specs), len(child.values))
+                parts.append((part, child.values))
             return _execute_batch(self.handler.node, batch, parts, client)
 
-    def _batch_part(
-        self, statement: str | bytes, values: tuple[BoundValue, ...], client: ClientState
-    ) -> tuple[ModificationStatement, tuple[BoundValue, ...]]:
+    def _batch_statement(self, statement: str | bytes, client: ClientState) -> ModificationStatement:
         if isinstance(statement, bytes):
             prepared = self.handler.prepared(statement)
         else:
@@ -187,9 +193,7 @@ class NodeSession:
                 "Invalid statement in batch: only UPDATE, INSERT and DELETE statements are allowed."
             )
         self._processor.check_access(part, client)
-        if len(part.bind_specs) != len(values):
-            raise _markers_mismatch(len(part.bind_specs), len(values))
-        return part, values
+        return part
 
     def close(self) -> None:
         pass
@@ -216,9 +220,7 @@ def _execute_batch(
         timestamp_set=False,
         ttl_set=False,
     )
-    options = batch.options
-    children = [(part, options.with_values(values, options.timestamp)) for part, values in parts]
-    return batch_statement.execute(ctx, children, batch.options, batch_type)
+    return batch_statement.execute_bound(ctx, parts, batch.options, batch_type)
 
 
 class NodeServer:

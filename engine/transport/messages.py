@@ -189,8 +189,9 @@ def _batch(reader: BodyReader, version: int) -> Batch:
         batch_type = BatchType(kind)
     except ValueError:
         raise ProtocolError(f"Unknown batch type {kind}") from None
-    children = []
-    for _ in range(reader.read_short()):
+    count = reader.read_short()
+    children = [BatchChild(statement, values) for statement, values in reader.read_prepared_children(count)]
+    for _ in range(count - len(children)):
         child_kind = reader.read_byte()
         if child_kind == 0:
             statement: str | bytes = reader.read_long_string()

@@ -144,6 +144,37 @@ class BodyReader:
             append(self.read_value())
         return tuple(out)
 
+    def read_prepared_children(self, count: int) -> list[tuple[bytes, tuple[BoundValue, ...]]]:
+        """Up to ``count`` BATCH children of kind 1 (a prepared id and its values), read in one loop: what a
+        batch of one prepared statement is made of. Stops before the first child that is not one, or does
+        not fit, leaving it to the general reading (which raises its error). Repeated ids are one object."""
+        data, end = self._bytes, len(self._bytes)
+        unpack_short = _SHORT.unpack_from
+        children: list[tuple[bytes, tuple[BoundValue, ...]]] = []
+        append = children.append
+        last = b""
+        for _ in range(count):
+            offset = self._offset
+            if end - offset < 3 or data[offset] != 1:
+                break
+            length = unpack_short(data, offset + 1)[0]
+            start = offset + 3
+            if start + length + 2 > end:
+                break
+            statement = data[start : start + length]
+            if statement == last:
+                statement = last
+            else:
+                last = statement
+            self._offset = start + length + 2
+            try:
+                values = self.read_values(unpack_short(data, start + length)[0])
+            except ProtocolError:
+                self._offset = offset
+                break
+            append((statement, values))
+        return children
+
     def read_short_bytes(self) -> bytes:
         return bytes(self._take(self.read_short(), "a [short bytes]"))
 

@@ -32,8 +32,9 @@ from engine.service.results import ColumnSpec, Rows
 from engine.transport.compression import Lz4
 from engine.transport.connection import ProtocolConnection, Reply
 from engine.transport.datatypes import encode_type
-from engine.transport.frame import Frame, FrameDecoder, FrameError, Opcode, encode_request
+from engine.transport.frame import Flag, Frame, FrameDecoder, FrameError, Opcode, encode_request
 from engine.transport.handler import PreparedInfo
+from engine.transport.messages import decode_request
 from engine.transport.notation import BodyReader, write_long_string, write_short, write_string, write_value
 from engine.transport.results import encode_prepared, encode_rows, result_metadata_id
 from engine.transport.segment import MAX_PAYLOAD, SegmentDecoder, encode_segments
@@ -149,6 +150,65 @@ def test_read_values_is_read_value_repeated(values: list, cut: int) -> None:
         if not isinstance(expected, str):
             assert many.remaining == one.remaining
             assert all(v is None or v is UNSET or type(v) is bytes for v in got)  # type: ignore[union-attr]
+
+
+_CHILDREN = st.lists(
+    st.one_of(
+        st.tuples(st.just(0), st.text(max_size=8), st.lists(st.binary(max_size=6), max_size=3)),
+        st.tuples(
+            st.just(1), st.sampled_from([b"id-a", b"id-b", b""]), st.lists(st.binary(max_size=6), max_size=3)
+        ),
+        st.tuples(st.just(7), st.just(""), st.just([])),  # not a kind of child: refused
+    ),
+    max_size=8,
+)
+
+
+def _child_by_child(reader: BodyReader, count: int) -> tuple[tuple[str | bytes, tuple[object, ...]], ...]:
+    """BATCH children read one notation at a time (what the one-loop reader must agree with)."""
+    children = []
+    for _ in range(count):
+        kind = reader.read_byte()
+        if kind == 0:
+            statement: str | bytes = reader.read_long_string()
+        elif kind == 1:
+            statement = reader.read_short_bytes()
+        else:
+            raise ProtocolError(f"Invalid query kind in BATCH messages. Must be 0 or 1 but got {kind}")
+        children.append((statement, tuple(reader.read_value() for _ in range(reader.read_short()))))
+    return tuple(children)
+
+
+@given(_CHILDREN, st.integers(0, 12))
+@settings(max_examples=200, deadline=None)
+def test_batch_children_read_in_one_loop_are_read_one_by_one(children: list, cut: int) -> None:
+    """A BATCH body decodes to the children (or the error) that reading one notation at a time gives,
+    cut short or not: the prepared children of a batch are read in one loop."""
+    body = bytearray([0]) + write_short(len(children))
+    for kind, statement, values in children:
+        body.append(kind)
+        if kind == 0:
+            body += write_long_string(statement)
+        elif kind == 1:
+            body += write_short(len(statement)) + statement
+        body += write_short(len(values)) + b"".join(write_value(v) for v in values)
+    body += write_short(1) + b"\x00"  # consistency ANY, no flags
+    for whole, data in ((True, bytes(body)), (False, bytes(body[: max(3, len(body) - cut)]))):
+        reader = BodyReader(data, "BATCH")
+        reader.read_byte()
+        try:
+            expected: object = _child_by_child(reader, reader.read_short())
+        except ProtocolError as e:
+            expected = e.message
+        try:
+            request = decode_request(Opcode.BATCH, 4, Flag(0), data).message.request  # type: ignore[attr-defined]
+            got: object = tuple((c.statement, c.values) for c in request.children)
+        except ProtocolError as e:
+            got = e.message
+        if isinstance(expected, str) or whole:
+            assert got == expected
+        elif not isinstance(got, str):
+            assert got == expected  # a body cut in its options: the children still agree
 
 
 ADDRESS = UserType("ks", "address", ("street", "zip"), (TEXT, INT))

@@ -16,7 +16,7 @@ each statement its own, so execution takes (statement, options) pairs.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from engine.cql.ast import BatchType
@@ -28,7 +28,7 @@ from engine.db.mutation import Mutation
 from engine.db.rows import PartitionUpdate, merge_partitions
 from engine.errors import InvalidRequest
 from engine.schema.metadata import Schema
-from engine.service.query_options import QueryOptions
+from engine.service.query_options import BoundValue, QueryOptions
 from engine.service.results import ResultMessage, Void
 
 Part = tuple[ModificationStatement, QueryOptions]
@@ -74,21 +74,51 @@ def execute(
     Every statement without its own ``USING TIMESTAMP`` writes at the batch's timestamp (the client's, or
     one taken from the node's clock for the whole batch), as Cassandra's ``BatchQueryOptions`` does.
     """
+
+    def timed(timestamp: int) -> list[Part]:
+        return [(s, o if o.timestamp == timestamp else o.with_values(o.values, timestamp)) for s, o in parts]
+
+    statements = [statement for statement, _ in parts]
+    return _execute(ctx, statements, [o.values for _, o in parts], timed, options, batch_type)
+
+
+def execute_bound(
+    ctx: ExecutionContext,
+    children: Sequence[tuple[ModificationStatement, tuple[BoundValue, ...]]],
+    options: QueryOptions,
+    batch_type: BatchType,
+) -> ResultMessage:
+    """``execute`` for a protocol BATCH: each statement comes with its values, the rest of its options are
+    the batch's (each child's options are made only when the batch is not built in one pass)."""
+
+    def timed(timestamp: int) -> list[Part]:
+        return [(statement, options.with_values(values, timestamp)) for statement, values in children]
+
+    statements = [statement for statement, _ in children]
+    return _execute(ctx, statements, [values for _, values in children], timed, options, batch_type)
+
+
+def _execute(
+    ctx: ExecutionContext,
+    statements: Sequence[ModificationStatement],
+    values: Sequence[Sequence[BoundValue]],
+    timed: Callable[[int], list[Part]],
+    options: QueryOptions,
+    batch_type: BatchType,
+) -> ResultMessage:
+    """The batch of ``statements``; ``timed(timestamp)`` gives each its options at the batch's timestamp."""
     timestamp = options.timestamp if options.timestamp is not None else ctx.next_timestamp()
     binds = []
-    mutations = _plain_mutations(ctx, parts, timestamp, options)
+    mutations = _plain_mutations(ctx, statements, values, timestamp, options)
     if mutations is None:
-        parts = [
-            (statement, o if o.timestamp == timestamp else o.with_values(o.values, timestamp))
-            for statement, o in parts
-        ]
-        if any(statement.is_conditional for statement, _ in parts):
+        parts = timed(timestamp)
+        if any(statement.is_conditional for statement in statements):
             return _execute_conditional(ctx, parts, options)
         binds = [(s, o, ctx.bind_context(o)) for s, o in parts]
         mutations = [
             m for statement, part_options, bind in binds for m in statement.mutations(ctx, bind, part_options)
         ]
-    tables_written = {s.table_metadata.id: s.table_metadata for s, _ in parts}
+    tables_written = {s.table_metadata.id: s.table_metadata for s in statements}
     batch_limits.warn_low_gc_grace(batch_type, tables_written.values(), ctx.warnings)
     tables = ctx.catalog.schema.table_by_id
     batch_limits.verify_batch_size(mutations, tables, ctx.warnings)
@@ -107,17 +137,21 @@ def execute(
 
 
 def _plain_mutations(
-    ctx: ExecutionContext, parts: Sequence[Part], timestamp: int, options: QueryOptions
+    ctx: ExecutionContext,
+    statements: Sequence[ModificationStatement],
+    values: Sequence[Sequence[BoundValue]],
+    timestamp: int,
+    options: QueryOptions,
 ) -> list[Mutation] | None:
     """A batch of one plain prepared write run many times (``plain_write``), built in one pass; None for
     any other batch, or when its values need the general path."""
-    if not parts:
+    if not statements:
         return None
-    first = parts[0][0]
+    first = statements[0]
     plain = first.plain_write
-    if plain is None or any(statement is not first for statement, _ in parts):
+    if plain is None or any(statement is not first for statement in statements):
         return None
-    return plain.mutations(ctx, [part_options.values for _, part_options in parts], timestamp, options)
+    return plain.mutations(ctx, values, timestamp, options)
 
 
 def per_partition(mutations: Sequence[Mutation], schema: Schema) -> Sequence[Mutation]:
