@@ -331,6 +331,8 @@ class _Submitted:
 
 
 def _values(order: Sequence[int], batches: list[list[tuple[Row, Serialized]]]) -> list[list[Serialized]]:
+    if all(i == at for at, i in enumerate(order)):  # an INSERT: its markers are the columns, in order
+        return [[row[1] for row in batch] for batch in batches]
     return [[[row[1][i] for i in order] for row in batch] for batch in batches]
 
 
