@@ -54,6 +54,7 @@ class CellFactory:
         self.timestamp = timestamp
         self.ttl = ttl
         self.now = now
+        self._append_prefix = (_LIST_OFFSET + timestamp * 1024).to_bytes(8, "big")  # see list_path
 
     def live(self, value: bytes) -> Cell:
         if self.ttl > 0:
@@ -76,11 +77,11 @@ class CellFactory:
 
     def list_path(self, prepend: bool = False) -> bytes:
         n = next(self._sequence)
-        if prepend:
-            return (_LIST_OFFSET - self.timestamp * 1024).to_bytes(8, "big") + (_MAX_SEQUENCE - n).to_bytes(
-                8, "big"
-            )
-        return (_LIST_OFFSET + self.timestamp * 1024).to_bytes(8, "big") + n.to_bytes(8, "big")
+        if not prepend:
+            return self._append_prefix + n.to_bytes(8, "big")
+        return (_LIST_OFFSET - self.timestamp * 1024).to_bytes(8, "big") + (_MAX_SEQUENCE - n).to_bytes(
+            8, "big"
+        )
 
     # ------------------------------------------------------------------------ whole column values
 
@@ -101,7 +102,12 @@ class CellFactory:
         deletion = self.collection_deletion()
         if elements is None:
             return ComplexColumn(MappingProxyType({}), deletion)
-        return ComplexColumn(MappingProxyType({self.list_path(): self.live(e) for e in elements}), deletion)
+        if self.ttl > 0:
+            cells = {self.list_path(): self.live(e) for e in elements}
+        else:
+            sequence, prefix, timestamp = self._sequence, self._append_prefix, self.timestamp
+            cells = {prefix + next(sequence).to_bytes(8, "big"): Cell(e, timestamp) for e in elements}
+        return ComplexColumn(MappingProxyType(cells), deletion)
 
     def elements(self, column_type: CqlType, value: object) -> Iterable[tuple[bytes, Cell]]:
         """The cells (path → cell) of a collection or user type value."""

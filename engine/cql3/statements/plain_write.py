@@ -37,45 +37,65 @@ from engine.cql.ast import Operator
 from engine.cql3 import keys
 from engine.cql3.cells import CellFactory
 from engine.cql3.statements.base import ExecutionContext
-from engine.cql3.statements.modification import DirectSetter, ModificationStatement
-from engine.cql3.terms import Marker, validated_by
+from engine.cql3.statements.modification import ModificationStatement
+from engine.cql3.terms import Marker
 from engine.db.mutation import Mutation
-from engine.db.rows import LIVE, ClusteringKey, PartitionUpdate, Row
+from engine.db.rows import LIVE, Cell, ClusteringKey, PartitionUpdate, Row
 from engine.dht.murmur3_partitioner import composite_key, get_token
 from engine.errors import InvalidRequest
 from engine.schema.metadata import TableMetadata
+from engine.schema.types import CqlType, ListType
 from engine.service.query_options import UNSET, BoundValue, QueryOptions
 
 MAX_KEY_LENGTH = keys.MAX_KEY_LENGTH
-
-
-class _Values:
-    """The bound values of one child, as the direct setters read them (``BindContext.value``)."""
-
-    __slots__ = ("values",)
-
-    def __init__(self, values: Sequence[BoundValue]) -> None:
-        self.values = values
-
-    def value(self, index: int) -> BoundValue:
-        return self.values[index]
 
 
 class _NotPlain(Exception):
     """This batch's values need the general path (an error to raise, or rows to reconcile)."""
 
 
+@dataclass(frozen=True, slots=True)
+class _Bound:
+    """How a bound value of a plain write is checked: its index among the values, and its type's check (a
+    fixed length, when the type has one, else ``validate``); for a non-frozen list, ``elements`` gives the
+    validated elements of its bytes."""
+
+    index: int
+    fixed_length: int | None
+    allows_empty: bool
+    validate: Callable[[bytes], None]
+    elements: Callable[[bytes], list[bytes]] | None = None
+
+    @staticmethod
+    def of(index: int, column_type: CqlType) -> _Bound:
+        elements = column_type.validated_elements if isinstance(column_type, ListType) else None
+        return _Bound(
+            index, column_type.fixed_length, column_type.allows_empty, column_type.validate, elements
+        )
+
+
+def _key(raw: BoundValue, bound: _Bound) -> bytes:
+    """A key column's bytes, checked; a null, unset or invalid value is the general path's error."""
+    if raw.__class__ is not bytes:
+        raise _NotPlain
+    fixed = bound.fixed_length
+    if fixed is None:
+        bound.validate(raw)  # type: ignore[arg-type]
+    elif len(raw) != fixed and (raw or not bound.allows_empty):  # type: ignore[arg-type]
+        raise _NotPlain
+    return raw  # type: ignore[return-value]
+
+
 @dataclass(frozen=True)
 class PlainWrite:
-    """What a plain write needs to build its rows: where its key values are, and its setters."""
+    """What a plain write needs to build its rows: where its values are, and how each is checked."""
 
     table: TableMetadata
     is_insert: bool
-    #: (bound value index, check) per partition key column, then per clustering column
-    partition_key: tuple[tuple[int, Callable[[bytes], bytes]], ...]
-    clustering: tuple[tuple[int, Callable[[bytes], bytes]], ...]
-    #: (column name, direct setter) per assignment, in the statement's order
-    setters: tuple[tuple[str, DirectSetter], ...]
+    partition_key: tuple[_Bound, ...]
+    clustering: tuple[_Bound, ...]
+    #: (column name, its bound value) per assignment, in the statement's order
+    columns: tuple[tuple[str, _Bound], ...]
     order: ClusteringKey
 
     def mutations(
@@ -100,30 +120,47 @@ class PlainWrite:
     ) -> list[Mutation]:
         table = self.table
         bind = ctx.bind_context(options)
-        cells = CellFactory(timestamp, table.params.default_time_to_live, bind.now_seconds)
+        ttl = table.params.default_time_to_live
+        cells = CellFactory(timestamp, ttl, bind.now_seconds)
+        live = cells.live
+        list_cells = cells.list_from_elements
         liveness = cells.liveness() if self.is_insert else None
         key_columns = self.partition_key
         clustering_columns = self.clustering
-        setters = self.setters
-        single_key = len(key_columns) == 1
+        columns_written = self.columns
+        single_key = key_columns[0] if len(key_columns) == 1 else None
         partitions: dict[bytes, list[Row]] = {}
         for values in children:
-            if single_key:
-                index, check = key_columns[0]
-                key = _checked(values[index], check)
+            if single_key is not None:
+                key = _key(values[single_key.index], single_key)
                 if not key or len(key) > MAX_KEY_LENGTH:
                     raise _NotPlain
             else:
-                key = composite_key([_checked(values[i], check) for i, check in key_columns])
+                key = composite_key([_key(values[b.index], b) for b in key_columns])
                 if len(key) > MAX_KEY_LENGTH:
                     raise _NotPlain
-            clustering = tuple([_checked(values[i], check) for i, check in clustering_columns])
+            clustering = tuple([_key(values[b.index], b) for b in clustering_columns])
+            # What modification._direct_setter writes: a null deletes (a tombstone, or the list's deletion
+            # alone), an unset value writes nothing; a value the column's type refuses is the general
+            # path's error.
             columns: dict[str, Any] = {}
-            bound = _Values(values)
-            for name, setter in setters:
-                data = setter(bound, cells)  # type: ignore[arg-type]
-                if data is not None:
-                    columns[name] = data
+            for name, bound in columns_written:
+                raw = values[bound.index]
+                if raw.__class__ is bytes:
+                    elements = bound.elements
+                    if elements is not None:
+                        columns[name] = list_cells(elements(raw))  # type: ignore[arg-type]
+                        continue
+                    fixed = bound.fixed_length
+                    if fixed is None:
+                        bound.validate(raw)  # type: ignore[arg-type]
+                    elif len(raw) != fixed and (raw or not bound.allows_empty):  # type: ignore[arg-type]
+                        raise _NotPlain
+                    columns[name] = Cell(raw, timestamp) if ttl <= 0 else live(raw)  # type: ignore[arg-type]
+                elif raw is None:
+                    columns[name] = list_cells(None) if bound.elements is not None else cells.tombstone()
+                elif raw is not UNSET:
+                    raise _NotPlain
             if not columns and liveness is None:
                 continue  # an UPDATE setting only unset values writes nothing
             row = Row(clustering, liveness, LIVE, MappingProxyType(columns))
@@ -145,12 +182,6 @@ class PlainWrite:
         return mutations
 
 
-def _checked(raw: BoundValue, check: Callable[[bytes], bytes]) -> bytes:
-    if raw is None or raw is UNSET:
-        raise _NotPlain  # a null or unset key value: the general path's error
-    return check(raw)  # type: ignore[arg-type]
-
-
 def plain_write_of(statement: ModificationStatement) -> PlainWrite | None:
     """The plain write ``statement`` is, or None (``ModificationStatement.plain_write`` keeps it)."""
     table = statement.table_metadata
@@ -170,11 +201,13 @@ def plain_write_of(statement: ModificationStatement) -> PlainWrite | None:
     clustering = _key_markers(table.clustering, restrictions.clustering)
     if partition_key is None or clustering is None:
         return None
-    setters = []
+    columns = []
     for assignment, name, is_static, direct in statement.assignment_plan:
         if direct is None or is_static or assignment.column.type.is_counter:
             return None
-        setters.append((name, direct))
+        marker = assignment.value
+        assert isinstance(marker, Marker)  # a direct setter sets a bound value
+        columns.append((name, _Bound.of(marker.index, assignment.column.type)))
     if statement.reads_lists:
         return None
     return PlainWrite(
@@ -182,16 +215,14 @@ def plain_write_of(statement: ModificationStatement) -> PlainWrite | None:
         statement.is_insert,
         partition_key,
         clustering,
-        tuple(setters),
+        tuple(columns),
         keys.clustering_comparator(table),
     )
 
 
-def _key_markers(
-    columns: Sequence[Any], restricted: dict[str, list[Any]]
-) -> tuple[tuple[int, Callable[[bytes], bytes]], ...] | None:
-    """(bound value index, check) of each column, when each is restricted by exactly one ``= ?`` of its
-    own type (whose bytes are canonical); None otherwise."""
+def _key_markers(columns: Sequence[Any], restricted: dict[str, list[Any]]) -> tuple[_Bound, ...] | None:
+    """The bound value of each column, when each is restricted by exactly one ``= ?`` of its own type
+    (whose bytes are canonical); None otherwise."""
     out = []
     for column in columns:
         found = restricted.get(column.name, ())
@@ -208,7 +239,7 @@ def _key_markers(
             or marker.type != column_type
         ):
             return None
-        out.append((marker.index, validated_by(column_type)))
+        out.append(_Bound.of(marker.index, column_type))
     if len(restricted) != len(columns):
         return None
     return tuple(out)

@@ -15,6 +15,7 @@ Python values: ``list`` for lists, :class:`~engine.schema.values.SortedSet` for 
 from __future__ import annotations
 
 import json
+import struct
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,32 +27,33 @@ from engine.schema.types.base import (
     CqlType,
     MarshalException,
     ProtocolTypeCode,
-    int32,
     pack_int32,
 )
 from engine.schema.values import OrderedMap, SortedSet, pairs
 
+_INT32 = struct.Struct(">i")
+
 
 def read_elements(data: bytes, kind: str, count_factor: int = 1) -> list[bytes]:
     """The element byte strings of a serialized collection (``count_factor`` 2 for maps)."""
+    unpack = _INT32.unpack_from
+    end = len(data)
     try:
-        if len(data) < INT32:
-            raise IndexError
-        count = int32(data, 0)
+        count = unpack(data, 0)[0]
         if count < 0:
             raise MarshalException(f"The data cannot be deserialized as a {kind}")
         offset = INT32
         out: list[bytes] = []
         for _ in range(count * count_factor):
-            size = int32(data, offset)
+            size = unpack(data, offset)[0]
             offset += INT32
             if size < 0:
                 raise MarshalException("Null value read when not allowed")
-            if offset + size > len(data) or offset > len(data):
+            if offset + size > end:
                 raise IndexError
             out.append(data[offset : offset + size])
             offset += size
-    except IndexError:
+    except (IndexError, struct.error):
         raise MarshalException(f"Not enough bytes to read a {kind}") from None
     if offset != len(data):
         raise MarshalException(f"Unexpected extraneous bytes after {kind} value")
@@ -409,6 +411,9 @@ def _element_bytes(element: CqlType, value: Any) -> bytes:
 
 
 def _validated(element: CqlType, parts: list[bytes]) -> list[bytes]:
+    fixed = element.fixed_length
+    if fixed is not None and all(len(part) == fixed for part in parts):
+        return parts  # what validate checks of a fixed-length type (its error comes from validate below)
     for part in parts:
         element.validate(part)
     return parts
