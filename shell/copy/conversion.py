@@ -161,6 +161,7 @@ class RowConverter:
         self.datetimeformat = datetimeformat
         self.protocol_version = protocol_version
         self.key_indexes = [self.columns.index(name) for name in primary_key]
+        self._element_converters: dict[type, Converter] = {}
         self.converters = [self.converter(t) for t in self.types]
         self.serializers = [serializer(t, protocol_version) for t in self.types]
 
@@ -279,7 +280,10 @@ class RowConverter:
                 raise ParseError("Empty values are not allowed")
             if not mandatory:
                 return None
-        return self.converter(kind)(value)
+        convert = self._element_converters.get(kind)
+        if convert is None:  # worked out once per element type, not once per element
+            convert = self._element_converters[kind] = self.converter(kind)
+        return convert(value)
 
     def _composite(self, kind: type) -> Converter:
         name = kind.typename  # type: ignore[attr-defined]
