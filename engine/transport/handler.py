@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from engine.service.query_options import BoundValue, QueryOptions
 from engine.service.results import ColumnSpec, ResultMessage
@@ -36,8 +36,10 @@ class BatchType(enum.IntEnum):
     COUNTER = 2
 
 
-@dataclass(frozen=True, slots=True)
-class BatchChild:
+class BatchChild(NamedTuple):
+    """One statement of a BATCH and its values (a named tuple, not a frozen dataclass: one is made per row
+    of a batch, and a tuple is made in C)."""
+
     #: the query text, or the id of a prepared statement
     statement: str | bytes
     values: tuple[BoundValue, ...]

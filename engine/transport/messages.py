@@ -190,7 +190,7 @@ def _batch(reader: BodyReader, version: int) -> Batch:
     except ValueError:
         raise ProtocolError(f"Unknown batch type {kind}") from None
     count = reader.read_short()
-    children = [BatchChild(statement, values) for statement, values in reader.read_prepared_children(count)]
+    children = list(map(BatchChild._make, reader.read_prepared_children(count)))
     for _ in range(count - len(children)):
         child_kind = reader.read_byte()
         if child_kind == 0:

@@ -18,6 +18,7 @@ file wins, as separate statements would make it.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Sequence
 
 from shell.copy.options import CopyOptions
@@ -53,23 +54,27 @@ class PartitionGrouper:
     ) -> None:
         self.key_indexes = tuple(key_indexes)
         self.primary_indexes = tuple(primary_indexes)
+        # a row's partition and primary key: its value for one column, or the tuple of several
+        self._partition_of = operator.itemgetter(*self.key_indexes)
+        self._primary_of = operator.itemgetter(*self.primary_indexes)
         self.options = options
         self.size = max(1, options.maxbatchsize)
         chunk = max(1, options.chunksize)
         self.limit = HELD_CHUNKS * chunk  # rows held at most
         self.low = self.limit - chunk  # what a release brings them down to
-        self.groups: dict[tuple[bytes | None, ...], list[Parsed]] = {}
-        self.keys: dict[tuple[bytes | None, ...], set[tuple[bytes | None, ...]]] = {}
+        self.groups: dict[object, list[Parsed]] = {}
+        self.keys: dict[object, set[object]] = {}
         self.held = 0
 
     def add(self, rows: Iterable[Parsed]) -> list[Batch]:
         """Take a chunk's rows; the batches ready to go."""
         ready: list[Batch] = []
         groups, keys = self.groups, self.keys
+        partition_of, primary_of = self._partition_of, self._primary_of
         for row in rows:
             values = row[1]
-            partition = tuple(values[i] for i in self.key_indexes)
-            primary = tuple(values[i] for i in self.primary_indexes)
+            partition = partition_of(values)
+            primary = primary_of(values)
             group = groups.get(partition)
             if group is None:
                 group = groups[partition] = []
