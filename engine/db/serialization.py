@@ -177,13 +177,11 @@ def write_row(out: bytearray, row: Row) -> None:
         out.append(len(columns))
     else:
         write_vint(out, len(columns))
+    names = _NAMES
     for name, data in columns.items():
-        encoded = name.encode()
-        length = len(encoded)
-        if length < 0x80:
-            out.append(length)
-        else:
-            write_vint(out, length)
+        encoded = names.get(name)
+        if encoded is None:
+            encoded = _name_bytes(name)
         out += encoded
         if data.__class__ is Cell:
             value = data.value  # type: ignore[union-attr]
@@ -201,10 +199,38 @@ def write_row(out: bytearray, row: Row) -> None:
         else:
             out.append(_KIND_COMPLEX)
             _write_deletion(out, data.deletion)  # type: ignore[union-attr]
-            write_vint(out, len(data.cells))  # type: ignore[union-attr]
-            for path, cell in data.cells.items():  # type: ignore[union-attr]
-                _write_bytes(out, path)
-                _write_cell(out, cell)
+            cells = data.cells  # type: ignore[union-attr]
+            if len(cells) < 0x80:
+                out.append(len(cells))
+            else:
+                write_vint(out, len(cells))
+            for path, cell in cells.items():
+                length = len(path)
+                if length < 0x80:
+                    out.append(length)
+                else:
+                    write_vint(out, length)
+                out += path
+                value = cell.value
+                if value.__class__ is bytes and cell.ttl == 0 and len(value) < 0x80:  # a live element
+                    out += _CELL_HEAD.pack(0, cell.timestamp)
+                    out.append(len(value))
+                    out += value
+                else:
+                    _write_cell(out, cell)
+
+
+#: column name -> its serialized form (``text``), for the few names of the tables written
+_NAMES: dict[str, bytes] = {}
+
+
+def _name_bytes(name: str) -> bytes:
+    out = bytearray()
+    _write_bytes(out, name.encode())
+    encoded = bytes(out)
+    if len(_NAMES) < 65536:  # tables have few column names; this only bounds a pathological workload
+        _NAMES[name] = encoded
+    return encoded
 
 
 def write_partition(out: bytearray, partition: PartitionUpdate, row_bounds: list[int] | None = None) -> None:
