@@ -13,7 +13,9 @@ as one mutation. At most ``4 x CHUNKSIZE`` rows are held: past that, the partiti
 out, batched as cqlsh batches a chunk, until a chunk's worth of room is free again; the end of the input
 sends the rest the same way. A row whose primary key is already waiting in its partition's batch sends
 that batch first, so two rows of one key never share a batch (and its timestamp): the later row of the
-file wins, as separate statements would make it.
+file wins, as separate statements would make it. Until the first batch has gone, a partition holding
+MINBATCHSIZE rows (what cqlsh sends as a batch of its own) goes at the end of its chunk instead of waiting
+for MAXBATCHSIZE: the server would otherwise sit idle while the first chunks are read.
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ class PartitionGrouper:
         self.groups: dict[object, list[Parsed]] = {}
         self.keys: dict[object, set[object]] = {}
         self.held = 0
+        self.started = False  # whether a batch has gone yet
 
     def add(self, rows: Iterable[Parsed]) -> list[Batch]:
         """Take a chunk's rows; the batches ready to go."""
@@ -93,7 +96,21 @@ class PartitionGrouper:
                 del groups[partition], keys[partition]
         if self.held > self.limit:
             ready.extend(self._release(self.low))
+        if not ready and not self.started:
+            ready = self._release_at_least(max(1, self.options.minbatchsize))
+        self.started = self.started or bool(ready)
         return ready
+
+    def _release_at_least(self, rows: int) -> list[Batch]:
+        """The partitions holding at least ``rows`` rows, each as its own batch(es)."""
+        full = [partition for partition, group in self.groups.items() if len(group) >= rows]
+        released = []
+        for partition in full:
+            group = self.groups.pop(partition)
+            del self.keys[partition]
+            self.held -= len(group)
+            released.append(group)
+        return split_into_batches(released, self.options)
 
     def finish(self) -> list[Batch]:
         """Everything still held."""

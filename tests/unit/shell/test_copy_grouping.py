@@ -42,7 +42,7 @@ def test_cqlsh_split_of_one_chunk() -> None:
 
 
 def test_interleaved_partitions_go_as_full_batches_of_one_partition() -> None:
-    g = grouper()
+    g = grouper(minbatchsize=3)
     first = g.add(rows((1, 1), (2, 1), (1, 2), (2, 2)))
     assert first == [] and g.held == 4
     second = g.add(rows((1, 3), (2, 3), (3, 1)))
@@ -73,3 +73,18 @@ def test_every_row_comes_out_once() -> None:
     sent += g.finish()
     assert sorted(k for batch in keys(sent) for k in batch) == sorted(data)
     assert all(len(batch) <= 4 for batch in sent)
+
+
+def test_until_a_batch_has_gone_a_partition_with_minbatchsize_rows_goes_at_the_end_of_its_chunk() -> None:
+    """The server would sit idle while the first chunks are read: the first partitions to reach
+    MINBATCHSIZE go at once; afterwards partitions wait for MAXBATCHSIZE again."""
+    g = grouper(maxbatchsize=4, minbatchsize=2)
+    assert g.add(rows((1, 1), (2, 1), (3, 1))) == []  # no partition has 2 rows yet
+    assert keys(g.add(rows((1, 2), (2, 2), (3, 2), (1, 3), (4, 1)))) == [
+        [(1, 1), (1, 2), (1, 3)],
+        [(2, 1), (2, 2)],
+        [(3, 1), (3, 2)],
+    ]
+    assert g.add(rows((2, 3), (2, 4), (4, 2))) == []  # started: 2 and 4 wait for a full batch
+    assert keys(g.add(rows((2, 5), (2, 6)))) == [[(2, 3), (2, 4), (2, 5), (2, 6)]]
+    assert keys(g.finish()) == [[(4, 1), (4, 2)]]
