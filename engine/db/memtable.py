@@ -49,6 +49,7 @@ from typing import Any
 
 from sortedcontainers import SortedList
 
+from engine.db.encoded_update import EncodedPartitionUpdate
 from engine.db.partition_decoder import decode_partition, decode_row
 from engine.db.rows import (
     LIVE,
@@ -114,11 +115,21 @@ class _Wide:
         added = 0
         rows = self.rows
         unordered = self._unordered
-        for i, row in enumerate(update.rows):
-            k = sort_key(row.clustering)
+        if update.__class__ is EncodedPartitionUpdate:  # its rows as bytes, with their keys
+            clusterings, keys = update.clusterings, update.sort_keys  # type: ignore[attr-defined]
+            serialized, row_bounds = update.data, update.bounds  # type: ignore[attr-defined]
+        else:
+            clusterings = [row.clustering for row in update.rows]
+            keys = [sort_key(clustering) for clustering in clusterings]
+        for i, k in enumerate(keys):
             current_row = rows.get(k)
             if current_row is not None:
-                row = decode_row(current_row[1]).merge(row)
+                new = (
+                    decode_row(serialized[row_bounds[i] : row_bounds[i + 1]])
+                    if row_bounds
+                    else update.rows[i]
+                )  # type: ignore[index]
+                row = decode_row(current_row[1]).merge(new)
                 added -= len(current_row[1])
                 encoded = _encode_row(row)
             else:
@@ -127,8 +138,8 @@ class _Wide:
                 if row_bounds is not None:
                     encoded = serialized[row_bounds[i] : row_bounds[i + 1]]  # type: ignore[index]
                 else:
-                    encoded = _encode_row(row)
-            rows[k] = (row.clustering, encoded)
+                    encoded = _encode_row(update.rows[i])
+            rows[k] = (clusterings[i], encoded)
             added += len(encoded)
         return added
 
@@ -282,10 +293,13 @@ class Memtable:
         (``encode_partition``'s), if the caller has them (``size`` is accepted for callers that only know
         the size: it is not needed)."""
         sort_key = self._clustering_key
-        if len(update.rows) > 1 and not _ordered(update, sort_key):
+        if update.__class__ is EncodedPartitionUpdate:  # bytes, rows in order, by construction
+            serialized, row_bounds = update.data, update.bounds  # type: ignore[attr-defined]
+        elif len(update.rows) > 1 and not _ordered(update, sort_key):
             update, serialized = _normalized(update, sort_key), None
         if serialized is None or row_bounds is None:
             serialized, row_bounds = encode_partition(update)
+        row_count = update.row_count
         oldest = update.min_timestamp
         slot = (update.token, update.key)
         with self._lock:
@@ -293,7 +307,7 @@ class Memtable:
             current = partitions.get(slot)
             if current is None:
                 self._unordered.append(slot)
-                if len(update.rows) > _WIDE:
+                if row_count > _WIDE:
                     # Many rows at once (a batch of one partition): kept row by row from the start, cut
                     # from the bytes just encoded, so later updates never decode this one to merge it.
                     wide = partitions[slot] = _Wide()
@@ -316,7 +330,7 @@ class Memtable:
             self.live_data_size += added
             # Cassandra's PartitionUpdate.operationCount (tablestats' "Memtable cell count").
             self.operation_count += (
-                len(update.rows)
+                row_count
                 + (update.static_row is not None)
                 + len(update.range_tombstones)
                 + (update.deletion is not LIVE)

@@ -38,7 +38,8 @@ class Mutation:
         partitions = []
         for table_id, update in self.updates:
             out += table_id.bytes
-            partition = encode_partition(update)
+            data = getattr(update, "data", None)  # an EncodedPartitionUpdate is its bytes already
+            partition = (data, update.bounds) if data is not None else encode_partition(update)  # type: ignore[attr-defined]
             out += partition[0]
             partitions.append(partition)
         return bytes(out), tuple(partitions)

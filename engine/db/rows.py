@@ -378,6 +378,23 @@ class PartitionUpdate:
         self.rows = rows
         self.range_tombstones = range_tombstones
 
+    def __eq__(self, other: object) -> bool:
+        # by value whatever the class (engine.db.encoded_update holds the same value as bytes)
+        if not isinstance(other, PartitionUpdate):
+            return NotImplemented
+        return (
+            self.key == other.key
+            and self.token == other.token
+            and self.deletion == other.deletion
+            and self.static_row == other.static_row
+            and self.rows == other.rows
+            and self.range_tombstones == other.range_tombstones
+        )
+
+    @property
+    def row_count(self) -> int:
+        return len(self.rows)
+
     @property
     def min_timestamp(self) -> int:
         """The oldest timestamp of anything in the partition (a large sentinel when it is empty)."""

@@ -233,6 +233,101 @@ def _name_bytes(name: str) -> bytes:
     return encoded
 
 
+# ------------------------------------------------------------- rows written straight from values
+# A plain prepared write (engine.cql3.statements.plain_write) builds its rows' bytes from the bound
+# values without making Row and Cell objects first: these write what ``write_row`` writes for the
+# row those objects would be (live cells, no TTL), and a property test pins that.
+
+
+def plain_row(clustering: Clustering, timestamp: int | None, column_count: int, columns: bytes) -> bytes:
+    """A row (``write_row``'s bytes): ``clustering``, the row marker of an INSERT at ``timestamp`` (None: an
+    UPDATE's row, without one), then ``column_count`` columns already written by the ``plain_*_column``
+    functions."""
+    out = bytearray()
+    if len(clustering) < 0x80:
+        out.append(len(clustering))
+    else:
+        write_vint(out, len(clustering))
+    for component in clustering:
+        length = len(component)
+        if length < 0x80:
+            out.append(length)
+        else:
+            write_vint(out, length)
+        out += component
+    if timestamp is not None:
+        out += _LIVE_ROW.pack(_ROW_LIVENESS, timestamp, 0, NO_DELETION_TIME)
+    else:
+        out.append(0)
+    if column_count < 0x80:
+        out.append(column_count)
+    else:
+        write_vint(out, column_count)
+    out += columns
+    return bytes(out)
+
+
+def _column_name(out: bytearray, name: str) -> None:
+    encoded = _NAMES.get(name)
+    out += encoded if encoded is not None else _name_bytes(name)
+
+
+def plain_cell_column(out: bytearray, name: str, timestamp: int, value: bytes) -> None:
+    """A regular column set to ``value`` at ``timestamp`` (a live cell without TTL)."""
+    _column_name(out, name)
+    out += _REGULAR_CELL_HEAD.pack(_KIND_CELL, 0, timestamp)
+    length = len(value)
+    if length < 0x80:
+        out.append(length)
+    else:
+        write_vint(out, length)
+    out += value
+
+
+def plain_tombstone_column(out: bytearray, name: str, timestamp: int, now: int) -> None:
+    """A regular column set to null at ``timestamp``, deleted at ``now`` (seconds)."""
+    _column_name(out, name)
+    out += _REGULAR_CELL_HEAD.pack(_KIND_CELL, _CELL_TOMBSTONE, timestamp)
+    out += _I32.pack(now)
+
+
+def plain_list_column(
+    out: bytearray, name: str, timestamp: int, now: int, elements: Sequence[tuple[bytes, bytes]]
+) -> None:
+    """A non-frozen list set to ``elements`` (``(cell path, value)`` in list order; none: the list set to
+    null): its deletion at ``timestamp - 1``, then one live cell per element at ``timestamp``."""
+    _column_name(out, name)
+    out.append(_KIND_COMPLEX)
+    out += _DELETION.pack(timestamp - 1, now)
+    if len(elements) < 0x80:
+        out.append(len(elements))
+    else:
+        write_vint(out, len(elements))
+    head = _CELL_HEAD.pack(0, timestamp)
+    for path, value in elements:
+        _write_bytes(out, path)
+        out += head
+        _write_bytes(out, value)
+
+
+def plain_partition(key: bytes, token: int, rows: Sequence[bytes]) -> tuple[bytes, tuple[int, ...]]:
+    """A partition of these rows (``write_row``'s bytes each, in clustering order) without deletion, static
+    row or range tombstones: ``encode_partition``'s bytes and row bounds."""
+    out = bytearray()
+    write_partition_head(out, key, token, LIVE, None, ())
+    if len(rows) < 0x80:
+        out.append(len(rows))
+    else:
+        write_vint(out, len(rows))
+    bounds = [len(out)]
+    position = bounds[0]
+    for row in rows:
+        position += len(row)
+        bounds.append(position)
+    out += b"".join(rows)
+    return bytes(out), tuple(bounds)
+
+
 def write_partition(out: bytearray, partition: PartitionUpdate, row_bounds: list[int] | None = None) -> None:
     """Append ``partition``; with ``row_bounds``, append to it the offset in ``out`` where the rows start and
     where each one ends (so each row's bytes can be cut out: see ``encode_partition``)."""

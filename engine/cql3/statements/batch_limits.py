@@ -14,7 +14,8 @@ as Cassandra's ``BatchStatement.executeWithoutConditions`` does:
   are replayed (the batchlog is TTL'd by the tables' gc_grace_seconds).
 
 **Data size** is Cassandra's ``PartitionUpdate.dataSize()`` over the batch's updates merged per table and
-partition (Cassandra collects a batch's statements into one update per partition first): for each row, the
+partition (Cassandra collects a batch's statements into one update per partition first; an update built
+as bytes, ``engine.db.encoded_update``, brings its size counted by the same rules): for each row, the
 clustering values, 8 bytes of primary-key liveness (16 with a TTL), 12 of row deletion, and per cell 16
 bytes (timestamp, TTL, local deletion time) plus the value and, in a collection, the cell path; a
 collection adds 12 for its own deletion; every partition counts its static row, present or not (20 bytes
@@ -28,6 +29,7 @@ Java's set brackets; with several tables cqlkit lists them sorted (Cassandra's o
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -118,21 +120,27 @@ class _RowSize:
 
 def data_size(mutations: Iterable[Mutation]) -> int:
     """Cassandra's ``IMutation.dataSize`` of a batch's mutations, merged per table and partition."""
+    updates = [(table_id, update) for mutation in mutations for table_id, update in mutation.updates]
+    per_partition = Counter((table_id, update.key) for table_id, update in updates)
     partitions: dict[tuple[uuid.UUID, bytes], dict[object, _RowSize]] = {}
-    for mutation in mutations:
-        for table_id, update in mutation.updates:
-            rows = partitions.setdefault((table_id, update.key), {})
-            static = rows.get("static")
-            if static is None:
-                static = rows["static"] = _RowSize(0)  # counted whether or not the batch writes it
-            if update.static_row is not None:
-                static.add(update.static_row)
-            for row in update.rows:
-                merged = rows.get(row.clustering)
-                if merged is None:
-                    merged = rows[row.clustering] = _RowSize(sum(len(v) for v in row.clustering))
-                merged.add(row)
-    return sum(row.size() for rows in partitions.values() for row in rows.values())
+    total = 0
+    for table_id, update in updates:
+        known = getattr(update, "data_size", None)  # an update built as bytes counted its size
+        if known is not None and per_partition[(table_id, update.key)] == 1:
+            total += known  # the partition's only update: nothing to merge it with
+            continue
+        rows = partitions.setdefault((table_id, update.key), {})
+        static = rows.get("static")
+        if static is None:
+            static = rows["static"] = _RowSize(0)  # counted whether or not the batch writes it
+        if update.static_row is not None:
+            static.add(update.static_row)
+        for row in update.rows:
+            merged = rows.get(row.clustering)
+            if merged is None:
+                merged = rows[row.clustering] = _RowSize(sum(len(v) for v in row.clustering))
+            merged.add(row)
+    return total + sum(row.size() for rows in partitions.values() for row in rows.values())
 
 
 def _unmerged_size(mutations: Iterable[Mutation]) -> int:
@@ -142,6 +150,10 @@ def _unmerged_size(mutations: Iterable[Mutation]) -> int:
     total = 0
     for mutation in mutations:
         for _, update in mutation.updates:
+            known = getattr(update, "data_size", None)  # an update built as bytes counted its size
+            if known is not None:
+                total += known
+                continue
             static = update.static_row
             total += LIVENESS_SIZE + DELETION_SIZE if static is None else _row_size(static, 0)
             for row in update.rows:

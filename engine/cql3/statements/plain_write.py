@@ -5,14 +5,17 @@ A batch of one prepared statement executed with many value sets is what COPY FRO
 (``batch.execute``) builds each child on its own — a bind context, the timestamp and TTL, the partition key,
 one ``PartitionUpdate`` in one ``Mutation`` — and then merges the children's updates of each partition
 again (``per_partition``). For a **plain** write most of that is the same for every child, so here it is
-worked out once per statement (``ModificationStatement.plain_write``) and once per batch, and each child costs its key, its
-clustering and its cells, grouped straight into one update per partition.
+worked out once per statement (``ModificationStatement.plain_write``) and once per batch, and each child
+costs its key, its clustering and its cells, grouped straight into one update per partition. The rows are
+written as bytes from the bound values (``serialization.plain_row``), into an ``EncodedPartitionUpdate``
+that the commitlog and the memtable take as it is: no Row or Cell object is made on the way.
 
 A write is plain when:
 
 * it is an INSERT or UPDATE (not a DELETE), without conditions, on a table without counters;
-* it has no ``USING TIMESTAMP``/``USING TTL`` (every child writes at the batch's timestamp and the table's
-  default TTL, as the general path does);
+* it has no ``USING TIMESTAMP``/``USING TTL`` (every child writes at the batch's timestamp, as the general
+  path does), on a table without a default TTL (checked at each execution: expiring cells go the general
+  way);
 * every partition key and clustering column is restricted by ``= ?`` (one row per execution, no ``IN``,
   no multi-column relation);
 * every assignment sets a regular (not static) column to a bound value taken as it comes
@@ -21,7 +24,8 @@ A write is plain when:
 The result is the general path's: the same rows with the same cells, each partition's rows in clustering
 order, the partitions in the order the batch first names them, one ``Mutation`` per partition. Whatever the
 general path would answer other than that — a null or unset key value, a value its type refuses, a key too
-long or empty, two children writing the same row (reconciled there) — makes ``mutations`` return None, and
+long or empty, two children writing the same row (reconciled there), a default TTL — makes ``mutations``
+return None, and
 the batch is built by the general path, which gives Cassandra's error or reconciliation exactly.
 """
 
@@ -30,17 +34,25 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Any
 
 from engine.cql.ast import Operator
 from engine.cql3 import keys
 from engine.cql3.cells import CellFactory
 from engine.cql3.statements.base import ExecutionContext
+from engine.cql3.statements.batch_limits import CELL_OVERHEAD, DELETION_SIZE, LIVENESS_SIZE
 from engine.cql3.statements.modification import ModificationStatement
 from engine.cql3.terms import Marker
+from engine.db.encoded_update import EncodedPartitionUpdate
 from engine.db.mutation import Mutation
-from engine.db.rows import LIVE, Cell, ClusteringKey, PartitionUpdate, Row
+from engine.db.rows import Clustering, ClusteringKey
+from engine.db.serialization import (
+    plain_cell_column,
+    plain_list_column,
+    plain_partition,
+    plain_row,
+    plain_tombstone_column,
+)
 from engine.dht.murmur3_partitioner import composite_key, get_token
 from engine.errors import InvalidRequest
 from engine.schema.metadata import TableMetadata
@@ -48,6 +60,7 @@ from engine.schema.types import CqlType, ListType
 from engine.service.query_options import UNSET, BoundValue, QueryOptions
 
 MAX_KEY_LENGTH = keys.MAX_KEY_LENGTH
+_NOTHING_TIMED = 2**63  # PartitionUpdate.min_timestamp of a partition holding no timestamp
 
 
 class _NotPlain(Exception):
@@ -119,17 +132,18 @@ class PlainWrite:
         options: QueryOptions,
     ) -> list[Mutation]:
         table = self.table
-        bind = ctx.bind_context(options)
-        ttl = table.params.default_time_to_live
-        cells = CellFactory(timestamp, ttl, bind.now_seconds)
-        live = cells.live
-        list_cells = cells.list_from_elements
-        liveness = cells.liveness() if self.is_insert else None
+        if table.params.default_time_to_live > 0:
+            raise _NotPlain  # expiring cells: the general path writes them
+        now = ctx.bind_context(options).now_seconds
+        cells = CellFactory(timestamp, 0, now)
+        list_path = cells.list_path
+        marker = timestamp if self.is_insert else None  # an INSERT's row marker
         key_columns = self.partition_key
         clustering_columns = self.clustering
         columns_written = self.columns
         single_key = key_columns[0] if len(key_columns) == 1 else None
-        partitions: dict[bytes, list[Row]] = {}
+        # per partition: (clustering, row bytes, data size, whether the row holds a timestamp)
+        partitions: dict[bytes, list[tuple[Clustering, bytes, int, bool]]] = {}
         for values in children:
             if single_key is not None:
                 key = _key(values[single_key.index], single_key)
@@ -142,28 +156,45 @@ class PlainWrite:
             clustering = tuple([_key(values[b.index], b) for b in clustering_columns])
             # What modification._direct_setter writes: a null deletes (a tombstone, or the list's deletion
             # alone), an unset value writes nothing; a value the column's type refuses is the general
-            # path's error.
-            columns: dict[str, Any] = {}
+            # path's error. The size is batch_limits' count of the same row.
+            columns = bytearray()
+            count = 0
+            size = sum(map(len, clustering)) + LIVENESS_SIZE + DELETION_SIZE
+            timed = marker is not None
             for name, bound in columns_written:
                 raw = values[bound.index]
                 if raw.__class__ is bytes:
                     elements = bound.elements
                     if elements is not None:
-                        columns[name] = list_cells(elements(raw))  # type: ignore[arg-type]
-                        continue
-                    fixed = bound.fixed_length
-                    if fixed is None:
-                        bound.validate(raw)  # type: ignore[arg-type]
-                    elif len(raw) != fixed and (raw or not bound.allows_empty):  # type: ignore[arg-type]
-                        raise _NotPlain
-                    columns[name] = Cell(raw, timestamp) if ttl <= 0 else live(raw)  # type: ignore[arg-type]
+                        parts = [(list_path(), element) for element in elements(raw)]  # type: ignore[arg-type]
+                        plain_list_column(columns, name, timestamp, now, parts)
+                        size += DELETION_SIZE + sum(CELL_OVERHEAD + len(p) + len(e) for p, e in parts)
+                        timed = timed or bool(parts)
+                    else:
+                        fixed = bound.fixed_length
+                        if fixed is None:
+                            bound.validate(raw)  # type: ignore[arg-type]
+                        elif len(raw) != fixed and (raw or not bound.allows_empty):  # type: ignore[arg-type]
+                            raise _NotPlain
+                        plain_cell_column(columns, name, timestamp, raw)  # type: ignore[arg-type]
+                        size += CELL_OVERHEAD + len(raw)  # type: ignore[arg-type]
+                        timed = True
                 elif raw is None:
-                    columns[name] = list_cells(None) if bound.elements is not None else cells.tombstone()
-                elif raw is not UNSET:
+                    if bound.elements is not None:
+                        plain_list_column(columns, name, timestamp, now, ())
+                        size += DELETION_SIZE
+                    else:
+                        plain_tombstone_column(columns, name, timestamp, now)
+                        size += CELL_OVERHEAD
+                        timed = True
+                elif raw is UNSET:
+                    continue
+                else:
                     raise _NotPlain
-            if not columns and liveness is None:
+                count += 1
+            if not count and marker is None:
                 continue  # an UPDATE setting only unset values writes nothing
-            row = Row(clustering, liveness, LIVE, MappingProxyType(columns))
+            row = (clustering, plain_row(clustering, marker, count, bytes(columns)), size, timed)
             rows = partitions.get(key)
             if rows is None:
                 partitions[key] = [row]
@@ -172,12 +203,25 @@ class PlainWrite:
         order = self.order
         mutations = []
         for key, rows in partitions.items():
+            sort_keys = [order(row[0]) for row in rows]
             if len(rows) > 1:
-                ordered = sorted((order(row.clustering), i) for i, row in enumerate(rows))
-                if any(a[0] == b[0] for a, b in itertools.pairwise(ordered)):
+                ordered = sorted(range(len(rows)), key=sort_keys.__getitem__)
+                if any(sort_keys[a] == sort_keys[b] for a, b in itertools.pairwise(ordered)):
                     raise _NotPlain  # two children write one row: reconciled by the general path
-                rows = [rows[i] for _, i in ordered]
-            update = PartitionUpdate(key, get_token(key), LIVE, None, tuple(rows))
+                rows = [rows[i] for i in ordered]
+                sort_keys = [sort_keys[i] for i in ordered]
+            token = get_token(key)
+            data, bounds = plain_partition(key, token, [row[1] for row in rows])
+            update = EncodedPartitionUpdate(
+                key,
+                token,
+                data,
+                bounds,
+                [row[0] for row in rows],
+                sort_keys,
+                timestamp if any(row[3] for row in rows) else _NOTHING_TIMED,
+                LIVENESS_SIZE + DELETION_SIZE + sum(row[2] for row in rows),  # and the static row's
+            )
             mutations.append(Mutation(table.keyspace, key, ((table.id, update),)))
         return mutations
 

@@ -151,18 +151,20 @@ def test_random_batches_store_what_the_general_path_stores(
     assert _stored(clusters[0], 3) is not None
 
 
-def test_updates_and_a_default_ttl(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    with _open(tmp_path / "a", ttl=600) as plain, _open(tmp_path / "b", ttl=600) as general:
+@pytest.mark.parametrize("ttl", [0, 600])
+def test_updates_and_a_default_ttl(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ttl: int) -> None:
+    """UPDATEs write no row marker; a table with a default TTL (expiring cells) goes the general way."""
+    with _open(tmp_path / "a", ttl=ttl) as plain, _open(tmp_path / "b", ttl=ttl) as general:
         clusters = (plain, general)
         children: list[tuple[BoundValue, ...]] = [
             (struct.pack(">d", 1.5), b"one", _int(1), _int(2)),
             (UNSET, UNSET, _int(1), _int(3)),  # writes nothing: an UPDATE has no row liveness
             (None, b"two", _int(2), _int(1)),
         ]
-        _run_both(clusters, monkeypatch, UPDATE, children)
+        _run_both(clusters, monkeypatch, UPDATE, children, expect_plain=ttl == 0)
         _same_everywhere(clusters, range(3))
         row = _stored(plain, 1).rows[0]  # type: ignore[union-attr]
-        assert row.liveness is None and row.columns["price"].ttl == 600  # type: ignore[union-attr]
+        assert row.liveness is None and row.columns["price"].ttl == ttl  # type: ignore[union-attr]
         assert [r.clustering for r in _stored(plain, 1).rows] == [(_int(2),)]  # type: ignore[union-attr]
 
 
