@@ -75,6 +75,11 @@ class CellFactory:
     def collection_deletion(self) -> DeletionTime:
         return DeletionTime(self.timestamp - 1, self.now)
 
+    def list_paths(self, count: int) -> list[bytes]:
+        """The paths of ``count`` elements appended in this order (``list_path`` each)."""
+        sequence, prefix = self._sequence, self._append_prefix
+        return [prefix + next(sequence).to_bytes(8, "big") for _ in range(count)]
+
     def list_path(self, prepend: bool = False) -> bytes:
         n = next(self._sequence)
         if not prepend:

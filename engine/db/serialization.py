@@ -292,19 +292,20 @@ def plain_tombstone_column(out: bytearray, name: str, timestamp: int, now: int) 
 
 
 def plain_list_column(
-    out: bytearray, name: str, timestamp: int, now: int, elements: Sequence[tuple[bytes, bytes]]
+    out: bytearray, name: str, timestamp: int, now: int, paths: Sequence[bytes], values: Sequence[bytes]
 ) -> None:
-    """A non-frozen list set to ``elements`` (``(cell path, value)`` in list order; none: the list set to
-    null): its deletion at ``timestamp - 1``, then one live cell per element at ``timestamp``."""
+    """A non-frozen list set to ``values`` (in list order, each under the cell path of the same index; none:
+    the list set to null): its deletion at ``timestamp - 1``, then one live cell per element at
+    ``timestamp``."""
     _column_name(out, name)
     out.append(_KIND_COMPLEX)
     out += _DELETION.pack(timestamp - 1, now)
-    if len(elements) < 0x80:
-        out.append(len(elements))
+    if len(values) < 0x80:
+        out.append(len(values))
     else:
-        write_vint(out, len(elements))
+        write_vint(out, len(values))
     head = _CELL_HEAD.pack(0, timestamp)
-    for path, value in elements:
+    for path, value in zip(paths, values, strict=True):
         _write_bytes(out, path)
         out += head
         _write_bytes(out, value)

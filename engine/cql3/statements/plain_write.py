@@ -136,7 +136,7 @@ class PlainWrite:
             raise _NotPlain  # expiring cells: the general path writes them
         now = ctx.bind_context(options).now_seconds
         cells = CellFactory(timestamp, 0, now)
-        list_path = cells.list_path
+        list_paths = cells.list_paths
         marker = timestamp if self.is_insert else None  # an INSERT's row marker
         key_columns = self.partition_key
         clustering_columns = self.clustering
@@ -166,10 +166,16 @@ class PlainWrite:
                 if raw.__class__ is bytes:
                     elements = bound.elements
                     if elements is not None:
-                        parts = [(list_path(), element) for element in elements(raw)]  # type: ignore[arg-type]
-                        plain_list_column(columns, name, timestamp, now, parts)
-                        size += DELETION_SIZE + sum(CELL_OVERHEAD + len(p) + len(e) for p, e in parts)
-                        timed = timed or bool(parts)
+                        items = elements(raw)  # type: ignore[arg-type]
+                        paths = list_paths(len(items))
+                        plain_list_column(columns, name, timestamp, now, paths, items)
+                        size += (
+                            DELETION_SIZE
+                            + len(items) * CELL_OVERHEAD
+                            + sum(map(len, paths))
+                            + sum(map(len, items))
+                        )
+                        timed = timed or bool(items)
                     else:
                         fixed = bound.fixed_length
                         if fixed is None:
@@ -181,7 +187,7 @@ class PlainWrite:
                         timed = True
                 elif raw is None:
                     if bound.elements is not None:
-                        plain_list_column(columns, name, timestamp, now, ())
+                        plain_list_column(columns, name, timestamp, now, (), ())
                         size += DELETION_SIZE
                     else:
                         plain_tombstone_column(columns, name, timestamp, now)
@@ -219,7 +225,7 @@ class PlainWrite:
                 bounds,
                 [row[0] for row in rows],
                 sort_keys,
-                timestamp if any(row[3] for row in rows) else _NOTHING_TIMED,
+                timestamp if marker is not None or any(row[3] for row in rows) else _NOTHING_TIMED,
                 LIVENESS_SIZE + DELETION_SIZE + sum(row[2] for row in rows),  # and the static row's
             )
             mutations.append(Mutation(table.keyspace, key, ((table.id, update),)))

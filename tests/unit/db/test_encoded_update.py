@@ -46,7 +46,7 @@ def _built(clustering: tuple[bytes, ...], insert: bool, columns: dict[str, objec
     for i, (name, value) in enumerate(columns.items()):
         if isinstance(value, tuple):
             paths = [bytes([i, j]) * 8 for j in range(len(value))]
-            plain_list_column(out, name, TS, NOW, list(zip(paths, value, strict=True)))
+            plain_list_column(out, name, TS, NOW, paths, value)
             cells = {p: Cell(v, TS) for p, v in zip(paths, value, strict=True)}
             objects[name] = ComplexColumn(MappingProxyType(cells), DeletionTime(TS - 1, NOW))
         elif value is None:
