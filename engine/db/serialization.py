@@ -139,9 +139,8 @@ def _write_cell(out: bytearray, cell: Cell) -> None:
         _write_bytes(out, value)
 
 
-def write_row(out: bytearray, row: Row) -> None:
-    # Hot on every write: one-byte lengths and live regular cells are inlined.
-    clustering = row.clustering
+def _write_row_clustering(out: bytearray, clustering: Clustering) -> None:
+    # Hot on every write: one-byte lengths inlined.
     if len(clustering) < 0x80:
         out.append(len(clustering))
     else:
@@ -153,6 +152,11 @@ def write_row(out: bytearray, row: Row) -> None:
         else:
             write_vint(out, length)
         out += component
+
+
+def write_row(out: bytearray, row: Row) -> None:
+    # Hot on every write: one-byte lengths and live regular cells are inlined.
+    _write_row_clustering(out, row.clustering)
     liveness = row.liveness
     deletion = row.deletion
     if liveness is not None:
@@ -244,17 +248,7 @@ def plain_row(clustering: Clustering, timestamp: int | None, column_count: int, 
     UPDATE's row, without one), then ``column_count`` columns already written by the ``plain_*_column``
     functions."""
     out = bytearray()
-    if len(clustering) < 0x80:
-        out.append(len(clustering))
-    else:
-        write_vint(out, len(clustering))
-    for component in clustering:
-        length = len(component)
-        if length < 0x80:
-            out.append(length)
-        else:
-            write_vint(out, length)
-        out += component
+    _write_row_clustering(out, clustering)
     if timestamp is not None:
         out += _LIVE_ROW.pack(_ROW_LIVENESS, timestamp, 0, NO_DELETION_TIME)
     else:
