@@ -32,8 +32,9 @@ The life of a statement
 Steps 1, 3, 4, 5, 7 and 8 exist today on a single node (step 6 is a one-node storage proxy);
 docs/architecture.md says what exists and what each later piece will add.
 
-The embedded API (``Cluster``, ``Session``, ``ResultSet``, ``PreparedStatement``, ``ConsistencyLevel``) is
-imported lazily, so tools that only need the parser (``engine.cql``) do not load the database.
+The embedded API (``Cluster``, ``Session``, ``ResultSet``, ``PreparedStatement``, ``ConsistencyLevel``,
+``BatchType``) is imported lazily, so tools that only need the parser (``engine.cql``) do not load the
+database.
 """
 
 from engine.errors import (
@@ -55,6 +56,7 @@ _LAZY = {
     "ResultSet": "engine.cluster.session",
     "PreparedStatement": "engine.cluster.session",
     "ConsistencyLevel": "engine.db.consistency_level",
+    "BatchType": "engine.cql.ast",
     "DirectoryInUse": "engine.cluster.node",
     "NodeDescription": "engine.cluster.node",
     "ClusterLayoutError": "engine.cluster.layout",
@@ -74,6 +76,7 @@ def __getattr__(name: str) -> object:
 __all__ = [
     "AlreadyExists",
     "AuthenticationError",
+    "BatchType",
     "Cluster",
     "ClusterLayoutError",
     "ConsistencyLevel",

@@ -22,7 +22,7 @@ import dataclasses
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
 from engine.auth.authenticator import SaslNegotiator
@@ -180,7 +180,10 @@ class NodeSession:
                 if len(part.bind_specs) != len(child.values):
                     raise _markers_mismatch(len(part.bind_specs), len(child.values))
                 parts.append((part, child.values))
-            return _execute_batch(self.handler.node, batch, parts, client)
+            batch_type = ast.BatchType[batch.type.name]
+            return batch_statement.execute_protocol_batch(
+                self.handler.node.context, parts, batch.options, batch_type
+            )
 
     def _batch_statement(self, statement: str | bytes, client: ClientState) -> ModificationStatement:
         if isinstance(statement, bytes):
@@ -197,30 +200,6 @@ class NodeSession:
 
     def close(self) -> None:
         pass
-
-
-def _execute_batch(
-    node: Node,
-    batch: BatchRequest,
-    parts: Sequence[tuple[ModificationStatement, tuple[BoundValue, ...]]],
-    client: ClientState,
-) -> ResultMessage:
-    """A protocol BATCH: each child has its own values; validation and execution are the CQL BATCH's.
-
-    A protocol batch has no ``USING TIMESTAMP`` of its own (the driver's default timestamp is not one:
-    Cassandra's ``BatchStatement.validate`` looks at the statement's attributes only).
-    """
-    ctx = node.context
-    ctx.warnings = []
-    statements = [part for part, _ in parts]
-    batch_type = ast.BatchType[batch.type.name]
-    batch_statement.validate(
-        batch_type,
-        statements,
-        timestamp_set=False,
-        ttl_set=False,
-    )
-    return batch_statement.execute_bound(ctx, parts, batch.options, batch_type)
 
 
 class NodeServer:

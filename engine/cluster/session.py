@@ -47,7 +47,10 @@ from engine.cluster.topology_change import (
     resume_joining,
     without,
 )
+from engine.cql.ast import BatchType
+from engine.cql3.statements import batch as batch_statement
 from engine.cql3.statements.base import ClientState
+from engine.cql3.statements.modification import ModificationStatement
 from engine.db.commitlog.commitlog import CommitLogConfig
 from engine.db.consistency_level import ConsistencyLevel
 from engine.errors import InvalidRequest
@@ -208,6 +211,30 @@ class Session:
         else:
             assert isinstance(query, str)
             message = processor.execute(query, self._client, options)
+        if self._settle is not None:
+            self._settle(message)
+        return ResultSet(message)
+
+    def execute_batch(
+        self,
+        prepared: PreparedStatement,
+        rows: Sequence[Sequence[bytes | None]],
+        consistency_level: ConsistencyLevel | None = None,
+        batch_type: BatchType = BatchType.UNLOGGED,
+    ) -> ResultSet:
+        """A batch (UNLOGGED unless told) running ``prepared`` (an INSERT, UPDATE or DELETE) once per row of
+        already serialized values, as a driver's ``BatchStatement`` of one prepared statement is sent (COPY
+        FROM's batches): one batch, applied whole or refused whole."""
+        processor = self._node.query_processor
+        statement = processor.prepare(prepared.query_string, self._client).statement
+        if not isinstance(statement, ModificationStatement):
+            raise InvalidRequest(
+                "Invalid statement in batch: only UPDATE, INSERT and DELETE statements are allowed."
+            )
+        processor.check_access(statement, self._client)
+        options = QueryOptions(consistency=consistency_level or self.default_consistency_level)
+        children = [(statement, tuple(row)) for row in rows]
+        message = batch_statement.execute_protocol_batch(self._node.context, children, options, batch_type)
         if self._settle is not None:
             self._settle(message)
         return ResultSet(message)

@@ -155,14 +155,18 @@ class EmbeddedConnection:
         concurrency: int,
         counter: bool = False,
     ) -> WriteDone:
-        """In-process the engine runs each row as it comes (no network round trip to save)."""
+        """Each batch as the remote connections send it (one row: the statement alone; more: an UNLOGGED, or
+        COUNTER, batch), run by the engine in process before this returns."""
         prepared = self.session.prepare(query)
         level = engine.ConsistencyLevel[consistency]
+        kind = engine.BatchType.COUNTER if counter else engine.BatchType.UNLOGGED
         failures = []
         for index, rows in enumerate(batches):
             try:
-                for row in rows:
-                    self.session.execute(prepared, row, consistency_level=level, serialized=True)
+                if len(rows) == 1:
+                    self.session.execute(prepared, rows[0], consistency_level=level, serialized=True)
+                else:
+                    self.session.execute_batch(prepared, rows, consistency_level=level, batch_type=kind)
             except engine.CqlError as error:
                 failures.append(
                     WriteFailure(index, QueryError.from_server(server_error(error)), type(error).__name__)

@@ -98,6 +98,21 @@ def execute_bound(
     return _execute(ctx, statements, [values for _, values in children], timed, options, batch_type)
 
 
+def execute_protocol_batch(
+    ctx: ExecutionContext,
+    children: Sequence[tuple[ModificationStatement, tuple[BoundValue, ...]]],
+    options: QueryOptions,
+    batch_type: BatchType,
+) -> ResultMessage:
+    """A protocol BATCH (or a driver's ``BatchStatement``): each prepared child with its own values;
+    validation and execution are the CQL BATCH's. It has no ``USING TIMESTAMP`` of its own (a client's
+    default timestamp is not one: Cassandra's ``BatchStatement.validate`` looks at the statements'
+    attributes only)."""
+    ctx.warnings = []
+    validate(batch_type, [statement for statement, _ in children], timestamp_set=False, ttl_set=False)
+    return execute_bound(ctx, children, options, batch_type)
+
+
 def _execute(
     ctx: ExecutionContext,
     statements: Sequence[ModificationStatement],
