@@ -283,7 +283,9 @@ def test_health_check_on_three_nodes(three_nodes, capsys) -> None:
     """The guide's health check with its policy, ``TokenAwarePolicy(DCAwareRoundRobinPolicy(local_dc=...))``."""
     policy = TokenAwarePolicy(DCAwareRoundRobinPolicy(local_dc="datacenter1"))
     cluster = _three_node_cluster(three_nodes, policy)
-    session = cluster.connect()
+    # the driver's connect() returns once one host's pool is up; the per-host queries below need all three
+    # (without waiting, a host whose pool is still opening is "marked down or removed", as with Cassandra)
+    session = cluster.connect(wait_for_all_pools=True)
     metadata = cluster.metadata
     print(f"Cluster name: {metadata.cluster_name}")
     print(f"Partitioner: {metadata.partitioner}")
