@@ -247,6 +247,7 @@ class NodeServer:
             host,
             port,
             workers=workers,
+            statement_workers=1,  # statements hold execution_lock: one thread runs them in arrival order
             max_frame_size=max_frame_size,
             name=f"{node.name}-native",
             ssl_context=ssl_context,

@@ -4,7 +4,10 @@
 serves until :meth:`stop`. Each connection gets its own :class:`~engine.transport.connection.ProtocolConnection`
 (protocol state) and :class:`~engine.transport.handler.ClientSession` (statement state). The event loop
 only moves bytes and frames; QUERY/PREPARE/EXECUTE/BATCH run in the pool, so requests on different
-streams overlap and are answered in the order they finish, as the protocol allows. Answers come back to
+streams overlap and are answered in the order they finish, as the protocol allows. A handler that runs
+statements one at a time anyway (a node: ``engine.cluster.server``) gives them a pool of one thread
+(``statement_workers``): with more, each request woke an idle thread that only took the interpreter lock to
+wait on the handler's lock (a sixth of a served COPY FROM's CPU); logins keep the shared pool. Answers come back to
 the loop in batches (:class:`_Completions`): one wake-up for every answer ready by then.
 
 After a schema change succeeds, every connection that REGISTERed for SCHEMA_CHANGE gets the event
@@ -37,6 +40,7 @@ from engine.transport.dispatch import run_request
 from engine.transport.events import Event, SchemaChangeEvent
 from engine.transport.frame import DEFAULT_MAX_FRAME_SIZE
 from engine.transport.handler import ClientSession, RequestHandler
+from engine.transport.messages import AuthResponse
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +126,7 @@ class NativeServer:
         *,
         max_frame_size: int = DEFAULT_MAX_FRAME_SIZE,
         workers: int = 4,
+        statement_workers: int | None = None,
         name: str = "native-transport",
         ssl_context: ssl.SSLContext | None = None,
         ssl_handshake_timeout: float = 10.0,
@@ -134,11 +139,15 @@ class NativeServer:
         self.ssl_context = ssl_context
         self.ssl_handshake_timeout = ssl_handshake_timeout
         self._workers = workers
+        # statements (QUERY, PREPARE, EXECUTE, BATCH) on a pool of their own when the handler runs them one
+        # at a time anyway: idle threads woken for each request would only pass the interpreter lock around
+        self._statement_workers = statement_workers
         self._loop: asyncio.AbstractEventLoop | None = None
         self._completions: _Completions | None = None
         self._thread: threading.Thread | None = None
         self._server: asyncio.AbstractServer | None = None
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self._statements: concurrent.futures.ThreadPoolExecutor | None = None
         self._clients: set[_Client] = set()
         self._started = threading.Event()
         self._start_error: BaseException | None = None
@@ -151,12 +160,18 @@ class NativeServer:
         self._executor = concurrent.futures.ThreadPoolExecutor(
             self._workers, thread_name_prefix=f"{self.name}-request"
         )
+        self._statements = self._executor
+        if self._statement_workers is not None:
+            self._statements = concurrent.futures.ThreadPoolExecutor(
+                self._statement_workers, thread_name_prefix=f"{self.name}-statement"
+            )
         self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
         self._thread.start()
         self._started.wait()
         if self._start_error is not None:
             self._thread.join()
             self._executor.shutdown(wait=False)
+            self._statements.shutdown(wait=False)
             raise self._start_error
 
     def _run(self) -> None:
@@ -199,6 +214,8 @@ class NativeServer:
         self._thread.join(timeout + 5)
         if self._executor is not None:
             self._executor.shutdown(wait=True)
+        if self._statements is not None:
+            self._statements.shutdown(wait=True)
 
     async def _drain(self, timeout: float) -> None:
         assert self._server is not None
@@ -311,8 +328,9 @@ class NativeServer:
         client.tasks.add(done)
         done.add_done_callback(client.tasks.discard)
         try:
-            assert self._executor is not None
-            self._executor.submit(self._work, client, item, done)
+            pool = self._executor if isinstance(item.request.message, AuthResponse) else self._statements
+            assert pool is not None
+            pool.submit(self._work, client, item, done)
         except RuntimeError:  # the pool is shutting down
             log.exception("Request on %s could not run", client.address)
             done.set_result(None)
