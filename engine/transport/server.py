@@ -7,7 +7,9 @@ only moves bytes and frames; QUERY/PREPARE/EXECUTE/BATCH run in the pool, so req
 streams overlap and are answered in the order they finish, as the protocol allows. A handler that runs
 statements one at a time anyway (a node: ``engine.cluster.server``) gives them a pool of one thread
 (``statement_workers``): with more, each request woke an idle thread that only took the interpreter lock to
-wait on the handler's lock (a sixth of a served COPY FROM's CPU); logins keep the shared pool. Answers come back to
+wait on the handler's lock (a sixth of a served COPY FROM's CPU); logins keep the shared pool. The
+statements of one read go to that pool as one work item, run one after the other, each answered as soon as
+it is done: one hand-off between the threads per read instead of one per request. Answers come back to
 the loop in batches (:class:`_Completions`): one wake-up for every answer ready by then.
 
 After a schema change succeeds, every connection that REGISTERed for SCHEMA_CHANGE gets the event
@@ -29,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import functools
 import logging
 import ssl
 import threading
@@ -312,38 +315,55 @@ class NativeServer:
             data = await reader.read(READ_SIZE)
             if not data:
                 return
+            statements: list[Dispatch] = []  # this read's statements: one hand-off to their own pool
             for item in client.protocol.receive(data):
                 if isinstance(item, Reply):
                     client.write(item.data)
+                    continue
+                client.protocol.requests += 1
+                if self._statements is self._executor or isinstance(item.request.message, AuthResponse):
+                    self._submit(loop, client, [item], self._executor)
                 else:
-                    client.protocol.requests += 1
-                    self._submit(loop, client, item)
+                    statements.append(item)
+            if statements:
+                self._submit(loop, client, statements, self._statements)
             await client.writer.drain()
             if client.protocol.closing:
                 return
 
-    def _submit(self, loop: asyncio.AbstractEventLoop, client: _Client, item: Dispatch) -> None:
-        """Run one request in the pool; its answer comes back through :class:`_Completions`."""
-        done = loop.create_future()  # what closing the connection and stop() wait for
-        client.tasks.add(done)
-        done.add_done_callback(client.tasks.discard)
+    def _submit(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        client: _Client,
+        items: list[Dispatch],
+        pool: concurrent.futures.ThreadPoolExecutor | None,
+    ) -> None:
+        """Run requests in ``pool``, one after the other; each answer comes back through
+        :class:`_Completions` as soon as it is ready."""
+        dones = []
+        for _ in items:
+            done = loop.create_future()  # what closing the connection and stop() wait for
+            client.tasks.add(done)
+            done.add_done_callback(client.tasks.discard)
+            dones.append(done)
         try:
-            pool = self._executor if isinstance(item.request.message, AuthResponse) else self._statements
             assert pool is not None
-            pool.submit(self._work, client, item, done)
+            pool.submit(self._work, client, items, dones)
         except RuntimeError:  # the pool is shutting down
             log.exception("Request on %s could not run", client.address)
-            done.set_result(None)
+            for done in dones:
+                done.set_result(None)
 
-    def _work(self, client: _Client, item: Dispatch, done: asyncio.Future[None]) -> None:
-        """A pool thread: execute, then hand the answer to the event loop."""
-        outcome: tuple[object, object] | None = None
-        try:
-            outcome = run_request(client.session, item.stream, item.version, item.request)
-        except Exception:  # run_request answers every error itself: this is a defect, logged
-            log.exception("Request on %s could not run", client.address)
+    def _work(self, client: _Client, items: list[Dispatch], dones: list[asyncio.Future[None]]) -> None:
+        """A pool thread: execute each request, then hand its answer to the event loop."""
         assert self._completions is not None
-        self._completions.post(lambda: self._finish(client, outcome, done))
+        for item, done in zip(items, dones, strict=True):
+            outcome: tuple[object, object] | None = None
+            try:
+                outcome = run_request(client.session, item.stream, item.version, item.request)
+            except Exception:  # run_request answers every error itself: this is a defect, logged
+                log.exception("Request on %s could not run", client.address)
+            self._completions.post(functools.partial(self._finish, client, outcome, done))
 
     def _finish(
         self, client: _Client, outcome: tuple[object, object] | None, done: asyncio.Future[None]
