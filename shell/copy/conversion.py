@@ -15,6 +15,10 @@ Values are then serialized as the driver's type classes serialize them, so both 
 bytes. For the common types (fixed-size numbers, text, timestamps, and lists of these) the bytes are packed
 here (``serializer``): the driver's ``to_binary`` costs a timestamp two caught exceptions. Whatever the
 packing refuses is handed to ``to_binary`` after all, so a value the driver refuses fails with its message.
+A row is converted and packed in one pass (``_field_bytes`` per column); only a row where some field fails
+is worked through field by field, for that field's error. Timestamps in cqlsh's default format are read
+without strptime or a datetime (``_default_format``), lists and sets without unquoting walks when nothing
+in them is quoted or nested.
 """
 
 from __future__ import annotations
@@ -33,15 +37,14 @@ from cassandra.util import Date, Duration, Time
 
 Converter = Callable[[str], object]
 
-#: every timestamp form CQL accepts (cqlsh's pattern): date, optional time, fraction, zone
 #: cqlsh's default time format, ``%Y-%m-%d %H:%M:%S.%f%z``, in its common spelling (``+HHMM`` offsets):
 #: read without ``strptime`` (a fifth of COPY FROM's time otherwise), to the same value
 DEFAULT_TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f%z"
 _DEFAULT_FORMAT_TEXT = re.compile(
-    r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2}) ([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})\.([0-9]{1,6})([+-])([0-9]{2})([0-9]{2})"
+    r"([0-9]{4}-[0-9]{1,2}-[0-9]{1,2}) ([0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2})\.([0-9]{1,6})([+-][0-9]{4})"
 )
-_ZONES: dict[tuple[str, str, str], datetime.timezone] = {}
 
+#: every timestamp form CQL accepts (cqlsh's pattern): date, optional time, fraction, zone
 _TIMESTAMP = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})\s?(?:'T')?"
     r"(?:(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?))?"
@@ -65,26 +68,34 @@ _PACKERS: dict[str, Callable[[object], bytes]] = {
 }
 
 
+def packer(kind: type) -> Callable[[object], bytes] | None:
+    """The driver's serialization of a converted value of ``kind`` (a driver type), for the types whose
+    bytes are a struct or an encoding (and lists of them); None for the others. It raises on values the
+    driver may refuse too, whose answer ``to_binary`` gives (``serializer``)."""
+    name = kind.typename  # type: ignore[attr-defined]
+    packed = _PACKERS.get(name)
+    if packed is not None or name != "list" or kind.subtypes[0].typename not in _PACKERS:  # type: ignore[attr-defined]
+        return packed
+    element = _PACKERS[kind.subtypes[0].typename]  # type: ignore[attr-defined]
+    pack_length = _INT32.pack
+
+    def pack_list(items: object) -> bytes:
+        parts = [pack_length(len(items))]  # type: ignore[arg-type]
+        for item in items:  # type: ignore[attr-defined]
+            packed = element(item)
+            parts.append(pack_length(len(packed)))
+            parts.append(packed)
+        return b"".join(parts)
+
+    return pack_list
+
+
 def serializer(kind: type, protocol_version: int) -> Callable[[object], bytes]:
     """The bytes of a converted value of ``kind`` (a driver type), as ``kind.to_binary`` makes them."""
-    name = kind.typename  # type: ignore[attr-defined]
-    packer = _PACKERS.get(name)
-    if packer is None and name == "list" and kind.subtypes[0].typename in _PACKERS:  # type: ignore[attr-defined]
-        element = _PACKERS[kind.subtypes[0].typename]  # type: ignore[attr-defined]
-        pack_length = _INT32.pack
-
-        def packer(items: object) -> bytes:
-            parts = [pack_length(len(items))]  # type: ignore[arg-type]
-            for item in items:  # type: ignore[attr-defined]
-                packed = element(item)
-                parts.append(pack_length(len(packed)))
-                parts.append(packed)
-            return b"".join(parts)
-
+    fast = packer(kind)
     to_binary = kind.to_binary  # type: ignore[attr-defined]
-    if packer is None:
+    if fast is None:
         return lambda value: to_binary(value, protocol_version)  # type: ignore[no-any-return]
-    fast = packer
 
     def serialize(value: object) -> bytes:
         try:
@@ -93,6 +104,13 @@ def serializer(kind: type, protocol_version: int) -> Callable[[object], bytes]:
             return to_binary(value, protocol_version)  # type: ignore[no-any-return]
 
     return serialize
+
+
+def _field_bytes(convert: Converter, pack: Callable[[object], bytes]) -> Callable[[str], bytes]:
+    """A field's bytes in one call: the conversion, then the packing (either may raise)."""
+    if convert is int and pack is _INT32.pack:
+        return lambda field: _INT32.pack(int(field))
+    return lambda field: pack(convert(field))
 
 
 class ParseError(Exception):
@@ -109,13 +127,25 @@ def unprotect(value: str | None) -> str | None:
     return value
 
 
+_PAIRS = {"{": "}", "[": "]", "(": ")"}
+#: what makes a separator not top-level: a quote or a bracket inside the outer pair
+_NESTING = re.compile(r"['{}\[\]()]")
+
+
 def split(value: str, separator: str = ",") -> list[str]:
-    """The top-level parts of ``(a, b)``/``[..]``/``{..}``: separators inside quotes or brackets kept."""
-    pairs = {"{": "}", "[": "]", "(": ")"}
-    if len(value) < 2 or pairs.get(value[0]) != value[-1]:
+    """The top-level parts of ``(a, b)``/``[..]``/``{..}``: separators inside quotes or brackets kept.
+    An empty last part is dropped (``[1,]`` has one part), as cqlsh's splitter drops it."""
+    if len(value) < 2 or _PAIRS.get(value[0]) != value[-1]:
         raise ParseError(
             f"Invalid composite string, it should start and end with matching parentheses: {value}"
         )
+    if _NESTING.search(value, 1, len(value) - 1) is None:
+        # nothing nested, nothing quoted (a flat list of numbers, the common case): every separator is
+        # top-level, so str.split gives the same parts without a character-by-character walk
+        parts = value[1:-1].split(separator)
+        if not parts[-1]:
+            parts.pop()
+        return parts
     parts = []
     last = 1
     level = 0
@@ -164,6 +194,10 @@ class RowConverter:
         self._element_converters: dict[type, Converter] = {}
         self.converters = [self.converter(t) for t in self.types]
         self.serializers = [serializer(t, protocol_version) for t in self.types]
+        self._fields = [
+            _field_bytes(convert, packer(kind) or serialize)
+            for convert, serialize, kind in zip(self.converters, self.serializers, self.types, strict=True)
+        ]
 
     # ------------------------------------------------------------------ rows
 
@@ -173,6 +207,18 @@ class RowConverter:
         for i in self.key_indexes:
             if row[i] == self.nullval:
                 raise ParseError(self._null_key_message(i))
+        nullval = self.nullval
+        try:
+            # the common row: every field converts and packs; any failure is worked out field by field
+            return [
+                None if field == nullval else to_bytes(field)
+                for to_bytes, field in zip(self._fields, row, strict=True)
+            ]
+        except Exception:
+            return self._convert_carefully(row)
+
+    def _convert_carefully(self, row: Sequence[str]) -> list[bytes | None]:
+        """``convert``'s values, or the ParseError of the first field that fails, and how it failed."""
         out: list[bytes | None] = []
         nullval = self.nullval
         for convert, serialize, field in zip(self.converters, self.serializers, row, strict=True):
@@ -205,8 +251,10 @@ class RowConverter:
     def converter(self, kind: type) -> Converter:
         name = kind.typename  # type: ignore[attr-defined]
         if name in ("int", "bigint", "varint", "smallint", "tinyint", "counter"):
-            return self._integer
+            return self._integer if self.thousands_sep else int
         if name in ("float", "double"):
+            if not self.thousands_sep and self.decimal_sep in ("", "."):
+                return float
             return lambda v: float(self._decimal_text(v))
         if name == "decimal":
             return lambda v: Decimal(self._decimal_text(v))
@@ -248,9 +296,9 @@ class RowConverter:
 
     def _timestamp(self, text: str) -> float | int:
         if self.datetimeformat == DEFAULT_TIME_FORMAT:
-            moment = _default_format(text)
-            if moment is not None:
-                return moment.timestamp() * 1000
+            milliseconds = _default_format(text)
+            if milliseconds is not None:
+                return milliseconds
         try:
             return datetime.datetime.strptime(text, self.datetimeformat).timestamp() * 1000
         except ValueError:
@@ -285,15 +333,36 @@ class RowConverter:
             convert = self._element_converters[kind] = self.converter(kind)
         return convert(value)
 
+    def _elements(self, kind: type) -> Callable[[str], list[object]]:
+        """The elements of a list or set literal, each read as ``_element(kind, e, mandatory=True)`` reads it
+        (one closure per column: the element's converter and null rule are worked out here, once)."""
+        convert = self.converter(kind)
+        nullval = self.nullval
+        refuse_null = kind.typename not in ("text", "varchar")  # type: ignore[attr-defined]
+
+        def elements(v: str) -> list[object]:
+            values = []
+            for text in split(v):
+                text = text.strip()
+                if len(text) >= 2 and text[0] == "'" and text[-1] == "'":
+                    text = text[1:-1].replace("''", "'")
+                if text == nullval and refuse_null:
+                    raise ParseError("Empty values are not allowed")
+                values.append(convert(text))
+            return values
+
+        return elements
+
     def _composite(self, kind: type) -> Converter:
         name = kind.typename  # type: ignore[attr-defined]
         subtypes = getattr(kind, "subtypes", ())
         if name == "frozen":
             return self.converter(subtypes[0])
         if name == "list":
-            return lambda v: [self._element(subtypes[0], e, mandatory=True) for e in split(v)]
+            return self._elements(subtypes[0])
         if name == "set":
-            return lambda v: {self._element(subtypes[0], e, mandatory=True) for e in split(v)}
+            elements = self._elements(subtypes[0])
+            return lambda v: set(elements(v))
         if name == "tuple":
             return lambda v: tuple(
                 self._element(t, e, mandatory=True) for t, e in zip(subtypes, split(v), strict=False)
@@ -377,25 +446,69 @@ def _reason(error: BaseException) -> str:
     return error.message if hasattr(error, "message") else str(error)  # type: ignore[attr-defined]
 
 
-def _default_format(text: str) -> datetime.datetime | None:
-    """``datetime.strptime(text, DEFAULT_TIME_FORMAT)`` for the texts it reads the common way; None for any
-    other text (strptime decides those)."""
+def _default_format(text: str) -> float | None:
+    """``datetime.strptime(text, DEFAULT_TIME_FORMAT).timestamp() * 1000`` for the texts it reads the common
+    way; None for any other text (strptime decides those).
+
+    No datetime is built: the date's days since the epoch, the time's seconds into the day, the fraction's
+    microseconds and the zone's offset are each worked out once per distinct text and remembered (a file's
+    timestamps share few of each), then summed in integer microseconds and divided as
+    ``timedelta.total_seconds`` divides them, so the float is exactly ``timestamp()``'s."""
     match = _DEFAULT_FORMAT_TEXT.fullmatch(text)
     if match is None:
         return None
-    g = match.groups()
-    zone_key = (g[7], g[8], g[9])
-    zone = _ZONES.get(zone_key)
-    if zone is None:
-        minutes = int(g[8]) * 60 + int(g[9])
-        if int(g[9]) >= 60 or minutes >= 24 * 60:
-            return None
-        zone = _ZONES.setdefault(
-            zone_key, datetime.timezone(datetime.timedelta(minutes=minutes if g[7] == "+" else -minutes))
-        )
+    date, clock, fraction, zone = match.groups()
+    days = _EPOCH_DAYS.get(date)
+    if days is None:
+        days = _remember(_EPOCH_DAYS, date, _days_since_epoch(date))
+    seconds = _DAY_SECONDS.get(clock)
+    if seconds is None:
+        seconds = _remember(_DAY_SECONDS, clock, _seconds_into_day(clock))
+    offset = _OFFSETS.get(zone)
+    if offset is None:
+        offset = _remember(_OFFSETS, zone, _offset_seconds(zone))
+    if days < _INVALID or seconds < 0 or offset == _INVALID:
+        return None  # a 13th month, a 24th hour, a +0060 zone, ...: strptime's answer, whatever it is
+    micros = _MICROS.get(fraction)
+    if micros is None:
+        micros = _remember(_MICROS, fraction, int(fraction.ljust(6, "0")))
+    return ((days * 86400 + seconds - offset) * 1_000_000 + micros) / 1_000_000 * 1000
+
+
+#: what the caches below hold for a part strptime's format would not take as it is
+_INVALID = -(10**9)
+_EPOCH_ORDINAL = datetime.date(1970, 1, 1).toordinal()
+_CACHE_LIMIT = 100_000  # entries per cache: emptied when full, so an odd file cannot grow them for ever
+_EPOCH_DAYS: dict[str, int] = {}  # "2024-1-26" -> days since 1970-01-01
+_DAY_SECONDS: dict[str, int] = {}  # "10:45:00" -> 38700
+_OFFSETS: dict[str, int] = {}  # "-0130" -> -5400
+_MICROS: dict[str, int] = {}  # "5" -> 500000
+
+
+def _remember(cache: dict[str, int], key: str, value: int) -> int:
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
+def _days_since_epoch(date: str) -> int:
+    year, month, day = date.split("-")
     try:
-        return datetime.datetime(
-            int(g[0]), int(g[1]), int(g[2]), int(g[3]), int(g[4]), int(g[5]), int(g[6].ljust(6, "0")), zone
-        )
+        return datetime.date(int(year), int(month), int(day)).toordinal() - _EPOCH_ORDINAL
     except ValueError:
-        return None  # out of range (a 13th month, second 60, ...): strptime's answer, whatever it is
+        return _INVALID - 1
+
+
+def _seconds_into_day(clock: str) -> int:
+    hours, minutes, seconds = (int(part) for part in clock.split(":"))
+    if hours >= 24 or minutes >= 60 or seconds >= 60:
+        return -1
+    return hours * 3600 + minutes * 60 + seconds
+
+
+def _offset_seconds(zone: str) -> int:
+    hours, minutes = int(zone[1:3]), int(zone[3:5])
+    if minutes >= 60 or hours * 60 + minutes >= 24 * 60:
+        return _INVALID
+    return (hours * 3600 + minutes * 60) * (-1 if zone[0] == "-" else 1)
