@@ -39,16 +39,13 @@ from cassandra.metadata import protect_name
 from shell.commands.registry import CommandContext
 from shell.connection.base import PendingWrite, TableLayout, WriteDone
 from shell.copy.conversion import ParseError, RowConverter
-from shell.copy.grouping import HELD_CHUNKS, PartitionGrouper
+from shell.copy.grouping import HELD_CHUNKS, PartitionGrouper, Row, Serialized
 from shell.copy.options import CopyOptions
 from shell.copy.progress import Clock, RateMeter, describe_interval
 
 #: chunks whose writes may still be under way while the next chunk is parsed (the writes themselves are
 #: bounded by the connection's window, NUMPROCESSES x MAXINFLIGHTMESSAGES batches)
 SETTLE_LAG = 2 * HELD_CHUNKS
-
-Row = list[str]
-Serialized = list[bytes | None]
 
 
 class _Abort(Exception):
@@ -302,9 +299,9 @@ def _parse(
         if skip_indexes:
             fields = [v for i, v in enumerate(fields) if i not in skip_indexes]
         try:
-            parsed.append((fields, converter.convert(fields)))
+            parsed.append((tuple(fields), tuple(converter.convert(fields))))  # tuples: see grouping.Row
         except ParseError as error:
-            failed[str(error)].append(fields)
+            failed[str(error)].append(tuple(fields))
     for message, rows in failed.items():
         errors.parse_failed(message, rows)
         errors.check()
@@ -318,7 +315,7 @@ def _parse_quietly(
         if skip_indexes:
             fields = [v for i, v in enumerate(fields) if i not in skip_indexes]
         try:
-            yield fields, converter.convert(fields)
+            yield tuple(fields), tuple(converter.convert(fields))
         except ParseError:
             continue
 
