@@ -216,3 +216,22 @@ def test_serve_with_tls(env: dict[str, str], home: Path, tmp_path: Path) -> None
     assert server.returncode == 0
     log = (home / "clusters" / "tls" / "node2" / "logs" / "system.log").read_text()
     assert f"Starting listening for CQL clients on /127.0.0.1:{port + 1} (encrypted)..." in log
+
+
+def test_the_server_settles_the_collector_once_started() -> None:
+    """What a started server keeps leaves the collector's generations; the youngest is collected less often."""
+    import gc
+
+    from admin.cli.serve import _settle_collector
+
+    threshold = gc.get_threshold()
+    try:
+        kept = [[index] for index in range(1000)]  # containers the collector tracks, kept alive
+        _settle_collector()
+        assert gc.get_freeze_count() >= len(kept)
+        collected = {id(item) for generation in range(3) for item in gc.get_objects(generation)}
+        assert not any(id(item) in collected for item in kept)  # frozen: in no generation
+        assert gc.get_threshold() == (10_000, 10, 10)
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
