@@ -183,9 +183,6 @@ def _execute(reader: BodyReader, version: int) -> Execute:
     return Execute(statement_id, options, skip, metadata_id)
 
 
-_child = tuple.__new__  # a BatchChild from a (statement, values) pair, in C (NamedTuple._make checks more)
-
-
 def _batch(reader: BodyReader, version: int) -> Batch:
     kind = reader.read_byte()
     try:
@@ -193,7 +190,7 @@ def _batch(reader: BodyReader, version: int) -> Batch:
     except ValueError:
         raise ProtocolError(f"Unknown batch type {kind}") from None
     count = reader.read_short()
-    children = [_child(BatchChild, pair) for pair in reader.read_prepared_children(count)]
+    children = reader.read_prepared_children(count, BatchChild)
     for _ in range(count - len(children)):
         child_kind = reader.read_byte()
         if child_kind == 0:

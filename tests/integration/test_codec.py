@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+from collections.abc import Iterator
 
 import pytest
 from cassandra import cqltypes
@@ -29,11 +31,12 @@ from engine.schema.types import (
 from engine.schema.types import FLOAT as FLOAT_TYPE
 from engine.service.query_options import UNSET
 from engine.service.results import ColumnSpec, Rows
+from engine.transport import notation
 from engine.transport.compression import Lz4
 from engine.transport.connection import ProtocolConnection, Reply
 from engine.transport.datatypes import encode_type
 from engine.transport.frame import Flag, Frame, FrameDecoder, FrameError, Opcode, encode_request
-from engine.transport.handler import PreparedInfo
+from engine.transport.handler import BatchChild, PreparedInfo
 from engine.transport.messages import decode_request
 from engine.transport.notation import BodyReader, write_long_string, write_short, write_string, write_value
 from engine.transport.results import encode_prepared, encode_rows, result_metadata_id
@@ -127,13 +130,36 @@ def test_body_reader_values_and_errors() -> None:
         BodyReader(write_short(2) + b"\xff\xfe", "QUERY").read_string()
 
 
+#: bound values read by the C extension (``_notation.c``) and by the Python loops: both must agree
+VALUE_READERS = pytest.mark.parametrize(
+    "native", [notation.native_notation, None], ids=["c-extension", "python"]
+)
+
+
+@contextlib.contextmanager
+def _reading_with(native: object) -> Iterator[None]:
+    assert notation.native_notation is not None, "the _notation C extension is not built"
+    previous = BodyReader.native
+    BodyReader.native = native
+    try:
+        yield
+    finally:
+        BodyReader.native = previous
+
+
 @given(
     st.lists(st.one_of(st.none(), st.just(UNSET), st.binary(max_size=40)), max_size=30), st.integers(0, 12)
 )
 @settings(max_examples=200, deadline=None)
-def test_read_values_is_read_value_repeated(values: list, cut: int) -> None:
+@VALUE_READERS
+def test_read_values_is_read_value_repeated(native: object, values: list, cut: int) -> None:
     """The batched reader gives what reading one value at a time gives, errors included (the body cut
     short by ``cut`` bytes, or ending in a length below -2)."""
+    with _reading_with(native):
+        _check_values_read(values, cut)
+
+
+def _check_values_read(values: list, cut: int) -> None:
     body = b"".join(write_value(v) for v in values)
     for data in (body, body[: max(0, len(body) - cut)], body + b"\xff\xff\xff\xfd"):
         count = len(values) + (1 if data is not body and data.endswith(b"\xfd") else 0)
@@ -181,9 +207,17 @@ def _child_by_child(reader: BodyReader, count: int) -> tuple[tuple[str | bytes, 
 
 @given(_CHILDREN, st.integers(0, 12))
 @settings(max_examples=200, deadline=None)
-def test_batch_children_read_in_one_loop_are_read_one_by_one(children: list, cut: int) -> None:
+@VALUE_READERS
+def test_batch_children_read_in_one_loop_are_read_one_by_one(
+    native: object, children: list, cut: int
+) -> None:
     """A BATCH body decodes to the children (or the error) that reading one notation at a time gives,
     cut short or not: the prepared children of a batch are read in one loop."""
+    with _reading_with(native):
+        _check_children_read(children, cut)
+
+
+def _check_children_read(children: list, cut: int) -> None:
     body = bytearray([0]) + write_short(len(children))
     for kind, statement, values in children:
         body.append(kind)
@@ -202,6 +236,7 @@ def test_batch_children_read_in_one_loop_are_read_one_by_one(children: list, cut
             expected = e.message
         try:
             request = decode_request(Opcode.BATCH, 4, Flag(0), data).message.request  # type: ignore[attr-defined]
+            assert all(type(c) is BatchChild for c in request.children)
             got: object = tuple((c.statement, c.values) for c in request.children)
         except ProtocolError as e:
             got = e.message
