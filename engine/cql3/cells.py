@@ -48,13 +48,16 @@ _MAX_SEQUENCE = 2**64 - 1
 class CellFactory:
     """Makes the cells of one write: its timestamp, TTL and ``now`` (seconds) are fixed."""
 
-    _sequence = itertools.count()
+    #: numbers the cell paths of list elements in this process, in the order they are written (list_path);
+    #: the plain-write row builder (engine.db._plain_rows) draws from it too
+    sequence = itertools.count()
 
     def __init__(self, timestamp: int, ttl: int, now: int) -> None:
         self.timestamp = timestamp
         self.ttl = ttl
         self.now = now
-        self._append_prefix = (_LIST_OFFSET + timestamp * 1024).to_bytes(8, "big")  # see list_path
+        #: the first 8 bytes of the path of every element this write appends to a list (see list_path)
+        self.append_prefix = (_LIST_OFFSET + timestamp * 1024).to_bytes(8, "big")
 
     def live(self, value: bytes) -> Cell:
         if self.ttl > 0:
@@ -77,13 +80,13 @@ class CellFactory:
 
     def list_paths(self, count: int) -> list[bytes]:
         """The paths of ``count`` elements appended in this order (``list_path`` each)."""
-        sequence, prefix = self._sequence, self._append_prefix
+        sequence, prefix = self.sequence, self.append_prefix
         return [prefix + next(sequence).to_bytes(8, "big") for _ in range(count)]
 
     def list_path(self, prepend: bool = False) -> bytes:
-        n = next(self._sequence)
+        n = next(self.sequence)
         if not prepend:
-            return self._append_prefix + n.to_bytes(8, "big")
+            return self.append_prefix + n.to_bytes(8, "big")
         return (_LIST_OFFSET - self.timestamp * 1024).to_bytes(8, "big") + (_MAX_SEQUENCE - n).to_bytes(
             8, "big"
         )
@@ -110,7 +113,7 @@ class CellFactory:
         if self.ttl > 0:
             cells = {self.list_path(): self.live(e) for e in elements}
         else:
-            sequence, prefix, timestamp = self._sequence, self._append_prefix, self.timestamp
+            sequence, prefix, timestamp = self.sequence, self.append_prefix, self.timestamp
             cells = {prefix + next(sequence).to_bytes(8, "big"): Cell(e, timestamp) for e in elements}
         return ComplexColumn(MappingProxyType(cells), deletion)
 

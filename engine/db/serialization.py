@@ -266,6 +266,12 @@ def _column_name(out: bytearray, name: str) -> None:
     out += encoded if encoded is not None else _name_bytes(name)
 
 
+def column_name_bytes(name: str) -> bytes:
+    """A column's name as a row writes it: its UTF-8 bytes after their length (a vint)."""
+    encoded = _NAMES.get(name)
+    return encoded if encoded is not None else _name_bytes(name)
+
+
 def plain_cell_column(out: bytearray, name: str, timestamp: int, value: bytes) -> None:
     """A regular column set to ``value`` at ``timestamp`` (a live cell without TTL)."""
     _column_name(out, name)

@@ -8,7 +8,10 @@ again (``per_partition``). For a **plain** write most of that is the same for ev
 worked out once per statement (``ModificationStatement.plain_write``) and once per batch, and each child
 costs its key, its clustering and its cells, grouped straight into one update per partition. The rows are
 written as bytes from the bound values (``serialization.plain_row``), into an ``EncodedPartitionUpdate``
-that the commitlog and the memtable take as it is: no Row or Cell object is made on the way.
+that the commitlog and the memtable take as it is: no Row or Cell object is made on the way. The per-child
+work (checking the values, writing the row bytes) is done in C by ``engine.db._plain_rows`` when that
+extension is built (``native_plan`` is what it takes), and by ``_python_rows`` otherwise; the tests
+compare the two byte for byte.
 
 A write is plain when:
 
@@ -31,6 +34,8 @@ the batch is built by the general path, which gives Cassandra's error or reconci
 
 from __future__ import annotations
 
+import enum
+import functools
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -47,6 +52,7 @@ from engine.db.encoded_update import EncodedPartitionUpdate
 from engine.db.mutation import Mutation
 from engine.db.rows import Clustering, ClusteringKey
 from engine.db.serialization import (
+    column_name_bytes,
     plain_cell_column,
     plain_list_column,
     plain_partition,
@@ -56,11 +62,24 @@ from engine.db.serialization import (
 from engine.dht.murmur3_partitioner import composite_key, get_token
 from engine.errors import InvalidRequest
 from engine.schema.metadata import TableMetadata
-from engine.schema.types import CqlType, ListType
+from engine.schema.types import AsciiType, CqlType, ListType, TextType
 from engine.service.query_options import UNSET, BoundValue, QueryOptions
 
 MAX_KEY_LENGTH = keys.MAX_KEY_LENGTH
 _NOTHING_TIMED = 2**63  # PartitionUpdate.min_timestamp of a partition holding no timestamp
+
+
+#: a row built from one child: its partition key, clustering, row bytes, data size, whether it holds a timestamp
+_BuiltRow = tuple[bytes, Clustering, bytes, int, bool]
+
+try:  # the rows built in C (engine/db/_plain_rows.c): the same building as _python_rows, for speed only
+    from engine.db import _plain_rows as native_rows
+except ImportError:  # installed without a C compiler
+    native_rows = None  # type: ignore[assignment]
+
+
+#: (value index, _CheckKind, fixed length or -1, allows empty, validate): how the C builder checks a value
+_Check = tuple[int, int, int, bool, Callable[[bytes], None]]
 
 
 class _NotPlain(Exception):
@@ -77,14 +96,45 @@ class _Bound:
     fixed_length: int | None
     allows_empty: bool
     validate: Callable[[bytes], None]
+    #: the same check as the C row builder takes it (``_check``)
+    check: _Check
     elements: Callable[[bytes], list[bytes]] | None = None
+    element_check: _Check | None = None  # a list's elements'
 
     @staticmethod
     def of(index: int, column_type: CqlType) -> _Bound:
-        elements = column_type.validated_elements if isinstance(column_type, ListType) else None
+        is_list = isinstance(column_type, ListType)
         return _Bound(
-            index, column_type.fixed_length, column_type.allows_empty, column_type.validate, elements
+            index,
+            column_type.fixed_length,
+            column_type.allows_empty,
+            column_type.validate,
+            _check(index, column_type),
+            elements=column_type.validated_elements if is_list else None,  # type: ignore[attr-defined]
+            element_check=_check(-1, column_type.element) if is_list else None,  # type: ignore[attr-defined]
         )
+
+
+class _CheckKind(enum.IntEnum):
+    """How the C row builder checks a value (``_plain_rows.c``): what ``CqlType.validate`` checks."""
+
+    FIXED = 0  # exactly fixed_length bytes, or none when the type allows empty values
+    UTF8 = 1  # text: what bytes.decode("utf-8") accepts
+    ASCII = 2  # ascii: no byte above 0x7F
+    CALL = 3  # any other type: its validate is called
+
+
+def _check(index: int, column_type: CqlType) -> _Check:
+    if column_type.fixed_length is not None:
+        kind = _CheckKind.FIXED
+    elif type(column_type) is TextType:
+        kind = _CheckKind.UTF8
+    elif type(column_type) is AsciiType:
+        kind = _CheckKind.ASCII
+    else:
+        kind = _CheckKind.CALL
+    fixed = column_type.fixed_length if column_type.fixed_length is not None else -1
+    return (index, int(kind), fixed, column_type.allows_empty, column_type.validate)
 
 
 def _key(raw: BoundValue, bound: _Bound) -> bytes:
@@ -124,6 +174,18 @@ class PlainWrite:
         except (_NotPlain, InvalidRequest, ValueError, IndexError):
             return None
 
+    @functools.cached_property
+    def native_plan(self) -> tuple[object, ...]:
+        """The plan the C row builder takes (``engine.db._plain_rows``, whose comment describes it)."""
+        return (
+            tuple(bound.check for bound in self.partition_key),
+            tuple(bound.check for bound in self.clustering),
+            tuple(
+                (column_name_bytes(name), bound.check, bound.element_check) for name, bound in self.columns
+            ),
+            (LIVENESS_SIZE + DELETION_SIZE, CELL_OVERHEAD, DELETION_SIZE),
+        )
+
     def _mutations(
         self,
         ctx: ExecutionContext,
@@ -136,14 +198,65 @@ class PlainWrite:
             raise _NotPlain  # expiring cells: the general path writes them
         now = ctx.bind_context(options).now_seconds
         cells = CellFactory(timestamp, 0, now)
-        list_paths = cells.list_paths
         marker = timestamp if self.is_insert else None  # an INSERT's row marker
+        native = native_rows
+        if native is not None:
+            built = native.build(
+                children, self.native_plan, marker, timestamp, now, cells.append_prefix, cells.sequence, UNSET
+            )
+            if built is None:
+                raise _NotPlain
+        else:
+            built = self._python_rows(children, cells, marker, timestamp, now)
+        # per partition, its rows: (key, clustering, row bytes, data size, whether the row holds a timestamp)
+        partitions: dict[bytes, list[_BuiltRow]] = {}
+        for row in built:
+            rows = partitions.get(row[0])
+            if rows is None:
+                partitions[row[0]] = [row]
+            else:
+                rows.append(row)
+        order = self.order
+        mutations = []
+        for key, rows in partitions.items():
+            sort_keys = [order(row[1]) for row in rows]
+            if len(rows) > 1:
+                ordered = sorted(range(len(rows)), key=sort_keys.__getitem__)
+                if any(sort_keys[a] == sort_keys[b] for a, b in itertools.pairwise(ordered)):
+                    raise _NotPlain  # two children write one row: reconciled by the general path
+                rows = [rows[i] for i in ordered]
+                sort_keys = [sort_keys[i] for i in ordered]
+            token = get_token(key)
+            data, bounds = plain_partition(key, token, [row[2] for row in rows])
+            update = EncodedPartitionUpdate(
+                key,
+                token,
+                data,
+                bounds,
+                [row[1] for row in rows],
+                sort_keys,
+                timestamp if marker is not None or any(row[4] for row in rows) else _NOTHING_TIMED,
+                LIVENESS_SIZE + DELETION_SIZE + sum(row[3] for row in rows),  # and the static row's
+            )
+            mutations.append(Mutation(table.keyspace, key, ((table.id, update),)))
+        return mutations
+
+    def _python_rows(
+        self,
+        children: Sequence[Sequence[BoundValue]],
+        cells: CellFactory,
+        marker: int | None,
+        timestamp: int,
+        now: int,
+    ) -> list[_BuiltRow]:
+        """What ``_plain_rows.build`` returns, in Python: one row per child that writes one (raises
+        _NotPlain where that returns None)."""
+        list_paths = cells.list_paths
+        built: list[_BuiltRow] = []
         key_columns = self.partition_key
         clustering_columns = self.clustering
         columns_written = self.columns
         single_key = key_columns[0] if len(key_columns) == 1 else None
-        # per partition: (clustering, row bytes, data size, whether the row holds a timestamp)
-        partitions: dict[bytes, list[tuple[Clustering, bytes, int, bool]]] = {}
         for values in children:
             if single_key is not None:
                 key = _key(values[single_key.index], single_key)
@@ -200,36 +313,8 @@ class PlainWrite:
                 count += 1
             if not count and marker is None:
                 continue  # an UPDATE setting only unset values writes nothing
-            row = (clustering, plain_row(clustering, marker, count, bytes(columns)), size, timed)
-            rows = partitions.get(key)
-            if rows is None:
-                partitions[key] = [row]
-            else:
-                rows.append(row)
-        order = self.order
-        mutations = []
-        for key, rows in partitions.items():
-            sort_keys = [order(row[0]) for row in rows]
-            if len(rows) > 1:
-                ordered = sorted(range(len(rows)), key=sort_keys.__getitem__)
-                if any(sort_keys[a] == sort_keys[b] for a, b in itertools.pairwise(ordered)):
-                    raise _NotPlain  # two children write one row: reconciled by the general path
-                rows = [rows[i] for i in ordered]
-                sort_keys = [sort_keys[i] for i in ordered]
-            token = get_token(key)
-            data, bounds = plain_partition(key, token, [row[1] for row in rows])
-            update = EncodedPartitionUpdate(
-                key,
-                token,
-                data,
-                bounds,
-                [row[0] for row in rows],
-                sort_keys,
-                timestamp if marker is not None or any(row[3] for row in rows) else _NOTHING_TIMED,
-                LIVENESS_SIZE + DELETION_SIZE + sum(row[2] for row in rows),  # and the static row's
-            )
-            mutations.append(Mutation(table.keyspace, key, ((table.id, update),)))
-        return mutations
+            built.append((key, clustering, plain_row(clustering, marker, count, bytes(columns)), size, timed))
+        return built
 
 
 def plain_write_of(statement: ModificationStatement) -> PlainWrite | None:
