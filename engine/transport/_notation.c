@@ -62,7 +62,12 @@ static PyObject *values_at(const unsigned char *base, Py_ssize_t end, Py_ssize_t
         }
         PyTuple_SET_ITEM(values, i, value);
     }
-    if (i < count && _PyTuple_Resize(&values, i) < 0) return NULL;
+    if (i < count) { /* the values read so far (the unfilled slots are NULL, which a tuple may free) */
+        PyObject *read = PyTuple_GetSlice(values, 0, i);
+        Py_DECREF(values);
+        if (read == NULL) return NULL;
+        values = read;
+    }
     *offset = at;
     *done = i;
     return values;
