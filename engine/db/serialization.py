@@ -262,8 +262,7 @@ def plain_row(clustering: Clustering, timestamp: int | None, column_count: int, 
 
 
 def _column_name(out: bytearray, name: str) -> None:
-    encoded = _NAMES.get(name)
-    out += encoded if encoded is not None else _name_bytes(name)
+    out += column_name_bytes(name)
 
 
 def column_name_bytes(name: str) -> bytes:
